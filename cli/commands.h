@@ -1,0 +1,14 @@
+#pragma once
+// Subcommands of the `riposte` executable. Each lives in its own *_command.cc and is listed
+// explicitly in main.cc; `args` excludes the program and subcommand names.
+
+#include <string>
+#include <vector>
+
+namespace riposte::cli {
+
+using Args = std::vector<std::string>;
+
+int RunVersion(const Args& args);
+
+}  // namespace riposte::cli
