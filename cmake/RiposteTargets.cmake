@@ -12,7 +12,11 @@ function(riposte_enable_warnings target)
 endfunction()
 
 function(riposte_enable_sanitizers target)
-  if(RIPOSTE_SANITIZE)
+  if(RIPOSTE_BUILD_FUZZ)
+    # Coverage instrumentation for every library linked into a fuzzer.
+    target_compile_options(${target} PRIVATE -fsanitize=fuzzer-no-link)
+  endif()
+  if(RIPOSTE_SANITIZE OR RIPOSTE_BUILD_FUZZ)
     target_compile_options(${target} PRIVATE
       -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
     target_link_options(${target} PRIVATE -fsanitize=address,undefined)
@@ -44,4 +48,38 @@ function(riposte_add_test name)
     RIPOSTE_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
     RIPOSTE_BINARY="$<TARGET_FILE:riposte>")
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
+endfunction()
+
+# A libFuzzer target (clang, RIPOSTE_BUILD_FUZZ=ON) from a file defining LLVMFuzzerTestOneInput.
+# In ordinary builds the same source becomes a regression test that replays every input kept
+# under fuzz/regressions/<name>/ (crashes found earlier) and fuzz/seeds/<name>/.
+function(riposte_add_fuzzer name)
+  cmake_parse_arguments(F "" "" "SOURCES;LIBS" ${ARGN})
+  if(RIPOSTE_BUILD_FUZZ)
+    add_executable(${name} ${F_SOURCES})
+    riposte_target_defaults(${name})
+    target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
+    target_link_libraries(${name} PRIVATE ${F_LIBS})
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  elseif(RIPOSTE_BUILD_TESTS)
+    add_executable(${name}_regression ${F_SOURCES} ${PROJECT_SOURCE_DIR}/fuzz/regression_main.cc)
+    riposte_target_defaults(${name}_regression)
+    target_include_directories(${name}_regression PRIVATE ${PROJECT_SOURCE_DIR})
+    target_link_libraries(${name}_regression PRIVATE ${F_LIBS})
+    add_test(NAME ${name}_regression
+      COMMAND ${name}_regression
+        ${PROJECT_SOURCE_DIR}/fuzz/regressions/${name} ${PROJECT_SOURCE_DIR}/fuzz/seeds/${name})
+  endif()
+endfunction()
+
+# A benchmark program under bench/: built, never run by ctest.
+function(riposte_add_bench name)
+  cmake_parse_arguments(B "" "" "SOURCES;LIBS" ${ARGN})
+  add_executable(${name} ${B_SOURCES})
+  riposte_target_defaults(${name})
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
+  target_link_libraries(${name} PRIVATE ${B_LIBS})
+  target_compile_definitions(${name} PRIVATE
+    RIPOSTE_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
+    RIPOSTE_BINARY="$<TARGET_FILE:riposte>")
 endfunction()
