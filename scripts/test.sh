@@ -7,13 +7,13 @@ cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 
 echo "== build (RelWithDebInfo)"
-bash scripts/build.sh build
+bash scripts/build.sh build -DRIPOSTE_BUILD_TESTS=ON -DRIPOSTE_BUILD_BENCH=ON
 echo "== tests"
 ctest --test-dir build --output-on-failure -j "$(nproc)"
 
 if [ "${RIPOSTE_SKIP_SANITIZE:-0}" != 1 ]; then
   echo "== build (ASan+UBSan)"
-  BUILD_TYPE=Debug bash scripts/build.sh build-asan -DRIPOSTE_SANITIZE=ON -DRIPOSTE_BUILD_BENCH=OFF
+  BUILD_TYPE=Debug bash scripts/build.sh build-asan -DRIPOSTE_SANITIZE=ON -DRIPOSTE_BUILD_TESTS=ON -DRIPOSTE_BUILD_BENCH=OFF
   echo "== tests under ASan+UBSan"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
