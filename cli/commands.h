@@ -10,5 +10,6 @@ namespace riposte::cli {
 using Args = std::vector<std::string>;
 
 int RunVersion(const Args& args);
+int RunActions(const Args& args);
 
 }  // namespace riposte::cli

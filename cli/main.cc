@@ -15,6 +15,7 @@ struct Command {
 // Explicit registry: adding a subcommand is one line here plus its *_command.cc.
 constexpr Command kCommands[] = {
     {"version", "print version and build information", riposte::cli::RunVersion},
+    {"actions", "list response actions, their parameters and RBAC", riposte::cli::RunActions},
 };
 
 void PrintUsage(std::FILE* out) {

@@ -1,0 +1,101 @@
+#pragma once
+// An action is one kind of response (terminate, isolate, ...). Each is a small class that
+// declares its parameters, the RBAC it needs and whether it can be undone, and turns the
+// observed cluster state into the API requests that bring the target to the wanted state.
+// Planning is pure (no I/O) so it is unit-tested without a cluster, and it always compares
+// against current state first so running an action twice issues no duplicate side effects.
+
+#include <cpprest/json.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace riposte::controller {
+
+struct ParamSpec {
+  std::string name;
+  std::string type;          // OpenAPI-ish: integer, boolean, string, []string, map[string]string
+  std::string default_value; // empty = no default
+  std::string description;
+};
+
+struct RbacRule {
+  std::vector<std::string> api_groups;
+  std::vector<std::string> resources;
+  std::vector<std::string> verbs;
+};
+
+struct ApiRequest {
+  std::string method;  // GET POST PATCH DELETE PUT
+  std::string path;    // absolute API path, built only from validated names
+  web::json::value body;  // null = no body
+  std::string content_type = "application/json";
+  // Status codes that mean "already in the wanted state" (e.g. 404 on delete, 409 on create).
+  std::vector<int> ok_statuses;
+  std::string Describe() const { return method + " " + path; }
+};
+
+// Everything an action may look at. Pointers are null when the object does not exist (or
+// was not fetched because the action does not need it).
+struct ActionContext {
+  std::string ns;
+  std::string pod_name;
+  const web::json::value* pod = nullptr;
+  const web::json::value* owner = nullptr;  // controlling ReplicaSet/DaemonSet/StatefulSet/Job
+  const web::json::value* node = nullptr;
+  const web::json::value* network_policy = nullptr;  // the quarantine policy, if it exists
+  std::string response_action_name;
+  std::string response_action_uid;
+  const web::json::value* params = nullptr;  // the spec.actions[] item
+  int index = 0;  // position in spec.actions, so derived names are unique per action
+  std::string message;  // human summary of the alert, for events/annotations
+  std::string now;      // RFC 3339 timestamp of this attempt (injected so tests are deterministic)
+};
+
+struct Plan {
+  std::vector<ApiRequest> requests;  // empty = nothing to do (already done)
+  std::string message;
+  bool skipped = false;  // a guard refused; not an error, not retried
+  web::json::value undo; // what revert needs to restore (stored in status.results[].undo)
+};
+
+enum class Needs { kPod = 1, kOwner = 2, kNode = 4, kNetworkPolicy = 8 };
+constexpr int operator|(Needs a, Needs b) { return static_cast<int>(a) | static_cast<int>(b); }
+constexpr int operator|(int a, Needs b) { return a | static_cast<int>(b); }
+
+class Action {
+ public:
+  virtual ~Action() = default;
+  virtual std::string Name() const = 0;
+  virtual std::string Description() const = 0;
+  virtual std::vector<ParamSpec> Parameters() const = 0;
+  virtual std::vector<RbacRule> Rbac() const = 0;
+  virtual bool Reversible() const = 0;
+  // Destructive actions count against the global per-minute cap.
+  virtual bool Destructive() const = 0;
+  virtual web::json::value Example() const = 0;
+  // What the revert cannot restore, for docs and status messages.
+  virtual std::string UndoNote() const = 0;
+  // Bitmask of Needs: which objects the executor must read before Build/Undo.
+  virtual int Requires() const { return static_cast<int>(Needs::kPod); }
+
+  // Checks parameters beyond the CRD schema (types, unknown fields, cross-field rules).
+  // Returns an error message or nullopt.
+  std::optional<std::string> Validate(const web::json::value& params) const;
+  // Requests that bring the target to the action's wanted state; empty when already there.
+  virtual Plan Build(const ActionContext& ctx) const = 0;
+  // Requests that reverse what Build did, from the recorded undo data. Default: nothing.
+  virtual Plan Undo(const ActionContext& ctx, const web::json::value& undo) const;
+
+ protected:
+  // Extra validation after the generic per-ParamSpec type checks.
+  virtual std::optional<std::string> ValidateExtra(const web::json::value&) const {
+    return std::nullopt;
+  }
+};
+
+using ActionPtr = std::shared_ptr<const Action>;
+
+}  // namespace riposte::controller

@@ -1,0 +1,22 @@
+#pragma once
+#include "controller/actions/action.h"
+
+namespace riposte::controller {
+
+// Evicts the pod through the Eviction API, so PodDisruptionBudgets are respected (a 429 from
+// a PDB is retried with backoff).
+class EvictAction final : public Action {
+ public:
+  std::string Name() const override { return "evict"; }
+  std::string Description() const override;
+  std::vector<ParamSpec> Parameters() const override;
+  std::vector<RbacRule> Rbac() const override;
+  bool Reversible() const override { return false; }
+  bool Destructive() const override { return true; }
+  web::json::value Example() const override;
+  std::string UndoNote() const override;
+  int Requires() const override { return Needs::kPod | Needs::kOwner; }
+  Plan Build(const ActionContext& ctx) const override;
+};
+
+}  // namespace riposte::controller
