@@ -153,7 +153,11 @@ ApiError ErrorFromResponse(int http_status, std::string_view body, std::string_v
     e.message = Str(v, "message");
     if (v.has_field("code") && v.at("code").is_integer()) {
       const int c = v.at("code").as_integer();
-      if (c != 0 && http_status == 0) e.code = c;
+      // Watch ERROR events carry the code only in the body.
+      if (c != 0 && http_status == 0) {
+        e.code = c;
+        e.kind = KindForHttpStatus(c);
+      }
     }
     for (const auto& rk : kReasons) {
       if (e.reason == rk.reason) {

@@ -45,6 +45,11 @@ web::json::value ApplyMergePatch(const web::json::value& target, const web::json
 // Applies an RFC 6902 patch; returns false with a message on a failing op.
 bool ApplyJsonPatch(web::json::value& target, const web::json::value& ops, std::string* error);
 
+// True when every field of `want` is present in `got` with an equal value (objects compared
+// recursively, arrays element-wise with equal length). Used to recognise that a retried write
+// had already been applied although the server added defaults and metadata.
+bool JsonSubset(const web::json::value& want, const web::json::value& got);
+
 // {"metadata":{"labels":{k:v or null}}} for adding (value) / removing (nullopt) labels.
 web::json::value LabelsMergePatch(const std::vector<std::pair<std::string, std::optional<std::string>>>& changes);
 
