@@ -11,6 +11,7 @@ PACKAGES=(
   libboost-dev libboost-system-dev libsimdjson-dev
   clang libclang-rt-14-dev
   wrk nginx-light
+  chromium
 )
 
 missing=()
