@@ -1,0 +1,157 @@
+// RBAC is derived from what the actions declare: the chart's files/action-rbac.yaml is the
+// binary's `riposte actions --format rbac-yaml` output, the values toggle exactly the declared
+// actions, and the plain manifests grant exactly base + every action. The webhook has none.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "tests/deploy/deploy_util.h"
+
+namespace riposte::deploy_test {
+namespace {
+
+const char* const kRbacFile = "helm/riposte/files/action-rbac.yaml";
+
+YAML::Node BinaryRbac() {
+  const auto result = RunProcess({RIPOSTE_BINARY, "actions", "--format", "rbac-yaml"});
+  EXPECT_EQ(result.exit_code, 0) << "riposte actions --format rbac-yaml failed";
+  try {
+    return YAML::Load(result.out);
+  } catch (const YAML::Exception& e) {
+    ADD_FAILURE() << "riposte actions --format rbac-yaml printed invalid YAML: " << e.what();
+    return YAML::Node();
+  }
+}
+
+std::set<std::string> ActionNames(const YAML::Node& rbac) {
+  std::set<std::string> names;
+  for (const auto& kv : rbac) {
+    if (kv.first.as<std::string>() != "base") names.insert(kv.first.as<std::string>());
+  }
+  return names;
+}
+
+std::set<Permission> Union(const YAML::Node& rbac, const std::set<std::string>& without = {}) {
+  std::set<Permission> all;
+  for (const auto& kv : rbac) {
+    if (without.count(kv.first.as<std::string>())) continue;
+    const auto perms = Permissions(kv.second);
+    all.insert(perms.begin(), perms.end());
+  }
+  return all;
+}
+
+TEST(Rbac, ChartRbacFileIsTheBinaryOutput) {
+  const auto result = RunProcess({RIPOSTE_BINARY, "actions", "--format", "rbac-yaml"});
+  ASSERT_EQ(result.exit_code, 0);
+  const std::string diff = FirstDifference(result.out, ReadFile(Repo(kRbacFile)));
+  EXPECT_TRUE(diff.empty())
+      << kRbacFile << " is stale (" << diff
+      << ")\nregenerate it with:\n  build/riposte actions --format rbac-yaml > "
+      << kRbacFile << "\n(and update manifests/rbac.yaml to the same rules)";
+}
+
+TEST(Rbac, ValuesToggleExactlyTheDeclaredActions) {
+  const auto rbac = BinaryRbac();
+  ASSERT_TRUE(rbac.IsMap());
+  ASSERT_TRUE(rbac["base"]) << "rbac-yaml output has no base rules";
+  const auto values = LoadDocs(Repo("helm/riposte/values.yaml"));
+  ASSERT_EQ(values.size(), 1u);
+  std::set<std::string> toggles;
+  for (const auto& kv : values[0]["controller"]["actions"]) {
+    toggles.insert(kv.first.as<std::string>());
+    EXPECT_TRUE(kv.second.IsScalar() && (kv.second.as<std::string>() == "true" ||
+                                         kv.second.as<std::string>() == "false"))
+        << "values.yaml controller.actions." << kv.first << " must be true or false";
+  }
+  EXPECT_EQ(toggles, ActionNames(rbac))
+      << "controller.actions in values.yaml must list every action the binary declares";
+}
+
+TEST(Rbac, ChartTemplateBuildsTheRoleFromTheGeneratedFile) {
+  const std::string tpl = ReadFile(Repo("helm/riposte/templates/controller-rbac.yaml"));
+  EXPECT_NE(tpl.find(".Files.Get \"files/action-rbac.yaml\""), std::string::npos);
+  EXPECT_NE(tpl.find("$rbac.base"), std::string::npos) << "base rules must always be granted";
+  EXPECT_NE(tpl.find(".Values.controller.actions"), std::string::npos)
+      << "action rules must follow the values toggles";
+}
+
+TEST(Rbac, PlainManifestsGrantExactlyBaseAndEveryAction) {
+  const auto rbac = BinaryRbac();
+  const auto role = FindDoc(Repo("manifests/rbac.yaml"), "ClusterRole", "riposte-controller");
+  ASSERT_TRUE(role) << "manifests/rbac.yaml: ClusterRole riposte-controller missing";
+  const auto granted = Permissions(role["rules"]);
+  const auto declared = Union(rbac);
+  std::set<Permission> extra, missing;
+  for (const auto& p : granted) {
+    if (!declared.count(p)) extra.insert(p);
+  }
+  for (const auto& p : declared) {
+    if (!granted.count(p)) missing.insert(p);
+  }
+  EXPECT_TRUE(extra.empty()) << "manifests/rbac.yaml grants more than the actions declare:\n"
+                             << Describe(extra);
+  EXPECT_TRUE(missing.empty()) << "manifests/rbac.yaml lacks permissions the actions declare:\n"
+                               << Describe(missing);
+  const auto binding =
+      FindDoc(Repo("manifests/rbac.yaml"), "ClusterRoleBinding", "riposte-controller");
+  ASSERT_TRUE(binding);
+  EXPECT_EQ(binding["roleRef"]["name"].as<std::string>(""), "riposte-controller");
+  EXPECT_EQ(binding["subjects"][0]["name"].as<std::string>(""), "riposte-controller");
+  EXPECT_EQ(binding["subjects"][0]["namespace"].as<std::string>(""), "riposte");
+}
+
+// The promise in values.yaml: disabling terminate removes `delete` on pods. That only holds
+// if no other action (and not base) grants it.
+TEST(Rbac, DisablingTerminateRemovesPodDelete) {
+  const auto rbac = BinaryRbac();
+  ASSERT_TRUE(rbac["terminate"]) << "no terminate action declared";
+  const Permission pod_delete{"", "pods", "delete"};
+  EXPECT_TRUE(Union(rbac).count(pod_delete)) << "terminate must declare delete on pods";
+  EXPECT_FALSE(Union(rbac, {"terminate"}).count(pod_delete))
+      << "something other than terminate grants delete on pods";
+  // Only base applies when every action is off: read-only on workloads, no writes to pods.
+  const auto base = Permissions(rbac["base"]);
+  for (const auto& [group, resource, verb] : base) {
+    if (group.empty() && resource == "pods") {
+      EXPECT_TRUE(verb == "get" || verb == "list" || verb == "watch")
+          << "base rules must not write pods (" << verb << ")";
+    }
+  }
+}
+
+TEST(Rbac, WebhookHasNoApiAccess) {
+  // Plain manifests: no binding names the webhook's ServiceAccount, and it mounts no token.
+  for (const auto& file : FilesUnder(Repo("manifests"), {".yaml"})) {
+    for (const auto& doc : LoadDocs(file)) {
+      const std::string kind = doc["kind"].as<std::string>("");
+      if (kind != "RoleBinding" && kind != "ClusterRoleBinding") continue;
+      for (const auto& s : doc["subjects"]) {
+        EXPECT_NE(s["name"].as<std::string>(""), "riposte-webhook")
+            << Rel(file) << ": the webhook must not be bound to any role";
+      }
+    }
+  }
+  const auto sa = FindDoc(Repo("manifests/webhook.yaml"), "ServiceAccount", "riposte-webhook");
+  ASSERT_TRUE(sa);
+  EXPECT_FALSE(sa["automountServiceAccountToken"].as<bool>(true));
+  const auto deployment = FindDoc(Repo("manifests/webhook.yaml"), "Deployment");
+  ASSERT_TRUE(deployment);
+  EXPECT_FALSE(deployment["spec"]["template"]["spec"]["automountServiceAccountToken"].as<bool>(true))
+      << "manifests/webhook.yaml: the webhook pod must not mount an API token";
+  // Chart: only the controller template binds roles; the webhook pod mounts no token.
+  for (const auto& file : FilesUnder(Repo("helm/riposte/templates"), {".yaml"})) {
+    const std::string text = ReadFile(file);
+    if (text.find("kind: ClusterRoleBinding") != std::string::npos ||
+        text.find("kind: RoleBinding") != std::string::npos) {
+      EXPECT_EQ(file.filename().string(), "controller-rbac.yaml")
+          << Rel(file) << ": unexpected role binding";
+    }
+  }
+  const std::string webhook = ReadFile(Repo("helm/riposte/templates/webhook-deployment.yaml"));
+  EXPECT_NE(webhook.find("automountServiceAccountToken: false"), std::string::npos)
+      << "webhook-deployment.yaml: the webhook pod must not mount an API token";
+}
+
+}  // namespace
+}  // namespace riposte::deploy_test
