@@ -27,9 +27,16 @@ struct RbacRule {
   std::vector<std::string> verbs;
 };
 
+// Which API object a request is about, so the executor can call the typed kube client.
+enum class Kind { kPod, kNode, kNetworkPolicy, kEvent };
+
 struct ApiRequest {
   std::string method;  // GET POST PATCH DELETE PUT
   std::string path;    // absolute API path, built only from validated names
+  Kind kind = Kind::kPod;
+  std::string ns;      // "" for nodes
+  std::string name;    // "" for POST (create)
+  std::string subresource;  // "eviction"
   web::json::value body;  // null = no body
   std::string content_type = "application/json";
   // Status codes that mean "already in the wanted state" (e.g. 404 on delete, 409 on create).

@@ -36,7 +36,7 @@ Plan AnnotateAction::Build(const ActionContext& ctx) const {
     plan.message = "pod not found";
     return plan;
   }
-  auto req = MetadataMapPatch(PodPath(ctx.ns, ctx.pod_name), *ctx.pod, "annotations",
+  auto req = MetadataMapPatch(ctx.ns, ctx.pod_name, *ctx.pod, "annotations",
                               json::StringMap(*ctx.params, {"annotations"}), {}, &plan.undo);
   if (req) plan.requests.push_back(std::move(*req));
   plan.message = req ? "annotating pod" : "annotations already present";
@@ -49,7 +49,7 @@ Plan AnnotateAction::Undo(const ActionContext& ctx, const web::json::value& undo
     plan.message = "pod gone; nothing to restore";
     return plan;
   }
-  if (auto req = MetadataMapRestore(PodPath(ctx.ns, ctx.pod_name), *ctx.pod, undo))
+  if (auto req = MetadataMapRestore(ctx.ns, ctx.pod_name, *ctx.pod, undo))
     plan.requests.push_back(std::move(*req));
   plan.message = plan.requests.empty() ? "annotations already restored" : "restoring annotations";
   return plan;

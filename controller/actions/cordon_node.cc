@@ -50,6 +50,8 @@ Plan CordonNodeAction::Build(const ActionContext& ctx) const {
   ApiRequest r;
   r.method = "PATCH";
   r.path = NodePath(node_name);
+  r.kind = Kind::kNode;
+  r.name = node_name;
   r.content_type = "application/merge-patch+json";
   r.body = value::object();
   r.body["spec"] = value::object();
@@ -77,6 +79,8 @@ Plan CordonNodeAction::Undo(const ActionContext& ctx, const value& undo) const {
   ApiRequest r;
   r.method = "PATCH";
   r.path = NodePath(*node_name);
+  r.kind = Kind::kNode;
+  r.name = *node_name;
   r.content_type = "application/merge-patch+json";
   r.body = value::object();
   r.body["metadata"] = value::object();

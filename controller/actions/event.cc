@@ -74,6 +74,8 @@ Plan EventAction::Build(const ActionContext& ctx) const {
   ApiRequest r;
   r.method = "POST";
   r.path = "/api/v1/namespaces/" + ctx.ns + "/events";
+  r.kind = Kind::kEvent;
+  r.ns = ctx.ns;
   r.body = ev;
   r.ok_statuses = {409};
   plan.requests.push_back(std::move(r));

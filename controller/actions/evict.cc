@@ -41,6 +41,9 @@ Plan EvictAction::Build(const ActionContext& ctx) const {
   ApiRequest r;
   r.method = "POST";
   r.path = PodPath(ctx.ns, ctx.pod_name) + "/eviction";
+  r.ns = ctx.ns;
+  r.name = ctx.pod_name;
+  r.subresource = "eviction";
   r.body = web::json::value::object();
   r.body["apiVersion"] = web::json::value::string("policy/v1");
   r.body["kind"] = web::json::value::string("Eviction");

@@ -154,6 +154,8 @@ Plan IsolateAction::Build(const ActionContext& ctx) const {
     ApiRequest r;
     r.method = "POST";
     r.path = PolicyPath(ctx.ns, "");
+    r.kind = Kind::kNetworkPolicy;
+    r.ns = ctx.ns;
     r.body = desired;
     r.ok_statuses = {409};
     plan.requests.push_back(std::move(r));
@@ -162,12 +164,15 @@ Plan IsolateAction::Build(const ActionContext& ctx) const {
     ApiRequest r;
     r.method = "PUT";
     r.path = PolicyPath(ctx.ns, name);
+    r.kind = Kind::kNetworkPolicy;
+    r.ns = ctx.ns;
+    r.name = name;
     r.body = desired;
     if (auto rv = json::String(*ctx.network_policy, {"metadata", "resourceVersion"}))
       r.body["metadata"]["resourceVersion"] = value::string(*rv);
     plan.requests.push_back(std::move(r));
   }
-  if (auto req = MetadataMapPatch(PodPath(ctx.ns, ctx.pod_name), *ctx.pod, "labels",
+  if (auto req = MetadataMapPatch(ctx.ns, ctx.pod_name, *ctx.pod, "labels",
                                   {{kLabel, LabelValue(ctx.response_action_name)}}, {}, &plan.undo))
     plan.requests.push_back(std::move(*req));
   plan.undo["networkPolicy"] = value::string(name);
@@ -183,11 +188,14 @@ Plan IsolateAction::Undo(const ActionContext& ctx, const value& undo) const {
     ApiRequest r;
     r.method = "DELETE";
     r.path = PolicyPath(ctx.ns, name);
+    r.kind = Kind::kNetworkPolicy;
+    r.ns = ctx.ns;
+    r.name = name;
     r.ok_statuses = {404};
     plan.requests.push_back(std::move(r));
   }
   if (ctx.pod != nullptr) {
-    if (auto req = MetadataMapRestore(PodPath(ctx.ns, ctx.pod_name), *ctx.pod, undo))
+    if (auto req = MetadataMapRestore(ctx.ns, ctx.pod_name, *ctx.pod, undo))
       plan.requests.push_back(std::move(*req));
   }
   plan.message = plan.requests.empty() ? "isolation already removed" : "removing isolation " + name;

@@ -62,7 +62,7 @@ Plan LabelAction::Build(const ActionContext& ctx) const {
         remove.push_back(k);
     }
   }
-  auto req = MetadataMapPatch(PodPath(ctx.ns, ctx.pod_name), *ctx.pod, "labels", set, remove,
+  auto req = MetadataMapPatch(ctx.ns, ctx.pod_name, *ctx.pod, "labels", set, remove,
                               &plan.undo);
   if (req) plan.requests.push_back(std::move(*req));
   plan.message += req ? "patching pod labels" : "labels already in place";
@@ -75,7 +75,7 @@ Plan LabelAction::Undo(const ActionContext& ctx, const web::json::value& undo) c
     plan.message = "pod gone; nothing to restore";
     return plan;
   }
-  if (auto req = MetadataMapRestore(PodPath(ctx.ns, ctx.pod_name), *ctx.pod, undo))
+  if (auto req = MetadataMapRestore(ctx.ns, ctx.pod_name, *ctx.pod, undo))
     plan.requests.push_back(std::move(*req));
   plan.message = plan.requests.empty() ? "labels already restored" : "restoring labels";
   return plan;

@@ -10,7 +10,7 @@ std::string PodPath(const std::string& ns, const std::string& pod) {
 
 std::string NodePath(const std::string& node) { return "/api/v1/nodes/" + node; }
 
-std::optional<ApiRequest> MetadataMapPatch(const std::string& path, const web::json::value& obj,
+std::optional<ApiRequest> MetadataMapPatch(const std::string& ns, const std::string& pod, const web::json::value& obj,
                                            const std::string& field,
                                            const std::map<std::string, std::string>& set,
                                            const std::vector<std::string>& remove,
@@ -43,7 +43,10 @@ std::optional<ApiRequest> MetadataMapPatch(const std::string& path, const web::j
   if (!any) return std::nullopt;
   ApiRequest r;
   r.method = "PATCH";
-  r.path = path;
+  r.path = PodPath(ns, pod);
+  r.kind = Kind::kPod;
+  r.ns = ns;
+  r.name = pod;
   r.content_type = "application/merge-patch+json";
   r.body = web::json::value::object();
   r.body["metadata"] = web::json::value::object();
@@ -51,7 +54,7 @@ std::optional<ApiRequest> MetadataMapPatch(const std::string& path, const web::j
   return r;
 }
 
-std::optional<ApiRequest> MetadataMapRestore(const std::string& path, const web::json::value& obj,
+std::optional<ApiRequest> MetadataMapRestore(const std::string& ns, const std::string& pod, const web::json::value& obj,
                                              const web::json::value& undo) {
   auto field = json::String(undo, {"field"});
   const auto* previous = json::Find(undo, {"previous"});
@@ -82,7 +85,10 @@ std::optional<ApiRequest> MetadataMapRestore(const std::string& path, const web:
   if (!any) return std::nullopt;
   ApiRequest r;
   r.method = "PATCH";
-  r.path = path;
+  r.path = PodPath(ns, pod);
+  r.kind = Kind::kPod;
+  r.ns = ns;
+  r.name = pod;
   r.content_type = "application/merge-patch+json";
   r.body = web::json::value::object();
   r.body["metadata"] = web::json::value::object();

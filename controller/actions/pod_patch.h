@@ -18,7 +18,7 @@ std::string NodePath(const std::string& node);
 // `field` is "labels" or "annotations". `set` values are applied, `remove` keys deleted.
 // Returns nullopt when the object already has the wanted state. `undo` receives
 // {"field", "previous": {key: old value or null}, "applied": {key: new value or null}}.
-std::optional<ApiRequest> MetadataMapPatch(const std::string& path, const web::json::value& obj,
+std::optional<ApiRequest> MetadataMapPatch(const std::string& ns, const std::string& pod, const web::json::value& obj,
                                            const std::string& field,
                                            const std::map<std::string, std::string>& set,
                                            const std::vector<std::string>& remove,
@@ -26,7 +26,7 @@ std::optional<ApiRequest> MetadataMapPatch(const std::string& path, const web::j
 
 // Reverses MetadataMapPatch: keys whose current value is still what Riposte applied get
 // their previous value back; keys changed by someone else since are left alone.
-std::optional<ApiRequest> MetadataMapRestore(const std::string& path, const web::json::value& obj,
+std::optional<ApiRequest> MetadataMapRestore(const std::string& ns, const std::string& pod, const web::json::value& obj,
                                              const web::json::value& undo);
 
 // uid precondition so a delete/evict never hits a replacement pod with the same name.

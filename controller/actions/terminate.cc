@@ -47,6 +47,8 @@ Plan TerminateAction::Build(const ActionContext& ctx) const {
   ApiRequest r;
   r.method = "DELETE";
   r.path = PodPath(ctx.ns, ctx.pod_name);
+  r.ns = ctx.ns;
+  r.name = ctx.pod_name;
   r.body = web::json::value::object();
   r.body["apiVersion"] = web::json::value::string("v1");
   r.body["kind"] = web::json::value::string("DeleteOptions");

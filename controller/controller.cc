@@ -1,0 +1,234 @@
+#include "controller/controller.h"
+
+#include <unistd.h>
+
+#include <random>
+
+#include "common/log.h"
+#include "controller/json_util.h"
+#include "controller/names.h"
+#include "controller/response_action.h"
+#include "kube/rate_limit.h"
+
+namespace riposte::controller {
+
+using web::json::value;
+
+RecordOutcome KubeResponseRecorder::Create(const std::string& ns, const value& ra, std::string* message) {
+  auto r = client_->Create(kube::resources::kResponseActions, ns, ra);
+  if (r.ok()) return RecordOutcome::kCreated;
+  if (kube::IsAlreadyExists(r.error())) return RecordOutcome::kAlreadyExists;
+  *message = r.error().ToString();
+  return r.error().Retryable() ? RecordOutcome::kUnavailable : RecordOutcome::kRejected;
+}
+
+namespace {
+
+std::string DefaultIdentity() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "riposte");
+  std::random_device rd;
+  return std::string(host) + "-" + HashHex(std::to_string(rd()) + std::to_string(getpid())).substr(0, 8);
+}
+
+}  // namespace
+
+ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOptions opts)
+    : client_(std::move(client)), opts_(std::move(opts)) {
+  if (opts_.identity.empty()) opts_.identity = DefaultIdentity();
+  GuardConfig gc;
+  gc.protected_namespaces = opts_.protected_namespaces;
+  gc.protected_namespaces.insert(opts_.own_namespace);
+  gc.max_destructive_per_minute = opts_.max_destructive_per_minute;
+  guards_ = std::make_unique<Guards>(gc);
+
+  factory_ = std::make_unique<kube::SharedInformerFactory>(client_);
+  policies_inf_ = factory_->For(kube::resources::kResponsePolicies);
+  actions_inf_ = factory_->For(kube::resources::kResponseActions);
+  namespaces_inf_ = factory_->For(kube::resources::kNamespaces);
+  policies_inf_->AddEventHandler({[this](const kube::ObjectPtr& o) { OnPolicy(o); },
+                                  [this](const kube::ObjectPtr&, const kube::ObjectPtr& o) { OnPolicy(o); },
+                                  [this](const kube::ObjectPtr& o, bool) { OnPolicyDeleted(o); }});
+  actions_inf_->AddEventHandler({[this](const kube::ObjectPtr& o) { OnResponseAction(o); },
+                                 [this](const kube::ObjectPtr&, const kube::ObjectPtr& o) { OnResponseAction(o); },
+                                 [this](const kube::ObjectPtr& o, bool) { queue_->Add(kube::ObjectKey(*o)); }});
+
+  queue_ = std::make_shared<kube::WorkQueue>(kube::DefaultClock(), kube::DefaultControllerRateLimiter());
+  metrics_.SetQueueDepth([q = queue_] { return q->Len() + q->DelayedLen(); });
+
+  kube::LeaderElectionConfig le;
+  le.lease_namespace = opts_.own_namespace;
+  le.lease_name = opts_.lease_name;
+  le.identity = opts_.identity;
+  le.lease_duration = opts_.lease_duration;
+  le.renew_deadline = opts_.renew_deadline;
+  le.retry_period = opts_.retry_period;
+  le.on_started_leading = [this] {
+    log::Info("became leader", {{"identity", opts_.identity}});
+    EnqueueAll();
+  };
+  le.on_stopped_leading = [this] { log::Warn("lost leadership", {{"identity", opts_.identity}}); };
+  elector_ = std::make_unique<kube::LeaderElector>(client_, le);
+  metrics_.SetLeader([this] { return elector_->IsLeader(); });
+
+  ReconcilerDeps rd;
+  rd.client = client_;
+  rd.get_cached = [this](const std::string& ns, const std::string& name) { return actions_inf_->Get(ns, name); };
+  rd.registry = &BuiltinActions();
+  rd.on_action = [this](const std::string& type, const std::string& result, std::optional<double> latency) {
+    metrics_.Action(type, result);
+    if (latency) metrics_.Latency(*latency);
+  };
+  reconciler_ = std::make_unique<Reconciler>(rd);
+
+  IngestDeps id;
+  id.policies = [this] { return Policies(); };
+  id.namespace_labels = [this](const std::string& ns) -> std::optional<std::map<std::string, std::string>> {
+    auto obj = namespaces_inf_->Get("", ns);
+    if (!obj) return std::nullopt;
+    return json::StringMap(*obj, {"metadata", "labels"});
+  };
+  id.ready = [this] { return Ready(); };
+  id.recorder = std::make_shared<KubeResponseRecorder>(client_);
+  id.guards = guards_.get();
+  id.global_dry_run = opts_.dry_run;
+  id.on_decision = [this](const Policy&, Suppression s, const std::string&) {
+    if (s != Suppression::kNone) metrics_.Suppressed(std::string(SuppressionName(s)));
+  };
+  ingestor_ = std::make_unique<AlertIngestor>(id);
+  metrics_.SetIngestCounters(&ingestor_->counters());
+}
+
+ResponseController::~ResponseController() { Stop(); }
+
+void ResponseController::Start() {
+  if (started_.exchange(true)) return;
+  factory_->Start();
+  elector_->Start();
+  for (int i = 0; i < opts_.workers; ++i) workers_.emplace_back([this] { Worker(); });
+}
+
+void ResponseController::Stop() {
+  if (!started_.exchange(false)) return;
+  queue_->ShutDown();
+  for (auto& t : workers_) t.join();
+  workers_.clear();
+  elector_->Stop();
+  factory_->Stop();
+}
+
+bool ResponseController::Ready() const {
+  if (!policies_inf_->HasSynced() || !actions_inf_->HasSynced() || !namespaces_inf_->HasSynced()) return false;
+  return elector_->IsLeader() || !elector_->Leader().empty();
+}
+
+std::vector<PolicyPtr> ResponseController::Policies() const {
+  std::lock_guard lock(mu_);
+  std::vector<PolicyPtr> out;
+  out.reserve(policies_.size());
+  for (const auto& [name, p] : policies_) out.push_back(p);
+  return out;
+}
+
+void ResponseController::OnPolicy(const kube::ObjectPtr& obj) {
+  std::vector<std::string> errors;
+  auto compiled = CompilePolicy(*obj, BuiltinActions(), &errors);
+  std::string name = json::String(*obj, {"metadata", "name"}).value_or("");
+  {
+    std::lock_guard lock(mu_);
+    if (compiled) policies_[name] = compiled;
+    else policies_.erase(name);  // an invalid policy never matches
+  }
+  if (!errors.empty())
+    log::Warn("ResponsePolicy invalid", {{"policy", name}, {"error", errors.front()}});
+  WritePolicyCondition(*obj, errors);
+}
+
+void ResponseController::OnPolicyDeleted(const kube::ObjectPtr& obj) {
+  std::lock_guard lock(mu_);
+  policies_.erase(json::String(*obj, {"metadata", "name"}).value_or(""));
+}
+
+void ResponseController::WritePolicyCondition(const value& obj, const std::vector<std::string>& errors) {
+  // Only the leader writes status, and only when validity or generation changed.
+  if (!elector_->IsLeader()) return;
+  std::string name = json::String(obj, {"metadata", "name"}).value_or("");
+  int64_t gen = json::Int(obj, {"metadata", "generation"}).value_or(0);
+  std::string digest = std::to_string(gen) + "|" + (errors.empty() ? "" : errors.front());
+  if (json::Int(obj, {"status", "observedGeneration"}).value_or(-1) == gen) {
+    // Already written for this generation (by us or a previous leader).
+    std::lock_guard lock(mu_);
+    policy_status_written_[name] = digest;
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (policy_status_written_[name] == digest) return;
+    policy_status_written_[name] = digest;
+  }
+  auto now = FormatRfc3339(std::chrono::system_clock::now());
+  auto cond = [&](const char* type, bool status, const std::string& reason, const std::string& msg) {
+    auto c = value::object();
+    c["type"] = value::string(type);
+    c["status"] = value::string(status ? "True" : "False");
+    c["reason"] = value::string(reason);
+    c["message"] = value::string(msg.substr(0, 1024));
+    c["lastTransitionTime"] = value::string(now);
+    c["observedGeneration"] = gen;
+    return c;
+  };
+  std::string all;
+  for (const auto& e : errors) all += (all.empty() ? "" : "; ") + e;
+  auto patch = value::object();
+  patch["status"] = value::object();
+  patch["status"]["observedGeneration"] = gen;
+  patch["status"]["conditions"] =
+      errors.empty() ? value::array({cond("Ready", true, "Valid", "policy compiled"),
+                                     cond("Invalid", false, "Valid", "")})
+                     : value::array({cond("Ready", false, "InvalidSpec", all), cond("Invalid", true, "InvalidSpec", all)});
+  auto r = client_->Patch(kube::resources::kResponsePolicies, "", name, kube::PatchType::kMergePatch, patch, {}, "status");
+  if (!r.ok()) log::Warn("policy status not written", {{"policy", name}, {"error", r.error().ToString()}});
+}
+
+void ResponseController::OnResponseAction(const kube::ObjectPtr& obj) {
+  // Cooldown state survives restarts and is shared between replicas through the API.
+  auto policy = json::String(*obj, {"spec", "policyRef", "name"});
+  auto pod = json::String(*obj, {"spec", "target", "pod"});
+  auto created = ParseRfc3339(json::String(*obj, {"metadata", "creationTimestamp"}).value_or(""));
+  auto cooldown = json::String(*obj, {"metadata", "annotations", kAnnotationCooldown});
+  if (policy && pod && created && cooldown) {
+    int64_t secs = std::strtoll(cooldown->c_str(), nullptr, 10);
+    guards_->ObserveExisting(*policy, json::String(*obj, {"metadata", "namespace"}).value_or(""), *pod, *created, secs);
+  }
+  queue_->Add(kube::ObjectKey(*obj));
+}
+
+void ResponseController::EnqueueAll() {
+  for (const auto& key : actions_inf_->Keys()) queue_->Add(key);
+  for (const auto& obj : policies_inf_->List()) OnPolicy(obj);
+}
+
+void ResponseController::Worker() {
+  while (auto key = queue_->Get()) {
+    if (!elector_->IsLeader()) {
+      // Followers keep nothing queued: becoming leader enqueues everything.
+      queue_->Forget(*key);
+      queue_->Done(*key);
+      continue;
+    }
+    ReconcileResult r;
+    try {
+      r = reconciler_->Reconcile(*key);
+    } catch (const std::exception& e) {
+      r.requeue = true;
+      r.error = e.what();
+    }
+    if (!r.error.empty()) log::Warn("reconcile error", {{"responseAction", *key}, {"error", r.error}});
+    if (r.after.count() > 0) queue_->AddAfter(*key, r.after);
+    else if (r.requeue) queue_->AddRateLimited(*key);
+    else queue_->Forget(*key);
+    queue_->Done(*key);
+  }
+}
+
+}  // namespace riposte::controller

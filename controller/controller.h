@@ -1,0 +1,88 @@
+#pragma once
+// The running response controller: informers for ResponsePolicies, ResponseActions and
+// Namespaces; the alert ingestor (any replica); and, on the Lease holder only, workers that
+// reconcile ResponseActions from a rate-limited work queue.
+
+#include <atomic>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "controller/guards.h"
+#include "controller/ingest.h"
+#include "controller/metrics.h"
+#include "controller/policy.h"
+#include "controller/reconciler.h"
+#include "kube/informer.h"
+#include "kube/kube_client.h"
+#include "kube/leader_election.h"
+#include "kube/work_queue.h"
+
+namespace riposte::controller {
+
+struct ControllerOptions {
+  std::string own_namespace = "riposte-system";
+  std::string lease_name = "riposte-controller";
+  std::string identity;  // "" = hostname + random suffix
+  bool dry_run = false;
+  int64_t max_destructive_per_minute = 10;
+  std::set<std::string> protected_namespaces{"kube-system"};  // own_namespace is always added
+  int workers = 2;
+  std::chrono::milliseconds lease_duration{15000}, renew_deadline{10000}, retry_period{2000};
+};
+
+// Records ResponseActions through the kube client.
+class KubeResponseRecorder final : public ResponseRecorder {
+ public:
+  explicit KubeResponseRecorder(kube::KubeClientPtr client) : client_(std::move(client)) {}
+  RecordOutcome Create(const std::string& ns, const web::json::value& ra, std::string* message) override;
+
+ private:
+  kube::KubeClientPtr client_;
+};
+
+class ResponseController {
+ public:
+  ResponseController(kube::KubeClientPtr client, ControllerOptions opts);
+  ~ResponseController();
+  ResponseController(const ResponseController&) = delete;
+  ResponseController& operator=(const ResponseController&) = delete;
+
+  void Start();
+  void Stop();
+
+  AlertIngestor& ingestor() { return *ingestor_; }
+  ControllerMetrics& metrics() { return metrics_; }
+  // Caches synced and a leader known: alerts can be recorded and will be acted on.
+  bool Ready() const;
+  bool IsLeader() const { return elector_ && elector_->IsLeader(); }
+
+ private:
+  void OnPolicy(const kube::ObjectPtr& obj);
+  void OnPolicyDeleted(const kube::ObjectPtr& obj);
+  void OnResponseAction(const kube::ObjectPtr& obj);
+  void Worker();
+  void EnqueueAll();
+  void WritePolicyCondition(const web::json::value& obj, const std::vector<std::string>& errors);
+  std::vector<PolicyPtr> Policies() const;
+
+  kube::KubeClientPtr client_;
+  ControllerOptions opts_;
+  ControllerMetrics metrics_;
+  std::unique_ptr<Guards> guards_;
+  std::unique_ptr<kube::SharedInformerFactory> factory_;
+  kube::InformerPtr policies_inf_, actions_inf_, namespaces_inf_;
+  std::shared_ptr<kube::WorkQueue> queue_;
+  std::unique_ptr<kube::LeaderElector> elector_;
+  std::unique_ptr<Reconciler> reconciler_;
+  std::unique_ptr<AlertIngestor> ingestor_;
+  mutable std::mutex mu_;
+  std::map<std::string, PolicyPtr> policies_;
+  std::map<std::string, std::string> policy_status_written_;  // name -> generation/errors digest
+  std::vector<std::thread> workers_;
+  std::atomic<bool> started_{false};
+};
+
+}  // namespace riposte::controller
