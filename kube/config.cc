@@ -62,7 +62,7 @@ class KubeconfigReader {
     std::string ctx_path;
     YAML::Node ctx = FindNamed(root, "contexts", "context", context_name, &ctx_path);
     if (!error_.empty()) return ConfigError{error_};
-    if (!ctx) return Fail(root.Mark(), "contexts", "no context named \"" + context_name + "\"");
+    if (!ctx.IsMap()) return Fail(root.Mark(), "contexts", "no context named \"" + context_name + "\"");
 
     const std::string cluster_name = Scalar(ctx, ctx_path, "cluster");
     const std::string user_name = Scalar(ctx, ctx_path, "user");
@@ -77,14 +77,14 @@ class KubeconfigReader {
     std::string cl_path;
     YAML::Node cluster = FindNamed(root, "clusters", "cluster", cluster_name, &cl_path);
     if (!error_.empty()) return ConfigError{error_};
-    if (!cluster) return Fail(root.Mark(), "clusters", "no cluster named \"" + cluster_name + "\"");
+    if (!cluster.IsMap()) return Fail(root.Mark(), "clusters", "no cluster named \"" + cluster_name + "\"");
     if (!ReadCluster(cluster, cl_path, &cfg)) return ConfigError{error_};
 
     if (!user_name.empty()) {
       std::string u_path;
       YAML::Node user = FindNamed(root, "users", "user", user_name, &u_path);
       if (!error_.empty()) return ConfigError{error_};
-      if (!user) return Fail(root.Mark(), "users", "no user named \"" + user_name + "\"");
+      if (!user.IsMap()) return Fail(root.Mark(), "users", "no user named \"" + user_name + "\"");
       if (!ReadUser(user, u_path, &cfg)) return ConfigError{error_};
     }
     return cfg;
