@@ -269,9 +269,10 @@ ReconcileResult Reconciler::Run(State& s) {
                                    {"alert", json::String(s.ra, {"metadata", "annotations", kAnnotationAlertUuid}).value_or("")}});
   }
   const std::string alert_id = json::String(s.ra, {"metadata", "annotations", kAnnotationAlertUuid}).value_or("");
-  actions = json::Find(s.ra, {"spec", "actions"});
-  for (size_t i = 0; i < actions->size(); ++i) {
-    const value item = actions->at(i);
+  // A copy: every status write replaces s.ra.
+  const value spec_actions = *json::Find(s.ra, {"spec", "actions"});
+  for (size_t i = 0; i < spec_actions.size(); ++i) {
+    const value item = spec_actions.at(i);
     const std::string type = json::String(item, {"type"}).value_or("");
     auto& result = Status(s.ra)["results"][i];
     const std::string state = json::String(result, {"state"}).value_or("Pending");
@@ -347,7 +348,7 @@ ReconcileResult Reconciler::Run(State& s) {
                dry_run ? "dry run recorded what would be done" : "all actions done", s.now);
   if (!WriteStatus(s, &error)) return {true, {}, error};
   PostEvent(s, dry_run ? "ResponseDryRun" : "ResponseSucceeded",
-            std::string(dry_run ? "dry run of " : "") + std::to_string(actions->size()) + " action(s) on pod " + pod_name,
+            std::string(dry_run ? "dry run of " : "") + std::to_string(spec_actions.size()) + " action(s) on pod " + pod_name,
             false);
   log::Info("response finished", {{"responseAction", s.name}, {"namespace", s.ns}, {"alert", alert_id},
                                   {"phase", "Succeeded"}});
@@ -356,10 +357,14 @@ ReconcileResult Reconciler::Run(State& s) {
 
 ReconcileResult Reconciler::Undo(State& s, bool deleting) {
   std::string error;
-  const auto* actions = json::Find(s.ra, {"spec", "actions"});
-  auto* results = Status(s.ra).has_field("results") ? &Status(s.ra)["results"] : nullptr;
-  if (actions != nullptr && actions->is_array() && results != nullptr && results->is_array()) {
-    for (size_t k = results->size(); k-- > 0;) {
+  // Copies: every status write replaces s.ra.
+  const value* found = json::Find(s.ra, {"spec", "actions"});
+  const value actions_copy = found != nullptr ? *found : value::array();
+  const value* actions = &actions_copy;
+  const value* results_found = json::Find(s.ra, {"status", "results"});
+  const size_t result_count = results_found != nullptr && results_found->is_array() ? results_found->size() : 0;
+  if (actions->is_array()) {
+    for (size_t k = result_count; k-- > 0;) {
       auto& res = Status(s.ra)["results"][k];
       auto state = json::String(res, {"state"}).value_or("");
       // Running: the action may have partly happened before a crash, so undo it too.

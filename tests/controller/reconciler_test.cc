@@ -1,0 +1,226 @@
+// The ResponseAction state machine against the in-memory kube client: full run, dry run,
+// retries, resume after a crash, revert, deletion with finalizer, invalid specs.
+
+#include <gtest/gtest.h>
+
+#include "controller/actions/isolate.h"
+#include "controller/json_util.h"
+#include "controller/reconciler.h"
+#include "controller/response_action.h"
+#include "kube/resource.h"
+#include "tests/fakes/fake_kube_client.h"
+
+namespace riposte::controller {
+namespace {
+
+using web::json::value;
+namespace res = kube::resources;
+
+class ReconcilerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fake = std::make_shared<fakes::FakeKubeClient>();
+    fake->Seed(res::kNodes, value::parse(R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"node-1","labels":{}},"spec":{}})"));
+    fake->Seed(res::kReplicaSets, value::parse(R"({"apiVersion":"apps/v1","kind":"ReplicaSet",
+      "metadata":{"name":"web-7d9c8f","namespace":"shop"},
+      "spec":{"selector":{"matchLabels":{"app":"web","pod-template-hash":"7d9c8f"}}},"status":{"readyReplicas":3}})"));
+    fake->Seed(res::kPods, value::parse(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"web-1","namespace":"shop",
+      "labels":{"app":"web","pod-template-hash":"7d9c8f"},
+      "ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"web-7d9c8f","uid":"rs-1","controller":true}]},
+      "spec":{"nodeName":"node-1"},"status":{"conditions":[{"type":"Ready","status":"True"}]}})"));
+    ReconcilerDeps deps;
+    deps.client = fake;
+    deps.get_cached = [this](const std::string& ns, const std::string& name) -> std::shared_ptr<const value> {
+      auto o = fake->Peek(res::kResponseActions, ns, name);
+      return o ? std::make_shared<const value>(*o) : nullptr;
+    };
+    deps.registry = &BuiltinActions();
+    deps.on_action = [this](const std::string& type, const std::string& result, std::optional<double>) {
+      results.push_back(type + ":" + result);
+    };
+    reconciler = std::make_unique<Reconciler>(deps);
+  }
+
+  void SeedAction(const std::string& actions, bool dry_run = false) {
+    auto ra = value::object();
+    ra["apiVersion"] = value::string("riposte.io/v1alpha1");
+    ra["kind"] = value::string("ResponseAction");
+    ra["metadata"] = value::parse(R"({"name":"ra-1","namespace":"shop","finalizers":["riposte.io/undo"]})");
+    ra["spec"] = value::object();
+    ra["spec"]["target"] = value::parse(R"({"pod":"web-1"})");
+    ra["spec"]["actions"] = value::parse(actions);
+    ra["spec"]["dryRun"] = value::boolean(dry_run);
+    fake->Seed(res::kResponseActions, ra);
+  }
+
+  // Reconciles until nothing is requeued (bounded).
+  int Converge(int max = 20) {
+    for (int i = 1; i <= max; ++i)
+      if (!reconciler->Reconcile("shop/ra-1").requeue) return i;
+    return -1;
+  }
+
+  value RA() { return fake->Peek(res::kResponseActions, "shop", "ra-1").value(); }
+  std::string Phase() { return json::String(RA(), {"status", "phase"}).value_or(""); }
+  size_t Writes(const std::string& resource) {
+    size_t n = 0;
+    for (const char* verb : {"create", "update", "patch", "delete", "evict"}) n += fake->ActionsFor(verb, resource).size();
+    return n;
+  }
+  void Patch(const std::string& patch) {
+    ASSERT_TRUE(fake->Patch(res::kResponseActions, "shop", "ra-1", kube::PatchType::kMergePatch, value::parse(patch)).ok());
+  }
+
+  std::shared_ptr<fakes::FakeKubeClient> fake;
+  std::unique_ptr<Reconciler> reconciler;
+  std::vector<std::string> results;
+};
+
+constexpr const char* kContain =
+    R"([{"type":"isolate"},{"type":"label","labels":{"riposte.io/quarantined":"true"},"detach":true},{"type":"cordonNode"},{"type":"event"}])";
+
+TEST_F(ReconcilerTest, RunsEveryActionAndRecordsResults) {
+  SeedAction(R"([{"type":"isolate"},{"type":"cordonNode"},{"type":"terminate","gracePeriodSeconds":0}])");
+  EXPECT_GT(Converge(), 0);
+  EXPECT_EQ(Phase(), "Succeeded");
+  EXPECT_FALSE(fake->Peek(res::kPods, "shop", "web-1").has_value()) << "pod deleted";
+  auto np = fake->Peek(res::kNetworkPolicies, "shop", IsolateAction::PolicyName("ra-1"));
+  ASSERT_TRUE(np.has_value());
+  EXPECT_EQ(np->at("spec").at("podSelector").at("matchLabels").at("riposte.io/quarantine").as_string(), "ra-1");
+  EXPECT_EQ(np->at("spec").at("ingress").size(), 0u);
+  EXPECT_TRUE(fake->Peek(res::kNodes, "", "node-1")->at("spec").at("unschedulable").as_bool());
+  auto ra = RA();
+  const auto& rs = ra.at("status").at("results");
+  ASSERT_EQ(rs.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(rs.at(i).at("state").as_string(), "Succeeded") << i;
+    EXPECT_EQ(rs.at(i).at("attempts").as_integer(), 1) << i;
+    EXPECT_TRUE(rs.at(i).has_field("completionTime"));
+  }
+  EXPECT_EQ(ra.at("status").at("node").as_string(), "node-1");
+  EXPECT_GE(fake->ActionsFor("create", "events").size(), 1u);
+  // Level-based: reconciling a finished response again changes nothing.
+  fake->ClearActions();
+  EXPECT_EQ(Converge(), 1);
+  EXPECT_EQ(Writes("pods") + Writes("nodes") + Writes("networkpolicies.networking.k8s.io"), 0u);
+}
+
+TEST_F(ReconcilerTest, DryRunRecordsWhatWouldBeDoneAndChangesNothing) {
+  SeedAction(R"([{"type":"isolate"},{"type":"cordonNode"},{"type":"terminate"}])", true);
+  EXPECT_GT(Converge(), 0);
+  EXPECT_EQ(Phase(), "Succeeded");
+  EXPECT_EQ(Writes("pods") + Writes("nodes") + Writes("networkpolicies.networking.k8s.io"), 0u);
+  auto rs = RA().at("status").at("results");
+  EXPECT_EQ(rs.at(0).at("state").as_string(), "DryRun");
+  EXPECT_NE(rs.at(0).at("message").as_string().find("POST /apis/networking.k8s.io/v1/namespaces/shop/networkpolicies"),
+            std::string::npos);
+  EXPECT_NE(rs.at(2).at("message").as_string().find("DELETE /api/v1/namespaces/shop/pods/web-1"), std::string::npos);
+}
+
+TEST_F(ReconcilerTest, RetryableErrorsAreRetriedWithoutDuplicateSideEffects) {
+  SeedAction(R"([{"type":"isolate"},{"type":"terminate"}])");
+  fake->FailNext("create", "networkpolicies.networking.k8s.io", kube::ErrorFromResponse(500, ""), 1);
+  fake->FailNext("delete", "pods", kube::ErrorFromResponse(429, "", "1"), 2);
+  EXPECT_TRUE(reconciler->Reconcile("shop/ra-1").requeue);
+  EXPECT_EQ(Phase(), "Running");
+  EXPECT_NE(RA().at("status").at("results").at(0).at("message").as_string().find("500"), std::string::npos);
+  EXPECT_GT(Converge(), 0);
+  EXPECT_EQ(Phase(), "Succeeded");
+  auto rs = RA().at("status").at("results");
+  EXPECT_EQ(rs.at(0).at("attempts").as_integer(), 2);
+  EXPECT_EQ(rs.at(1).at("attempts").as_integer(), 3);
+  EXPECT_EQ(fake->Count(res::kNetworkPolicies), 1u);
+  EXPECT_FALSE(fake->Peek(res::kPods, "shop", "web-1").has_value());
+}
+
+TEST_F(ReconcilerTest, ResumesARunningResponseAfterACrashWithoutRepeatingWork) {
+  SeedAction(kContain);
+  // First controller: starts, records intent for isolate, creates the policy, then dies
+  // before recording success (the status write fails as if the process were killed).
+  int status_writes = 0;
+  fake->AddReactor([&](const fakes::Action& a) -> std::optional<kube::Result<value>> {
+    if (a.verb == "update-status" && a.resource == "responseactions.riposte.io" && ++status_writes == 3)
+      return kube::Result<value>(kube::ErrorFromResponse(503, ""));
+    return std::nullopt;
+  });
+  EXPECT_TRUE(reconciler->Reconcile("shop/ra-1").requeue);
+  EXPECT_EQ(Phase(), "Running");
+  EXPECT_EQ(fake->ActionsFor("create", "networkpolicies.networking.k8s.io").size(), 1u);
+  // Second controller (fresh reconciler, same API state) finishes.
+  EXPECT_GT(Converge(), 0);
+  EXPECT_EQ(Phase(), "Succeeded");
+  EXPECT_EQ(fake->ActionsFor("create", "networkpolicies.networking.k8s.io").size(), 1u) << "no second create";
+  EXPECT_EQ(fake->ActionsFor("create", "events").size() >= 1, true);
+  auto pod = fake->Peek(res::kPods, "shop", "web-1").value();
+  auto labels = json::StringMap(pod, {"metadata", "labels"});
+  EXPECT_EQ(labels.count("app"), 0u) << "detached";
+  EXPECT_EQ(labels["riposte.io/quarantined"], "true");
+  EXPECT_EQ(labels["riposte.io/quarantine"], "ra-1");
+}
+
+TEST_F(ReconcilerTest, RevertUndoesReversibleActions) {
+  SeedAction(kContain);
+  ASSERT_GT(Converge(), 0);
+  ASSERT_EQ(Phase(), "Succeeded");
+  Patch(R"({"spec":{"revert":true}})");
+  EXPECT_GT(Converge(), 0);
+  EXPECT_EQ(Phase(), "Reverted");
+  EXPECT_EQ(fake->Count(res::kNetworkPolicies), 0u);
+  auto pod = fake->Peek(res::kPods, "shop", "web-1").value();
+  EXPECT_EQ(json::StringMap(pod, {"metadata", "labels"}),
+            (std::map<std::string, std::string>{{"app", "web"}, {"pod-template-hash", "7d9c8f"}}));
+  auto node = fake->Peek(res::kNodes, "", "node-1").value();
+  EXPECT_FALSE(json::Bool(node, {"spec", "unschedulable"}).value_or(false));
+  EXPECT_EQ(json::StringMap(node, {"metadata", "labels"}).count("riposte.io/cordoned-by"), 0u);
+}
+
+TEST_F(ReconcilerTest, DeletionUndoesThenReleasesTheFinalizer) {
+  SeedAction(R"([{"type":"isolate"}])");
+  ASSERT_GT(Converge(), 0);
+  ASSERT_EQ(fake->Count(res::kNetworkPolicies), 1u);
+  ASSERT_TRUE(fake->Delete(res::kResponseActions, "shop", "ra-1").ok());
+  ASSERT_TRUE(fake->Peek(res::kResponseActions, "shop", "ra-1").has_value()) << "held by the finalizer";
+  EXPECT_GT(Converge(), 0);
+  EXPECT_FALSE(fake->Peek(res::kResponseActions, "shop", "ra-1").has_value());
+  EXPECT_EQ(fake->Count(res::kNetworkPolicies), 0u);
+  EXPECT_EQ(json::StringMap(fake->Peek(res::kPods, "shop", "web-1").value(), {"metadata", "labels"}).count("riposte.io/quarantine"), 0u);
+}
+
+TEST_F(ReconcilerTest, InvalidSpecIsReportedAsACondition) {
+  SeedAction(R"([{"type":"terminate","gracePeriodSeconds":"now"}])");
+  EXPECT_GT(Converge(), 0);
+  EXPECT_EQ(Phase(), "Failed");
+  bool invalid = false;
+  const value ra = RA();
+  for (const auto& c : ra.at("status").at("conditions").as_array())
+    if (c.at("type").as_string() == "Invalid") {
+      invalid = c.at("status").as_string() == "True";
+      EXPECT_NE(c.at("message").as_string().find("gracePeriodSeconds"), std::string::npos);
+    }
+  EXPECT_TRUE(invalid);
+  EXPECT_TRUE(fake->Peek(res::kPods, "shop", "web-1").has_value());
+}
+
+TEST_F(ReconcilerTest, TerminalErrorFailsWithoutRetrying) {
+  SeedAction(R"([{"type":"terminate"},{"type":"cordonNode"}])");
+  fake->FailNext("delete", "pods", kube::ErrorFromResponse(403, ""), 1);
+  EXPECT_GT(Converge(), 0);
+  EXPECT_EQ(Phase(), "Failed");
+  EXPECT_EQ(fake->ActionsFor("delete", "pods").size(), 1u);
+  EXPECT_EQ(fake->ActionsFor("patch", "nodes").size(), 0u) << "later actions do not run after a failure";
+}
+
+TEST_F(ReconcilerTest, GuardSkipsStandalonePodTermination) {
+  fake->Seed(res::kPods, value::parse(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"solo","namespace":"shop"},"spec":{}})"));
+  auto ra = value::parse(R"({"apiVersion":"riposte.io/v1alpha1","kind":"ResponseAction",
+    "metadata":{"name":"ra-1","namespace":"shop"},"spec":{"target":{"pod":"solo"},"actions":[{"type":"terminate"}]}})");
+  fake->Seed(res::kResponseActions, ra);
+  EXPECT_GT(Converge(), 0);
+  EXPECT_EQ(Phase(), "Succeeded");
+  EXPECT_EQ(RA().at("status").at("results").at(0).at("state").as_string(), "Skipped");
+  EXPECT_TRUE(fake->Peek(res::kPods, "shop", "solo").has_value());
+  EXPECT_EQ(RA().at("metadata").at("finalizers").at(0).as_string(), kFinalizer) << "hand-made RA gets the finalizer";
+}
+
+}  // namespace
+}  // namespace riposte::controller
