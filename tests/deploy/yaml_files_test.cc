@@ -93,5 +93,68 @@ TEST(HelmTemplates, ActionsAndBlocksAreBalanced) {
   }
 }
 
+// Helm cannot run here, but the static part of each template must already be YAML: remove
+// lines that hold only template actions (conditionals, includes, toYaml blocks), put a
+// placeholder where an action sits inside a line, and parse. This catches indentation and
+// structure mistakes in everything the chart writes literally.
+std::string TemplateSkeleton(const std::string& text) {
+  const char kMarker = '\x01';
+  std::string marked;
+  size_t pos = 0;
+  while (true) {
+    const size_t open = text.find("{{", pos);
+    if (open == std::string::npos) break;
+    const size_t close = text.find("}}", open + 2);
+    if (close == std::string::npos) break;
+    marked.append(text, pos, open - pos);
+    marked.push_back(kMarker);
+    pos = close + 2;
+  }
+  marked.append(text, pos, std::string::npos);
+  std::string out;
+  size_t line_start = 0;
+  while (line_start <= marked.size()) {
+    size_t nl = marked.find('\n', line_start);
+    if (nl == std::string::npos) nl = marked.size();
+    std::string line = marked.substr(line_start, nl - line_start);
+    line_start = nl + 1;
+    const bool has_action = line.find(kMarker) != std::string::npos;
+    if (has_action && line.find_first_not_of(std::string(" \t") + kMarker) == std::string::npos) {
+      continue;  // only actions on this line
+    }
+    std::string replaced;
+    for (char c : line) {
+      if (c == kMarker) {
+        replaced += "X";
+      } else {
+        replaced.push_back(c);
+      }
+    }
+    out += replaced + "\n";
+  }
+  return out;
+}
+
+TEST(HelmTemplates, StaticSkeletonIsValidYaml) {
+  int documents = 0;
+  for (const auto& file : FilesUnder(Repo("helm/riposte/templates"), {".yaml"})) {
+    const std::string skeleton = TemplateSkeleton(ReadFile(file));
+    try {
+      for (const auto& doc : YAML::LoadAll(skeleton)) {
+        if (!doc || doc.IsNull()) continue;
+        ++documents;
+        EXPECT_TRUE(doc.IsMap() && doc["apiVersion"] && doc["kind"] && doc["metadata"])
+            << Rel(file) << ": every document needs apiVersion, kind and metadata";
+      }
+    } catch (const YAML::Exception& e) {
+      ADD_FAILURE() << Rel(file) << ": static YAML skeleton does not parse at line "
+                    << e.mark.line + 1 << " (counting only non-action lines): " << e.msg
+                    << "\n--- skeleton ---\n"
+                    << skeleton;
+    }
+  }
+  EXPECT_GE(documents, 20);
+}
+
 }  // namespace
 }  // namespace riposte::deploy_test

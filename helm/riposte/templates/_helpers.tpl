@@ -142,7 +142,7 @@ seccompProfile:
 
 {{/* Argument: dict "root" $ "component" NAME "cfg" .Values.<component>.topologySpread. */}}
 {{- define "riposte.topologySpread" -}}
-{{- if .cfg.enabled }}
+{{- if .cfg.enabled -}}
 topologySpreadConstraints:
   - maxSkew: {{ .cfg.maxSkew }}
     topologyKey: {{ .cfg.topologyKey }}
