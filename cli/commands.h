@@ -11,5 +11,6 @@ using Args = std::vector<std::string>;
 
 int RunVersion(const Args& args);
 int RunActions(const Args& args);
+int RunAudit(const Args& args);
 
 }  // namespace riposte::cli

@@ -16,6 +16,7 @@ struct Command {
 constexpr Command kCommands[] = {
     {"version", "print version and build information", riposte::cli::RunVersion},
     {"actions", "list response actions, their parameters and RBAC", riposte::cli::RunActions},
+    {"audit", "exposure report for a live cluster (text, json, html)", riposte::cli::RunAudit},
 };
 
 void PrintUsage(std::FILE* out) {

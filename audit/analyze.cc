@@ -1,0 +1,868 @@
+#include "audit/analyze.h"
+
+#include <algorithm>
+#include <charconv>
+#include <map>
+#include <optional>
+#include <set>
+#include <tuple>
+
+#include "audit/cve_table.h"
+#include "audit/image_ref.h"
+#include "audit/version.h"
+#include "kube/selector.h"
+
+namespace riposte::audit {
+
+namespace {
+
+using core::Severity;
+using web::json::value;
+
+// ---- JSON access that never throws on a wrong shape -------------------------------------
+
+const value* At(const value& v, std::initializer_list<const char*> path) {
+  const value* cur = &v;
+  for (const char* key : path) {
+    if (!cur->is_object()) return nullptr;
+    const auto& obj = cur->as_object();
+    auto it = obj.find(key);
+    if (it == obj.end()) return nullptr;
+    cur = &it->second;
+  }
+  return cur;
+}
+
+std::string Str(const value& v, std::initializer_list<const char*> path) {
+  const value* f = At(v, path);
+  return f != nullptr && f->is_string() ? f->as_string() : std::string();
+}
+
+const web::json::array* Arr(const value& v, std::initializer_list<const char*> path) {
+  const value* f = At(v, path);
+  return f != nullptr && f->is_array() ? &f->as_array() : nullptr;
+}
+
+std::map<std::string, std::string> Labels(const value* v) {
+  std::map<std::string, std::string> out;
+  if (v == nullptr || !v->is_object()) return out;
+  for (const auto& [k, val] : v->as_object()) {
+    if (val.is_string()) out[k] = val.as_string();
+  }
+  return out;
+}
+
+bool Selects(const value* selector_json, const std::map<std::string, std::string>& labels) {
+  if (selector_json == nullptr || !selector_json->is_object()) return false;
+  kube::LabelSelector sel = kube::LabelSelector::FromJson(*selector_json);
+  if (!sel.error().empty()) return false;
+  return sel.Matches(labels);
+}
+
+// A Service selector is a plain map; an empty one selects nothing (endpoints are manual).
+bool ServiceSelects(const value& svc, const std::map<std::string, std::string>& labels) {
+  auto sel = Labels(At(svc, {"spec", "selector"}));
+  if (sel.empty()) return false;
+  for (const auto& [k, v] : sel) {
+    auto it = labels.find(k);
+    if (it == labels.end() || it->second != v) return false;
+  }
+  return true;
+}
+
+std::string Meta(const value& obj, const char* field) { return Str(obj, {"metadata", field}); }
+
+// ---- container args ------------------------------------------------------------------
+
+std::vector<std::string> CommandAndArgs(const value& container) {
+  std::vector<std::string> out;
+  for (const char* key : {"command", "args"}) {
+    if (const auto* a = Arr(container, {key})) {
+      for (const auto& s : *a) {
+        if (s.is_string()) out.push_back(s.as_string());
+      }
+    }
+  }
+  return out;
+}
+
+// "--flag=value" or "--flag value"; also accepts a single leading dash, as Go's flag does.
+std::optional<std::string> FlagValue(const std::vector<std::string>& args, const std::string& flag) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string_view a = args[i];
+    if (a.starts_with("--")) {
+      a.remove_prefix(2);
+    } else if (a.starts_with("-")) {
+      a.remove_prefix(1);
+    } else {
+      continue;
+    }
+    if (a == flag) {
+      if (i + 1 < args.size() && !args[i + 1].starts_with("-")) return args[i + 1];
+      return std::string("true");  // boolean flag without value
+    }
+    if (a.starts_with(flag) && a.size() > flag.size() && a[flag.size()] == '=') {
+      return std::string(a.substr(flag.size() + 1));
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<bool> ParseBool(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (s == "true" || s == "1" || s == "yes" || s == "on") return true;
+  if (s == "false" || s == "0" || s == "no" || s == "off") return false;
+  return std::nullopt;
+}
+
+int PortFromAddress(const std::string& addr) {
+  auto colon = addr.rfind(':');
+  std::string_view digits = colon == std::string::npos ? std::string_view(addr) : std::string_view(addr).substr(colon + 1);
+  int port = 0;
+  auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+  if (ec != std::errc() || p != digits.data() + digits.size() || port <= 0 || port > 65535) return 0;
+  return port;
+}
+
+// Replaces $(POD_NAMESPACE) the way the kubelet expands env references in args.
+std::string ExpandNamespace(std::string s, const std::string& ns) {
+  const std::string var = "$(POD_NAMESPACE)";
+  for (size_t pos = s.find(var); pos != std::string::npos; pos = s.find(var, pos + ns.size())) {
+    s.replace(pos, var.size(), ns);
+  }
+  return s;
+}
+
+// ---- the analysis ----------------------------------------------------------------------
+
+struct ControllerCandidate {
+  Controller ctrl;
+  std::map<std::string, std::string> pod_labels;
+  std::vector<std::string> args;
+  std::optional<Version> version;
+  std::vector<std::string> container_port_names_for_admission;
+};
+
+class Analyzer {
+ public:
+  Analyzer(const ClusterSnapshot& snap, const AnalyzeOptions& opts) : snap_(snap), opts_(opts) {}
+
+  Report Run() {
+    report_.source = snap_.source;
+    report_.namespace_scope = snap_.namespace_scope;
+    report_.generated_at = opts_.generated_at;
+    for (const auto& [resource, err] : snap_.errors) {
+      report_.unreadable.push_back({resource, err.reason, err.code, err.message});
+      AddFinding({.id = "unreadable/" + resource,
+                  .category = Category::kUnreadable,
+                  .severity = Severity::kMedium,
+                  .object = {"Resource", "", resource},
+                  .cves = {},
+                  .rule_id = "AUD-UNREADABLE",
+                  .field = resource,
+                  .title = "could not read " + resource,
+                  .detail = (err.reason.empty() ? std::string("error") : err.reason) +
+                            (err.code != 0 ? " (" + std::to_string(err.code) + ")" : std::string()) +
+                            (err.message.empty() ? std::string() : ": " + err.message) +
+                            ". Checks that need " + resource + " are incomplete.",
+                  .remediation = "grant the audit identity list on " + resource +
+                                 " (see docs/audit.md for the ClusterRole) and run again"});
+    }
+    FindControllers();
+    for (auto& c : candidates_) AnalyzeController(c);
+    JudgeIngresses();
+    CheckRiposteWebhook();
+    Finish();
+    return std::move(report_);
+  }
+
+ private:
+  void AddFinding(AuditFinding f) { report_.findings.push_back(std::move(f)); }
+
+  void FindControllers() {
+    std::set<std::pair<std::string, std::string>> claimed_pods;  // (ns, name)
+    for (const char* resource : {res::kDeployments, res::kDaemonSets}) {
+      const std::string kind = std::string(resource) == res::kDeployments ? "Deployment" : "DaemonSet";
+      for (const auto& obj : snap_.Objects(resource)) {
+        const value* tmpl = At(obj, {"spec", "template"});
+        if (tmpl == nullptr) continue;
+        ObjectRef ref{kind, Meta(obj, "namespace"), Meta(obj, "name")};
+        auto labels = Labels(At(*tmpl, {"metadata", "labels"}));
+        const value* selector = At(obj, {"spec", "selector"});
+        AddCandidatesFromPodSpec(ref, *tmpl, labels, [&](ControllerCandidate& c) {
+          for (const auto& pod : snap_.Objects(res::kPods)) {
+            if (Meta(pod, "namespace") != ref.ns) continue;
+            if (!Selects(selector, Labels(At(pod, {"metadata", "labels"})))) continue;
+            c.ctrl.pods.push_back(PodFrom(pod));
+            claimed_pods.insert({ref.ns, Meta(pod, "name")});
+          }
+        });
+      }
+    }
+    // Controller pods without a Deployment/DaemonSet we could see (standalone, or the
+    // workload lists were unreadable).
+    for (const auto& pod : snap_.Objects(res::kPods)) {
+      ObjectRef ref{"Pod", Meta(pod, "namespace"), Meta(pod, "name")};
+      if (claimed_pods.count({ref.ns, ref.name}) != 0) continue;
+      auto labels = Labels(At(pod, {"metadata", "labels"}));
+      AddCandidatesFromPodSpec(ref, pod, labels, [&](ControllerCandidate& c) { c.ctrl.pods.push_back(PodFrom(pod)); });
+    }
+  }
+
+  template <typename AttachPods>
+  void AddCandidatesFromPodSpec(const ObjectRef& ref, const value& pod_or_template,
+                                const std::map<std::string, std::string>& labels, AttachPods attach) {
+    const auto* containers = Arr(pod_or_template, {"spec", "containers"});
+    if (containers == nullptr) return;
+    for (const auto& container : *containers) {
+      std::string image = Str(container, {"image"});
+      auto args = CommandAndArgs(container);
+      ImageRef ir = ParseImageRef(image);
+      if (!IsIngressNginxController(ir, args)) continue;
+      ControllerCandidate c;
+      c.ctrl.workload = ref;
+      c.ctrl.container = Str(container, {"name"});
+      c.ctrl.image = image;
+      c.pod_labels = labels;
+      c.args = args;
+      c.version = ParseVersion(ir.tag);
+      if (c.version) {
+        c.ctrl.version = c.version->ToString();
+      } else {
+        c.ctrl.version = "unknown";
+        if (ir.tag.empty() && !ir.digest.empty()) {
+          c.ctrl.version_note = "image pinned by digest only (" + ir.digest +
+                                "); the version cannot be read from the reference";
+        } else if (ir.tag.empty()) {
+          c.ctrl.version_note = "image has no tag (resolves to :latest); the version is unknown";
+        } else {
+          c.ctrl.version_note = "image tag \"" + ir.tag + "\" is not a controller version";
+        }
+      }
+      if (const auto* ports = Arr(container, {"ports"})) {
+        for (const auto& p : *ports) {
+          const value* cp = At(p, {"containerPort"});
+          if (cp != nullptr && cp->is_integer()) {
+            c.container_port_names_for_admission.push_back(std::to_string(cp->as_integer()) + "=" + Str(p, {"name"}));
+          }
+        }
+      }
+      attach(c);
+      candidates_.push_back(std::move(c));
+    }
+  }
+
+  static PodInfo PodFrom(const value& pod) {
+    PodInfo p;
+    p.name = Meta(pod, "name");
+    p.node = Str(pod, {"spec", "nodeName"});
+    p.phase = Str(pod, {"status", "phase"});
+    if (const auto* conds = Arr(pod, {"status", "conditions"})) {
+      for (const auto& c : *conds) {
+        if (Str(c, {"type"}) == "Ready") p.ready = Str(c, {"status"}) == "True";
+      }
+    }
+    return p;
+  }
+
+  // Name of the container port listening on `port` ("webhook" in the upstream manifests).
+  static std::string AdmissionPortName(const ControllerCandidate& c, int port) {
+    std::string prefix = std::to_string(port) + "=";
+    for (const auto& entry : c.container_port_names_for_admission) {
+      if (entry.starts_with(prefix)) return entry.substr(prefix.size());
+    }
+    return "";
+  }
+
+  static bool PortMatches(const value* port_ref, int number, const std::string& name) {
+    if (port_ref == nullptr) return false;
+    if (port_ref->is_integer()) return port_ref->as_integer() == number;
+    if (port_ref->is_string()) {
+      const std::string& s = port_ref->as_string();
+      return (!name.empty() && s == name) || s == std::to_string(number);
+    }
+    return false;
+  }
+
+  void ResolveSettings(ControllerCandidate& c) {
+    Controller& ctrl = c.ctrl;
+    ControllerSettings& s = ctrl.settings;
+    const Version v = c.version.value_or(Version{0, 0, 0});  // unknown -> oldest defaults
+    const bool v1_9 = c.version && v >= Version{1, 9, 0};
+    const bool v1_12 = c.version && v >= Version{1, 12, 0};
+    s.allow_snippet_annotations = !v1_9;
+    s.annotations_risk_level = v1_12 ? "High" : "Critical";
+    s.enable_annotation_validation = v1_12;
+    s.strict_validate_path_type = v1_12;
+    std::string defaults = c.version ? "defaults of " + ctrl.version : "defaults of old releases (version unknown)";
+
+    std::map<std::string, std::string> data;
+    if (auto cm = FlagValue(c.args, "configmap")) {
+      s.configmap = ExpandNamespace(*cm, ctrl.workload.ns);
+      std::string ns = ctrl.workload.ns, name = s.configmap;
+      if (auto slash = s.configmap.find('/'); slash != std::string::npos) {
+        ns = s.configmap.substr(0, slash);
+        name = s.configmap.substr(slash + 1);
+      }
+      for (const auto& obj : snap_.Objects(res::kConfigMaps)) {
+        if (Meta(obj, "namespace") == ns && Meta(obj, "name") == name) {
+          s.configmap_found = true;
+          data = Labels(At(obj, {"data"}));
+        }
+      }
+      if (!snap_.Readable(res::kConfigMaps)) {
+        s.sources.push_back("ConfigMap " + s.configmap + " unreadable; assuming " + defaults);
+      } else if (!s.configmap_found) {
+        s.sources.push_back("ConfigMap " + s.configmap + " not found; " + defaults);
+      } else {
+        s.sources.push_back("ConfigMap " + s.configmap + " over " + defaults);
+      }
+    } else {
+      s.sources.push_back("no --configmap; " + defaults);
+    }
+    auto from_map = [&](const char* key, std::optional<bool>* out) {
+      auto it = data.find(key);
+      if (it == data.end()) return;
+      if (auto b = ParseBool(it->second)) *out = *b;
+    };
+    from_map("allow-snippet-annotations", &s.allow_snippet_annotations);
+    from_map("enable-annotation-validation", &s.enable_annotation_validation);
+    from_map("strict-validate-path-type", &s.strict_validate_path_type);
+    if (auto it = data.find("annotations-risk-level"); it != data.end()) s.annotations_risk_level = it->second;
+    if (auto flag = FlagValue(c.args, "enable-annotation-validation")) {
+      if (auto b = ParseBool(*flag)) {
+        s.enable_annotation_validation = *b;
+        s.sources.push_back("--enable-annotation-validation=" + *flag);
+      }
+    }
+    ctrl.ingress_class = FlagValue(c.args, "ingress-class").value_or("nginx");
+    if (auto wh = FlagValue(c.args, "validating-webhook")) ctrl.admission_port = PortFromAddress(*wh);
+  }
+
+  void FindServices(ControllerCandidate& c) {
+    Controller& ctrl = c.ctrl;
+    const std::string admission_name = AdmissionPortName(c, ctrl.admission_port);
+    for (const auto& svc : snap_.Objects(res::kServices)) {
+      if (Meta(svc, "namespace") != ctrl.workload.ns || !ServiceSelects(svc, c.pod_labels)) continue;
+      ServiceExposure e;
+      e.ns = ctrl.workload.ns;
+      e.name = Meta(svc, "name");
+      e.type = Str(svc, {"spec", "type"});
+      if (e.type.empty()) e.type = "ClusterIP";
+      if (const auto* ips = Arr(svc, {"spec", "externalIPs"})) {
+        for (const auto& ip : *ips) {
+          if (ip.is_string()) e.external.push_back(ip.as_string());
+        }
+      }
+      if (const auto* lbs = Arr(svc, {"status", "loadBalancer", "ingress"})) {
+        for (const auto& lb : *lbs) {
+          std::string addr = Str(lb, {"ip"});
+          if (addr.empty()) addr = Str(lb, {"hostname"});
+          if (!addr.empty()) e.external.push_back(addr);
+        }
+      }
+      if (const auto* ports = Arr(svc, {"spec", "ports"})) {
+        for (const auto& p : *ports) {
+          const value* port = At(p, {"port"});
+          const value* target = At(p, {"targetPort"});
+          std::string text = port != nullptr && port->is_integer() ? std::to_string(port->as_integer()) : "?";
+          if (target != nullptr) text += "->" + (target->is_string() ? target->as_string() : target->serialize());
+          const value* np = At(p, {"nodePort"});
+          if (np != nullptr && np->is_integer() && e.type != "ClusterIP") {
+            text += " (nodePort " + std::to_string(np->as_integer()) + ")";
+          }
+          e.ports.push_back(text);
+          // targetPort defaults to port when absent.
+          const value* effective = target != nullptr ? target : port;
+          if (ctrl.admission_port != 0 && PortMatches(effective, ctrl.admission_port, admission_name)) {
+            e.admission = true;
+          }
+        }
+      }
+      e.exposed = e.type == "LoadBalancer" || e.type == "NodePort" || !e.external.empty();
+      ctrl.services.push_back(std::move(e));
+    }
+    std::sort(ctrl.services.begin(), ctrl.services.end(),
+              [](const ServiceExposure& a, const ServiceExposure& b) { return a.name < b.name; });
+  }
+
+  // Whether NetworkPolicies isolate the controller pods for ingress and none of their rules
+  // lets every source reach the admission port.
+  void CheckNetworkPolicies(ControllerCandidate& c) {
+    Controller& ctrl = c.ctrl;
+    const std::string admission_name = AdmissionPortName(c, ctrl.admission_port);
+    bool isolated = false;
+    bool open_rule = false;
+    for (const auto& np : snap_.Objects(res::kNetworkPolicies)) {
+      if (Meta(np, "namespace") != ctrl.workload.ns) continue;
+      if (!Selects(At(np, {"spec", "podSelector"}), c.pod_labels)) continue;
+      bool ingress_type = true;  // policyTypes defaults to include Ingress
+      if (const auto* types = Arr(np, {"spec", "policyTypes"})) {
+        ingress_type = std::any_of(types->begin(), types->end(),
+                                   [](const value& t) { return t.is_string() && t.as_string() == "Ingress"; });
+      }
+      if (!ingress_type) continue;
+      ctrl.network_policies.push_back(Meta(np, "name"));
+      isolated = true;
+      const auto* rules = Arr(np, {"spec", "ingress"});
+      if (rules == nullptr) continue;
+      for (const auto& rule : *rules) {
+        bool port_allowed = true;
+        if (const auto* ports = Arr(rule, {"ports"}); ports != nullptr && ports->size() > 0) {
+          port_allowed = std::any_of(ports->begin(), ports->end(), [&](const value& p) {
+            const value* port = At(p, {"port"});
+            if (port == nullptr) return true;  // all ports of the protocol
+            const value* end = At(p, {"endPort"});
+            if (port->is_integer() && end != nullptr && end->is_integer()) {
+              return port->as_integer() <= ctrl.admission_port && ctrl.admission_port <= end->as_integer();
+            }
+            return PortMatches(port, ctrl.admission_port, admission_name);
+          });
+        }
+        if (!port_allowed) continue;
+        const auto* from = Arr(rule, {"from"});
+        bool from_all = from == nullptr || from->size() == 0 ||
+                        std::any_of(from->begin(), from->end(), [](const value& peer) {
+                          std::string cidr = Str(peer, {"ipBlock", "cidr"});
+                          if (cidr == "0.0.0.0/0" || cidr == "::/0") return true;
+                          // namespaceSelector {} without podSelector: every pod in the cluster.
+                          const value* nss = At(peer, {"namespaceSelector"});
+                          return nss != nullptr && nss->is_object() && nss->size() == 0 &&
+                                 At(peer, {"podSelector"}) == nullptr;
+                        });
+        if (from_all) open_rule = true;
+      }
+    }
+    std::sort(ctrl.network_policies.begin(), ctrl.network_policies.end());
+    ctrl.admission_restricted = ctrl.admission_port != 0 && isolated && !open_rule;
+  }
+
+  void FindControllerWebhook(Controller& ctrl) {
+    std::set<std::string> admission_services;
+    for (const auto& s : ctrl.services) {
+      if (s.admission) admission_services.insert(s.name);
+    }
+    for (const auto& vwc : snap_.Objects(res::kValidatingWebhookConfigurations)) {
+      const auto* hooks = Arr(vwc, {"webhooks"});
+      if (hooks == nullptr) continue;
+      for (const auto& h : *hooks) {
+        if (Str(h, {"clientConfig", "service", "namespace"}) == ctrl.workload.ns &&
+            admission_services.count(Str(h, {"clientConfig", "service", "name"})) != 0) {
+          ctrl.validating_webhook = Meta(vwc, "name");
+        }
+      }
+    }
+  }
+
+  std::string FindingId(const Controller& ctrl, const std::string& what) const {
+    return ctrl.workload.kind + "/" + ctrl.workload.ns + "/" + ctrl.workload.name + "/" + ctrl.container + "/" + what;
+  }
+
+  std::string ExposureText(const Controller& ctrl) const {
+    std::string out;
+    for (const auto& s : ctrl.services) {
+      if (!s.exposed) continue;
+      if (!out.empty()) out += ", ";
+      out += s.type + " " + s.ns + "/" + s.name;
+      if (!s.external.empty()) {
+        out += " (";
+        for (size_t i = 0; i < s.external.size(); ++i) out += (i ? ", " : "") + s.external[i];
+        out += ")";
+      }
+    }
+    return out;
+  }
+
+  void AnalyzeController(ControllerCandidate& c) {
+    ResolveSettings(c);
+    FindServices(c);
+    CheckNetworkPolicies(c);
+    Controller& ctrl = c.ctrl;
+    FindControllerWebhook(ctrl);
+    std::set<std::string> nodes;
+    for (const auto& p : ctrl.pods) {
+      if (!p.node.empty()) nodes.insert(p.node);
+    }
+    ctrl.nodes.assign(nodes.begin(), nodes.end());
+    std::sort(ctrl.pods.begin(), ctrl.pods.end(), [](const PodInfo& a, const PodInfo& b) { return a.name < b.name; });
+
+    const ControllerSettings& s = ctrl.settings;
+    const std::string where = ctrl.workload.ToString() + " (container " + ctrl.container + ", image " + ctrl.image + ")";
+    const std::string exposure = ExposureText(ctrl);
+    const std::string cm_hint = s.configmap.empty() ? std::string("the controller ConfigMap (--configmap)")
+                                                    : "ConfigMap " + s.configmap;
+    const bool networkpolicies_known = snap_.Readable(res::kNetworkPolicies);
+
+    if (!c.version) {
+      AddFinding({.id = FindingId(ctrl, "version-unknown"),
+                  .category = Category::kCve,
+                  .severity = Severity::kHigh,
+                  .object = ctrl.workload,
+                  .cves = {},
+                  .rule_id = "AUD-VERSION-UNKNOWN",
+                  .field = "image",
+                  .title = "ingress-nginx controller version unknown",
+                  .detail = where + ": " + ctrl.version_note +
+                            ". Exposure to the ingress-nginx CVEs cannot be ruled out.",
+                  .remediation = "reference the image by tag and digest (e.g. controller:v1.15.1@sha256:...) so "
+                                 "the version is visible, and run a release at or above v1.15.1"});
+    }
+
+    for (const auto& cve : CveTable()) {
+      const bool below = c.version && IsBelowFix(*c.version, cve.fixed_in);
+      bool exposed = below;
+      std::string why;
+      std::string fix;
+      if (below) {
+        auto target = UpgradeTarget(*c.version, cve.fixed_in);
+        why = "runs " + ctrl.version + "; fixed in";
+        for (const auto& f : cve.fixed_in) why += " " + f.ToString();
+        fix = "upgrade to " + (target ? target->ToString() : cve.fixed_in.back().ToString()) + " or later";
+      }
+      switch (cve.condition) {
+        case CveCondition::kNone:
+          break;
+        case CveCondition::kSnippetsAllowed:
+          if (s.allow_snippet_annotations.value_or(true)) {
+            exposed = exposed || c.version.has_value();
+            why += std::string(why.empty() ? "" : "; ") + "snippet annotations are allowed";
+            fix += std::string(fix.empty() ? "" : ", and ") + "set allow-snippet-annotations: \"false\" in " + cm_hint;
+          }
+          break;
+        case CveCondition::kAnnotationValidationOff:
+          if (!s.enable_annotation_validation.value_or(false)) {
+            exposed = exposed || c.version.has_value();
+            why += std::string(why.empty() ? "" : "; ") + "annotation validation is disabled";
+            fix += std::string(fix.empty() ? "" : ", and ") + "set enable-annotation-validation: \"true\" in " + cm_hint;
+          }
+          break;
+        case CveCondition::kStrictPathTypeOff:
+          if (!s.strict_validate_path_type.value_or(false)) {
+            exposed = exposed || c.version.has_value();
+            why += std::string(why.empty() ? "" : "; ") + "strict-validate-path-type is off";
+            fix += std::string(fix.empty() ? "" : ", and ") + "set strict-validate-path-type: \"true\" in " + cm_hint;
+          }
+          break;
+        case CveCondition::kAdmissionWebhook:
+          if (ctrl.admission_port == 0) {
+            exposed = false;  // no admission webhook listening: nothing to send the payload to
+          }
+          break;
+      }
+      if (!exposed) continue;
+      Severity sev = cve.severity;
+      std::string detail = where + " " + why + ".";
+      if (cve.condition == CveCondition::kAdmissionWebhook) {
+        if (ctrl.admission_restricted) {
+          sev = Severity::kHigh;
+          detail += " The admission webhook (port " + std::to_string(ctrl.admission_port) +
+                    ") is restricted by NetworkPolicy " + Join(ctrl.network_policies) +
+                    "; any pod those policies admit can still exploit it.";
+        } else {
+          detail += " The admission webhook (port " + std::to_string(ctrl.admission_port) + ") is reachable from " +
+                    (networkpolicies_known ? "every pod in the cluster (no NetworkPolicy restricts it)"
+                                           : "possibly every pod (NetworkPolicies unreadable)") +
+                    "; no credentials are needed.";
+          fix += ", and until then add a NetworkPolicy in " + ctrl.workload.ns +
+                 " that admits only the API server to port " + std::to_string(ctrl.admission_port) +
+                 " (or disable the webhook with --validating-webhook=\"\")";
+        }
+      }
+      if (!exposure.empty()) detail += " Exposed to clients through " + exposure + ".";
+      if (std::string(cve.advisory).size() > 0) detail += " Advisory: " + std::string(cve.advisory);
+      ctrl.cves.emplace_back(cve.id);
+      AddFinding({.id = FindingId(ctrl, std::string(cve.id)),
+                  .category = Category::kCve,
+                  .severity = sev,
+                  .object = ctrl.workload,
+                  .cves = {std::string(cve.id)},
+                  .rule_id = "AUD-CVE",
+                  .field = "image",
+                  .title = std::string(cve.id) + ": " + std::string(cve.title),
+                  .detail = detail,
+                  .remediation = fix});
+    }
+    std::sort(ctrl.cves.begin(), ctrl.cves.end());
+
+    AddSettingFindings(ctrl, where, cm_hint, c.version.has_value() && *c.version >= Version{1, 9, 0});
+    AddReachabilityFindings(ctrl, where, networkpolicies_known);
+    report_.controllers.push_back(ctrl);
+  }
+
+  static std::string Join(const std::vector<std::string>& parts) {
+    std::string out;
+    for (size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : "") + parts[i];
+    return out;
+  }
+
+  void AddSettingFindings(const Controller& ctrl, const std::string& where, const std::string& cm_hint,
+                          bool has_risk_level) {
+    const ControllerSettings& s = ctrl.settings;
+    const std::string src = " (" + Join(s.sources) + ")";
+    auto add = [&](const char* key, Severity sev, std::vector<std::string> cves, std::string title,
+                   std::string remediation) {
+      AddFinding({.id = FindingId(ctrl, key),
+                  .category = Category::kSetting,
+                  .severity = sev,
+                  .object = ctrl.workload,
+                  .cves = std::move(cves),
+                  .rule_id = "AUD-SETTING",
+                  .field = key,
+                  .title = std::move(title),
+                  .detail = where + src + ".",
+                  .remediation = std::move(remediation)});
+    };
+    if (s.allow_snippet_annotations.value_or(true)) {
+      add("allow-snippet-annotations", Severity::kHigh, {"CVE-2021-25742", "CVE-2023-5043"},
+          "snippet annotations are allowed: anyone who can write an Ingress can inject nginx configuration",
+          "set allow-snippet-annotations: \"false\" in " + cm_hint);
+    }
+    if (has_risk_level && s.annotations_risk_level == "Critical") {
+      add("annotations-risk-level", Severity::kMedium, {},
+          "annotations-risk-level is Critical: annotations of every risk level are accepted",
+          "set annotations-risk-level: \"High\" (the default since v1.12.0) in " + cm_hint);
+    }
+    if (!s.enable_annotation_validation.value_or(false)) {
+      add("enable-annotation-validation", Severity::kMedium, {"CVE-2023-5044"},
+          "annotation validation is disabled: annotation values are not checked before they reach nginx",
+          "set enable-annotation-validation: \"true\" in " + cm_hint + " (default since v1.12.0)");
+    }
+    if (!s.strict_validate_path_type.value_or(false)) {
+      add("strict-validate-path-type", Severity::kMedium, {"CVE-2022-4886"},
+          "strict-validate-path-type is off: Prefix/Exact paths are not validated",
+          "set strict-validate-path-type: \"true\" in " + cm_hint + " (default since v1.12.0)");
+    }
+  }
+
+  void AddReachabilityFindings(Controller& ctrl, const std::string& where, bool networkpolicies_known) {
+    if (ctrl.admission_port == 0) return;
+    for (const auto& s : ctrl.services) {
+      if (s.admission && s.exposed) {
+        AddFinding({.id = FindingId(ctrl, "admission-exposed/" + s.name),
+                    .category = Category::kReachability,
+                    .severity = Severity::kHigh,
+                    .object = ctrl.workload,
+                    .cves = {"CVE-2025-1974"},
+                    .rule_id = "AUD-ADMISSION-EXPOSED",
+                    .field = "service " + s.ns + "/" + s.name,
+                    .title = "the admission webhook is exposed outside the cluster by " + s.type + " Service " + s.name,
+                    .detail = where + ": Service " + s.ns + "/" + s.name + " forwards to the admission port " +
+                              std::to_string(ctrl.admission_port) + ".",
+                    .remediation = "make the admission Service type ClusterIP; only the API server needs it"});
+      }
+    }
+    if (!ctrl.admission_restricted) {
+      AddFinding({.id = FindingId(ctrl, "admission-open"),
+                  .category = Category::kReachability,
+                  .severity = Severity::kMedium,
+                  .object = ctrl.workload,
+                  .cves = {"CVE-2025-1974"},
+                  .rule_id = "AUD-ADMISSION-OPEN",
+                  .field = "--validating-webhook",
+                  .title = "the admission webhook port " + std::to_string(ctrl.admission_port) +
+                           " is reachable from every pod",
+                  .detail = where + (networkpolicies_known
+                                         ? ": no NetworkPolicy in " + ctrl.workload.ns +
+                                               " restricts ingress to the admission port" +
+                                               (ctrl.validating_webhook.empty()
+                                                    ? std::string()
+                                                    : " (ValidatingWebhookConfiguration " + ctrl.validating_webhook + ")")
+                                         : ": NetworkPolicies could not be read") + ".",
+                  .remediation = "add a NetworkPolicy in " + ctrl.workload.ns +
+                                 " selecting the controller pods that allows port " +
+                                 std::to_string(ctrl.admission_port) + " only from the API server"});
+    }
+  }
+
+  // ---- existing Ingresses ----
+
+  class SnapshotConfigMaps : public core::ConfigMapLookup {
+   public:
+    explicit SnapshotConfigMaps(const ClusterSnapshot& snap) {
+      for (const auto& obj : snap.Objects(res::kConfigMaps)) {
+        core::ConfigMap cm = ConfigMapFromJson(obj);
+        auto key = std::make_pair(cm.ns, cm.name);
+        maps_.emplace(std::move(key), std::move(cm));
+      }
+    }
+    const core::ConfigMap* Find(const std::string& ns, const std::string& name) const override {
+      auto it = maps_.find({ns, name});
+      return it == maps_.end() ? nullptr : &it->second;
+    }
+
+   private:
+    std::map<std::pair<std::string, std::string>, core::ConfigMap> maps_;
+  };
+
+  void JudgeIngresses() {
+    report_.engine_available = opts_.checker != nullptr;
+    SnapshotConfigMaps lookup(snap_);
+    for (const auto& obj : snap_.Objects(res::kIngresses)) {
+      core::Ingress ing = IngressFromJson(obj);
+      IngressResult r;
+      r.ingress = {"Ingress", ing.ns, ing.name};
+      r.ingress_class = ing.ingress_class;
+      if (r.ingress_class.empty()) {
+        for (const auto& [k, v] : ing.annotations) {
+          if (k == "kubernetes.io/ingress.class") r.ingress_class = v;
+        }
+      }
+      std::set<std::string> backends;
+      if (auto b = Str(obj, {"spec", "defaultBackend", "service", "name"}); !b.empty()) backends.insert(b);
+      if (const auto* rules = Arr(obj, {"spec", "rules"})) {
+        for (const auto& rule : *rules) {
+          if (const auto* paths = Arr(rule, {"http", "paths"})) {
+            for (const auto& p : *paths) {
+              if (auto b = Str(p, {"backend", "service", "name"}); !b.empty()) backends.insert(b);
+            }
+          }
+        }
+      }
+      r.backends.assign(backends.begin(), backends.end());
+      for (const auto& ctrl : report_.controllers) {
+        if (r.ingress_class.empty() || r.ingress_class == ctrl.ingress_class) {
+          r.controllers.push_back(ctrl.workload.ToString());
+        }
+      }
+      if (opts_.checker) {
+        std::vector<core::Finding> found = opts_.checker->Check(ing, &lookup);
+        r.findings = found.size();
+        Severity worst = Severity::kLow;
+        for (auto& f : found) {
+          worst = std::max(worst, f.severity);
+          const bool in_configmap = f.field.starts_with("configmap ");
+          AddFinding({.id = "Ingress/" + ing.ns + "/" + ing.name + "/" + f.rule_id + "/" + f.field,
+                      .category = in_configmap ? Category::kConfigMap : Category::kIngress,
+                      .severity = f.severity,
+                      .object = r.ingress,
+                      .cves = f.cves,
+                      .rule_id = f.rule_id,
+                      .field = f.field,
+                      .title = f.message,
+                      .detail = "existing Ingress " + (ing.ns.empty() ? "" : ing.ns + "/") + ing.name +
+                                (r.controllers.empty() ? std::string() : " served by " + Join(r.controllers)) +
+                                " would be rejected by the Riposte webhook (" + f.field + ")",
+                      .remediation = f.remediation});
+        }
+        if (!found.empty()) r.worst = std::string(SeverityLabel(worst));
+      }
+      report_.ingresses.push_back(std::move(r));
+    }
+    std::sort(report_.ingresses.begin(), report_.ingresses.end(),
+              [](const IngressResult& a, const IngressResult& b) { return a.ingress < b.ingress; });
+  }
+
+  // ---- Riposte's own webhook ----
+
+  void CheckRiposteWebhook() {
+    if (!snap_.Readable(res::kValidatingWebhookConfigurations)) return;  // reported as unreadable
+    RiposteWebhookStatus& st = report_.riposte;
+    for (const auto& vwc : snap_.Objects(res::kValidatingWebhookConfigurations)) {
+      const auto* hooks = Arr(vwc, {"webhooks"});
+      if (hooks == nullptr) continue;
+      for (const auto& h : *hooks) {
+        std::string name = Str(h, {"name"});
+        std::string path = Str(h, {"clientConfig", "service", "path"});
+        if (!name.ends_with(".riposte.io") && path != "/validate/ingress") continue;
+        if (st.installed) continue;  // first one wins; sorted input keeps this stable
+        st.installed = true;
+        st.configuration = Meta(vwc, "name");
+        st.failure_policy = Str(h, {"failurePolicy"});
+        if (st.failure_policy.empty()) st.failure_policy = "Fail";  // admissionregistration/v1 default
+        std::string svc_ns = Str(h, {"clientConfig", "service", "namespace"});
+        std::string svc_name = Str(h, {"clientConfig", "service", "name"});
+        st.service = svc_ns.empty() ? std::string() : svc_ns + "/" + svc_name;
+        if (const auto* rules = Arr(h, {"rules"})) {
+          for (const auto& rule : *rules) {
+            auto has = [&](const char* field, const char* want) {
+              const auto* a = Arr(rule, {field});
+              return a != nullptr && std::any_of(a->begin(), a->end(), [&](const value& x) {
+                       return x.is_string() && (x.as_string() == want || x.as_string() == "*");
+                     });
+            };
+            if (has("resources", "ingresses") && has("operations", "CREATE") && has("operations", "UPDATE")) {
+              st.covers_ingress = true;
+            }
+          }
+        }
+        if (st.service.empty()) {
+          st.problems.push_back("the webhook calls a URL, not a Service; endpoint readiness not checked");
+          st.endpoints_ready = true;
+        } else if (!snap_.Readable(res::kEndpoints)) {
+          st.problems.push_back("endpoints unreadable: cannot tell whether the webhook has ready pods");
+        } else {
+          for (const auto& ep : snap_.Objects(res::kEndpoints)) {
+            if (Meta(ep, "namespace") != svc_ns || Meta(ep, "name") != svc_name) continue;
+            if (const auto* subsets = Arr(ep, {"subsets"})) {
+              for (const auto& ss : *subsets) {
+                const auto* addrs = Arr(ss, {"addresses"});
+                if (addrs != nullptr && addrs->size() > 0) st.endpoints_ready = true;
+              }
+            }
+          }
+          if (!st.endpoints_ready) st.problems.push_back("Service " + st.service + " has no ready endpoints");
+        }
+        if (st.failure_policy != "Fail") {
+          st.problems.push_back("failurePolicy is " + st.failure_policy + ": Ingresses are admitted unchecked when the webhook is down");
+        }
+        if (!st.covers_ingress) st.problems.push_back("rules do not cover CREATE and UPDATE of ingresses");
+        st.enforcing = st.failure_policy == "Fail" && st.covers_ingress && st.endpoints_ready;
+      }
+    }
+    if (!st.installed) {
+      AddFinding({.id = "riposte/webhook/not-installed",
+                  .category = Category::kRiposte,
+                  .severity = Severity::kMedium,
+                  .object = {"ValidatingWebhookConfiguration", "", "riposte"},
+                  .cves = {},
+                  .rule_id = "AUD-RIPOSTE",
+                  .field = "",
+                  .title = "Riposte's admission webhook is not installed",
+                  .detail = "no ValidatingWebhookConfiguration sends Ingresses to /validate/ingress; new and changed "
+                            "Ingresses are not checked",
+                  .remediation = "install Riposte (helm install riposte helm/riposte, or kubectl apply -k manifests/)"});
+    } else if (!st.enforcing) {
+      AddFinding({.id = "riposte/webhook/not-enforcing",
+                  .category = Category::kRiposte,
+                  .severity = Severity::kMedium,
+                  .object = {"ValidatingWebhookConfiguration", "", st.configuration},
+                  .cves = {},
+                  .rule_id = "AUD-RIPOSTE",
+                  .field = "failurePolicy",
+                  .title = "Riposte's admission webhook is installed but not enforcing",
+                  .detail = Join(st.problems),
+                  .remediation = "set failurePolicy: Fail, cover CREATE/UPDATE of networking.k8s.io ingresses and make "
+                                 "sure the webhook Deployment has ready pods"});
+    }
+  }
+
+  void Finish() {
+    for (auto& ctrl : report_.controllers) {
+      ctrl.at_risk = std::any_of(report_.findings.begin(), report_.findings.end(), [&](const AuditFinding& f) {
+        return f.object == ctrl.workload && (f.severity == Severity::kHigh || f.severity == Severity::kCritical);
+      });
+    }
+    std::sort(report_.controllers.begin(), report_.controllers.end(), [](const Controller& a, const Controller& b) {
+      return std::tie(a.workload, a.container) < std::tie(b.workload, b.container);
+    });
+    std::sort(report_.findings.begin(), report_.findings.end(), [](const AuditFinding& a, const AuditFinding& b) {
+      if (a.severity != b.severity) return a.severity > b.severity;
+      return std::tie(a.object, a.id) < std::tie(b.object, b.id);
+    });
+    std::sort(report_.unreadable.begin(), report_.unreadable.end(),
+              [](const UnreadableResource& a, const UnreadableResource& b) { return a.resource < b.resource; });
+  }
+
+  const ClusterSnapshot& snap_;
+  const AnalyzeOptions& opts_;
+  std::vector<ControllerCandidate> candidates_;
+  Report report_;
+};
+
+}  // namespace
+
+Report Analyze(const ClusterSnapshot& snapshot, const AnalyzeOptions& options) {
+  return Analyzer(snapshot, options).Run();
+}
+
+}  // namespace riposte::audit

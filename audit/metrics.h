@@ -1,0 +1,26 @@
+#pragma once
+// What the controller's periodic audit (--audit-interval) exports. There is no shared metrics
+// registry in common/ yet, so this renders the families as Prometheus text exposition that a
+// /metrics handler can append, and exposes the numbers for a registry to copy.
+
+#include <map>
+#include <string>
+
+#include "audit/analyze.h"
+#include "audit/collector.h"
+#include "audit/report.h"
+
+namespace riposte::audit {
+
+// CVE id -> number of controller workloads exposed to it (every CVE of the table is present,
+// 0 when none), for riposte_audit_at_risk_workloads{cve="..."}.
+std::map<std::string, size_t> AtRiskWorkloadsByCve(const Report& report);
+
+// riposte_audit_at_risk_workloads{cve}, riposte_audit_findings{severity},
+// riposte_audit_complete, riposte_audit_riposte_webhook_enforcing — with HELP/TYPE lines.
+std::string RenderPrometheus(const Report& report);
+
+// One audit pass for the controller: collect, analyze with the engine (when built in).
+Report RunAudit(kube::KubeClient& client, const CollectOptions& collect, const std::string& generated_at = "");
+
+}  // namespace riposte::audit
