@@ -11,6 +11,7 @@ using Args = std::vector<std::string>;
 
 int RunVersion(const Args& args);
 int RunActions(const Args& args);
+int RunController(const Args& args);
 int RunAudit(const Args& args);
 
 }  // namespace riposte::cli

@@ -16,6 +16,7 @@ struct Command {
 constexpr Command kCommands[] = {
     {"version", "print version and build information", riposte::cli::RunVersion},
     {"actions", "list response actions, their parameters and RBAC", riposte::cli::RunActions},
+    {"controller", "respond to Falco alerts through the Kubernetes API", riposte::cli::RunController},
     {"audit", "exposure report for a live cluster (text, json, html)", riposte::cli::RunAudit},
 };
 

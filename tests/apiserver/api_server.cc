@@ -296,6 +296,11 @@ void ApiServer::ServeConnection(std::shared_ptr<Connection> conn) {
       res.keep_alive(false);
       res.prepare_payload();
       http::write(conn->stream(), res, ec);
+      // Drain what the client is still sending so it can read the answer instead of a reset.
+      char sink[16384];
+      size_t drained = 0;
+      while (!ec && drained < 4 * options_.max_body_bytes)
+        drained += conn->stream().read_some(boost::asio::buffer(sink), ec);
       break;
     }
     if (ec) break;

@@ -1,0 +1,152 @@
+// `riposte controller`: Falco alerts in, ResponseActions recorded and carried out.
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "cli/commands.h"
+#include "common/flags.h"
+#include "common/log.h"
+#include "controller/controller.h"
+#include "controller/endpoint.h"
+#include "controller/listener.h"
+#include "controller/names.h"
+#include "kube/config.h"
+
+namespace riposte::cli {
+namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+void OnSignal(int) { g_stop = 1; }
+
+int Fail(const std::string& msg) {
+  std::fprintf(stderr, "riposte controller: %s\n", msg.c_str());
+  return 2;
+}
+
+}  // namespace
+
+int RunController(const Args& args) {
+  FlagSet flags("controller");
+  std::string kubeconfig, alerts_listen = ":2803", cert, key, token_file, client_ca, metrics_listen = ":8080";
+  const char* pod_ns = std::getenv("POD_NAMESPACE");
+  std::string own_ns = pod_ns != nullptr && *pod_ns ? pod_ns : "riposte-system";
+  std::string lease_name = "riposte-controller", identity, log_format = "text", log_level = "info";
+  bool dry_run = false, insecure_no_auth = false, help = false;
+  int64_t max_destructive = 10, workers = 2, lease_seconds = 15, max_body = 1 << 20;
+  std::vector<std::string> protected_ns;
+  flags.String("kubeconfig", &kubeconfig, "kubeconfig file; in-cluster service account when empty");
+  flags.String("alerts-listen", &alerts_listen, "alert endpoint address (HTTPS)");
+  flags.String("alerts-tls-cert", &cert, "TLS certificate (PEM) of the alert endpoint");
+  flags.String("alerts-tls-key", &key, "TLS private key (PEM) of the alert endpoint");
+  flags.String("alerts-token-file", &token_file, "file holding the bearer token senders must present; re-read on change");
+  flags.String("alerts-client-ca", &client_ca, "CA bundle (PEM): require client certificates signed by it (mTLS)");
+  flags.Bool("alerts-insecure-no-auth", &insecure_no_auth, "accept alerts without token or client certificate");
+  flags.Int("alerts-max-body-bytes", &max_body, "largest accepted alert body");
+  flags.String("metrics-listen", &metrics_listen, "address for /healthz, /readyz and /metrics (HTTP)");
+  flags.String("namespace", &own_ns, "the controller's own namespace (Lease; always protected)");
+  flags.String("lease-name", &lease_name, "name of the leader-election Lease");
+  flags.String("identity", &identity, "leader-election identity (default: hostname + random suffix)");
+  flags.Int("lease-duration-seconds", &lease_seconds, "Lease duration; renew deadline and retry period scale with it");
+  flags.Bool("dry-run", &dry_run, "kill switch: record every response as dryRun, change nothing");
+  flags.Int("max-destructive-per-minute", &max_destructive, "global cap on terminate/evict/cordonNode responses per minute");
+  flags.StringList("protected-namespace", &protected_ns, "namespace never acted on (repeatable; kube-system and --namespace always)");
+  flags.Int("workers", &workers, "concurrent reconcile workers");
+  flags.String("log-format", &log_format, "text or json");
+  flags.String("log-level", &log_level, "debug, info, warn or error");
+  flags.Bool("help", &help, "show this help");
+  std::string error;
+  if (!flags.Parse(args, &error)) return Fail(error + "\n" + flags.Usage());
+  if (help) {
+    std::fputs(flags.Usage().c_str(), stdout);
+    return 0;
+  }
+  log::Format fmt;
+  log::Level lvl;
+  if (!log::ParseFormat(log_format, &fmt)) return Fail("--log-format must be text or json");
+  if (!log::ParseLevel(log_level, &lvl)) return Fail("--log-level must be debug, info, warn or error");
+  log::Init(fmt, lvl);
+  if (cert.empty() || key.empty()) return Fail("--alerts-tls-cert and --alerts-tls-key are required (the alert endpoint is HTTPS only)");
+  if (token_file.empty() && client_ca.empty() && !insecure_no_auth)
+    return Fail("set --alerts-token-file and/or --alerts-client-ca, or explicitly --alerts-insecure-no-auth");
+  if (!controller::IsDnsLabel(own_ns)) return Fail("--namespace: \"" + own_ns + "\" is not a namespace name");
+  if (max_destructive < 0 || workers < 1 || workers > 64 || lease_seconds < 3 || max_body < 1024)
+    return Fail("--max-destructive-per-minute >= 0, 1 <= --workers <= 64, --lease-duration-seconds >= 3, --alerts-max-body-bytes >= 1024");
+  std::string alerts_addr, metrics_addr;
+  int alerts_port = 0, metrics_port = 0;
+  if (!controller::ParseListenAddress(alerts_listen, &alerts_addr, &alerts_port, &error) ||
+      !controller::ParseListenAddress(metrics_listen, &metrics_addr, &metrics_port, &error))
+    return Fail(error);
+
+  std::unique_ptr<controller::TokenFile> token;
+  if (!token_file.empty()) {
+    token = std::make_unique<controller::TokenFile>(token_file);
+    if (!token->Load(&error)) return Fail(error);
+  }
+  if (insecure_no_auth && token == nullptr && client_ca.empty())
+    log::Warn("alert endpoint accepts unauthenticated alerts (--alerts-insecure-no-auth)");
+
+  auto config = kube::LoadDefaultConfig(kubeconfig);
+  if (!config.ok()) return Fail("kubernetes config: " + config.error().message);
+  auto client = kube::NewKubeClient(config.value());
+  if (!client.ok()) return Fail("kubernetes client: " + client.error().message);
+
+  controller::ControllerOptions opts;
+  opts.own_namespace = own_ns;
+  opts.lease_name = lease_name;
+  opts.identity = identity;
+  opts.dry_run = dry_run;
+  opts.max_destructive_per_minute = max_destructive;
+  opts.workers = static_cast<int>(workers);
+  for (const auto& ns : protected_ns) opts.protected_namespaces.insert(ns);
+  opts.lease_duration = std::chrono::seconds(lease_seconds);
+  opts.renew_deadline = std::chrono::milliseconds(lease_seconds * 1000 * 2 / 3);
+  opts.retry_period = std::chrono::milliseconds(lease_seconds * 1000 * 2 / 15);
+  controller::ResponseController rc(client.value(), opts);
+
+  controller::AlertAuth auth{token.get(), !client_ca.empty()};
+  controller::ListenerOptions alerts_opts;
+  alerts_opts.address = alerts_addr;
+  alerts_opts.port = alerts_port;
+  alerts_opts.cert_file = cert;
+  alerts_opts.key_file = key;
+  alerts_opts.client_ca_file = client_ca;
+  alerts_opts.require_client_cert = !client_ca.empty();
+  alerts_opts.max_body_bytes = static_cast<size_t>(max_body);
+  controller::Listener alerts, metrics;
+  if (!alerts.Start(alerts_opts, [&](const controller::HttpRequestView& r) {
+        return controller::HandleAlertRequest(r, auth, rc.ingestor());
+      }, &error))
+    return Fail(error);
+  controller::ListenerOptions metrics_opts;
+  metrics_opts.address = metrics_addr;
+  metrics_opts.port = metrics_port;
+  metrics_opts.tls = false;
+  metrics_opts.max_body_bytes = 0;
+  if (!metrics.Start(metrics_opts, [&](const controller::HttpRequestView& r) {
+        return controller::HandleOpsRequest(r, [&] { return rc.Ready(); }, [&] { return rc.metrics().Render(); });
+      }, &error))
+    return Fail(error);
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  rc.Start();
+  // Ports on stdout: integration tests and scripts bind port 0 and read them here.
+  std::printf("alerts listening on %s:%d\nmetrics listening on %s:%d\n", alerts_addr.c_str(), alerts.port(),
+              metrics_addr.c_str(), metrics.port());
+  std::fflush(stdout);
+  log::Info("controller started", {{"alerts", alerts_addr + ":" + std::to_string(alerts.port())},
+                                   {"metrics", metrics_addr + ":" + std::to_string(metrics.port())},
+                                   {"namespace", own_ns}, {"dryRun", dry_run ? "true" : "false"},
+                                   {"kube", config.value().source}});
+  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  log::Info("controller stopping");
+  alerts.Stop();
+  metrics.Stop();
+  rc.Stop();
+  return 0;
+}
+
+}  // namespace riposte::cli

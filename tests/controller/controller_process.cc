@@ -1,0 +1,141 @@
+#include "tests/controller/controller_process.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+
+#include "tests/apiserver/tls_cert.h"
+
+extern char** environ;
+
+namespace riposte::controller::testing {
+
+ControllerProcess::ControllerProcess(const std::string& dir, ControllerProcessOptions opts)
+    : dir_(dir), opts_(std::move(opts)) {
+  auto pair = testapi::GenerateSelfSignedCertificate("127.0.0.1");
+  cert_pem_ = pair.cert_pem;
+  std::ofstream(dir_ + "/alerts.crt") << pair.cert_pem;
+  std::ofstream(dir_ + "/alerts.key") << pair.key_pem;
+  token_ = "alert-token-" + std::to_string(getpid()) + "-0123456789";
+  std::ofstream(dir_ + "/alerts.token") << token_ << "\n";
+}
+
+ControllerProcess::~ControllerProcess() {
+  if (pid_ > 0) Kill();
+}
+
+std::string ControllerProcess::log() const {
+  std::ifstream in(dir_ + "/controller-" + std::to_string(generation_) + ".log");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void ControllerProcess::Start() {
+  ++generation_;
+  std::string log_path = dir_ + "/controller-" + std::to_string(generation_) + ".log";
+  std::vector<std::string> args = {RIPOSTE_BINARY, "controller",
+                                   "--kubeconfig", opts_.kubeconfig,
+                                   "--alerts-listen", "127.0.0.1:0",
+                                   "--metrics-listen", "127.0.0.1:0",
+                                   "--alerts-tls-cert", dir_ + "/alerts.crt",
+                                   "--alerts-tls-key", dir_ + "/alerts.key",
+                                   "--alerts-token-file", dir_ + "/alerts.token",
+                                   "--namespace", "riposte-system",
+                                   "--identity", opts_.identity,
+                                   "--lease-duration-seconds", "3",
+                                   "--log-format", "json"};
+  args.insert(args.end(), opts_.extra_args.begin(), opts_.extra_args.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  if (rc != 0) throw std::runtime_error("spawn riposte controller failed");
+  std::regex alerts_re("alerts listening on [^:]+:([0-9]+)"), metrics_re("metrics listening on [^:]+:([0-9]+)");
+  bool ok = WaitFor(
+      [&] {
+        std::string text = log();
+        std::smatch a, m;
+        if (std::regex_search(text, a, alerts_re) && std::regex_search(text, m, metrics_re)) {
+          alerts_port_ = std::stoi(a[1]);
+          metrics_port_ = std::stoi(m[1]);
+          return true;
+        }
+        int status = 0;
+        if (waitpid(pid_, &status, WNOHANG) == pid_) {
+          pid_ = -1;
+          return true;
+        }
+        return false;
+      },
+      std::chrono::seconds(20));
+  if (!ok || pid_ < 0) throw std::runtime_error("riposte controller did not start:\n" + log());
+}
+
+void ControllerProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+void ControllerProcess::Stop() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGTERM);
+  waitpid(pid_, nullptr, 0);
+  pid_ = -1;
+}
+
+bool ControllerProcess::WaitReady(std::chrono::milliseconds timeout) const {
+  return WaitFor([&] { return GetOps("/readyz").first == 200; }, timeout);
+}
+
+testapi::RawResponse ControllerProcess::PostAlert(const std::string& body, const std::string& target,
+                                                  const std::string* token) const {
+  testapi::HttpsTestClient client("127.0.0.1", alerts_port_, cert_pem_);
+  return client.Request("POST", target, body, "application/json", token ? *token : token_);
+}
+
+std::pair<int, std::string> ControllerProcess::GetOps(const std::string& path) const {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return {0, ""};
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(metrics_port_));
+  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return {0, ""};
+  }
+  std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  if (write(fd, req.data(), req.size()) < 0) {
+    close(fd);
+    return {0, ""};
+  }
+  std::string resp;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) resp.append(buf, static_cast<size_t>(n));
+  close(fd);
+  if (resp.size() < 12) return {0, ""};
+  int status = std::atoi(resp.substr(9, 3).c_str());
+  auto body_at = resp.find("\r\n\r\n");
+  return {status, body_at == std::string::npos ? "" : resp.substr(body_at + 4)};
+}
+
+}  // namespace riposte::controller::testing
