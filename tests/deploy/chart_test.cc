@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
+#include <functional>
 #include <map>
 #include <regex>
 #include <set>
@@ -178,6 +179,48 @@ TEST(HelmChart, ChartMetadataMatchesTheBuild) {
       EXPECT_EQ(image.substr(image.rfind(':') + 1), project)
           << file << ": container " << c["name"] << " image tag must be " << project;
     }
+  }
+}
+
+YAML::Node ValuesSchema() {
+  const auto docs = LoadDocs(Repo("helm/riposte/values.schema.json"));
+  return docs.empty() ? YAML::Node() : docs[0];
+}
+
+// Helm validates values against values.schema.json on install, upgrade, lint and template;
+// the schema is closed, so a misspelt key fails instead of being ignored.
+TEST(HelmChart, DefaultValuesMatchTheValuesSchema) {
+  const auto schema = ValuesSchema();
+  ASSERT_TRUE(schema.IsMap()) << "helm/riposte/values.schema.json missing or not an object";
+  const auto errors = ValidateAgainstSchema(Values(), schema, "values.yaml");
+  EXPECT_TRUE(errors.empty()) << "values.yaml does not match values.schema.json:\n" << Join(errors);
+}
+
+TEST(HelmChart, ValuesSchemaRejectsTyposAndBadSettings) {
+  const auto schema = ValuesSchema();
+  ASSERT_TRUE(schema.IsMap());
+  struct Case {
+    const char* what;
+    std::function<void(YAML::Node&)> mutate;
+  };
+  const std::vector<Case> cases = {
+      {"misspelt key webhook.replica", [](YAML::Node& v) { v["webhook"]["replica"] = 3; }},
+      {"failurePolicy Maybe", [](YAML::Node& v) { v["webhook"]["failurePolicy"] = "Maybe"; }},
+      {"timeoutSeconds 31", [](YAML::Node& v) { v["webhook"]["timeoutSeconds"] = 31; }},
+      {"policy mode block", [](YAML::Node& v) { v["webhook"]["policy"]["mode"] = "block"; }},
+      {"unknown policy key", [](YAML::Node& v) { v["webhook"]["policy"]["snipets"] = "x"; }},
+      {"runAsUser 0", [](YAML::Node& v) { v["securityContext"]["runAsUser"] = 0; }},
+      {"action toggle not boolean", [](YAML::Node& v) { v["controller"]["actions"]["terminate"] = "no"; }},
+      {"port 70000", [](YAML::Node& v) { v["controller"]["alerts"]["port"] = 70000; }},
+      {"bad CIDR", [](YAML::Node& v) {
+         v["ingressNginxAdmissionPolicy"]["apiServerCIDRs"].push_back("10.0.0.1");
+       }},
+  };
+  for (const auto& c : cases) {
+    YAML::Node values = YAML::Clone(Values());
+    c.mutate(values);
+    EXPECT_FALSE(ValidateAgainstSchema(values, schema, "values").empty())
+        << "values.schema.json accepts " << c.what;
   }
 }
 

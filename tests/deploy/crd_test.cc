@@ -130,53 +130,6 @@ TEST(Crds, ChartShipsExactlyTheManifestCrds) {
   }
 }
 
-// Minimal OpenAPI validation of an example object: types, enums, required fields and unknown
-// fields (which the API server would silently prune).
-void Validate(const YAML::Node& value, const YAML::Node& schema, const std::string& where) {
-  if (!schema || !schema.IsMap()) return;
-  if (schema["x-kubernetes-preserve-unknown-fields"].as<bool>(false)) return;
-  const std::string type = schema["type"].as<std::string>("");
-  if (type == "object") {
-    ASSERT_TRUE(value.IsMap()) << where << ": expected an object";
-    for (const auto& kv : value) {
-      const std::string key = kv.first.as<std::string>();
-      if (schema["properties"] && schema["properties"][key]) {
-        Validate(kv.second, schema["properties"][key], where + "." + key);
-      } else if (schema["additionalProperties"]) {
-        Validate(kv.second, schema["additionalProperties"], where + "." + key);
-      } else if (!schema["properties"]) {
-        // free-form object (e.g. metadata)
-      } else {
-        ADD_FAILURE() << where << ": unknown field '" << key << "'";
-      }
-    }
-    if (schema["required"]) {
-      for (const auto& r : schema["required"]) {
-        EXPECT_TRUE(value[r.as<std::string>()])
-            << where << ": required field '" << r.as<std::string>() << "' missing";
-      }
-    }
-  } else if (type == "array") {
-    ASSERT_TRUE(value.IsSequence()) << where << ": expected an array";
-    for (size_t i = 0; i < value.size(); ++i) {
-      Validate(value[i], schema["items"], where + "[" + std::to_string(i) + "]");
-    }
-  } else if (type == "string" || type == "integer" || type == "number" || type == "boolean") {
-    ASSERT_TRUE(value.IsScalar()) << where << ": expected a " << type;
-    const std::string s = value.as<std::string>();
-    if (type == "integer") {
-      EXPECT_NO_THROW((void)value.as<long long>()) << where << ": '" << s << "' is not an integer";
-    } else if (type == "boolean") {
-      EXPECT_TRUE(s == "true" || s == "false") << where << ": '" << s << "' is not a boolean";
-    }
-    if (schema["enum"]) {
-      bool found = false;
-      for (const auto& e : schema["enum"]) found = found || e.as<std::string>() == s;
-      EXPECT_TRUE(found) << where << ": '" << s << "' is not one of the allowed values";
-    }
-  }
-}
-
 TEST(Crds, ExampleObjectsMatchTheirSchemas) {
   std::map<std::string, YAML::Node> schemas;  // kind -> schema
   for (const auto& file : CrdFiles("manifests/crds")) {
@@ -197,7 +150,9 @@ TEST(Crds, ExampleObjectsMatchTheirSchemas) {
       EXPECT_EQ(doc["apiVersion"].as<std::string>(""), "riposte.io/v1alpha1") << Rel(file);
       YAML::Node copy = YAML::Clone(doc);
       copy.remove("metadata");
-      Validate(copy, schemas[kind], Rel(file) + "#" + std::to_string(index) + " " + kind);
+      const auto errors =
+          ValidateAgainstSchema(copy, schemas[kind], Rel(file) + "#" + std::to_string(index) + " " + kind);
+      EXPECT_TRUE(errors.empty()) << "example does not match its CRD schema:\n" << Join(errors);
       ++checked;
     }
   }

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 namespace riposte::deploy_test {
@@ -196,6 +197,127 @@ std::string FirstDifference(const std::string& expected, const std::string& actu
     a = an + 1;
     ++line;
   }
+}
+
+namespace {
+
+bool ScalarIs(const YAML::Node& value, const std::string& type) {
+  const std::string s = value.as<std::string>();
+  if (type == "boolean") return s == "true" || s == "false";
+  if (type == "integer") return std::regex_match(s, std::regex(R"(-?[0-9]+)"));
+  if (type == "number") {
+    return std::regex_match(s, std::regex(R"(-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?)"));
+  }
+  return false;
+}
+
+bool IsType(const YAML::Node& value, const std::string& type) {
+  if (type == "object") return value.IsMap();
+  if (type == "array") return value.IsSequence();
+  if (type == "null") return value.IsNull();
+  if (!value.IsScalar()) return false;
+  const bool quoted = value.Tag() == "!";  // yaml-cpp tags quoted scalars "!"
+  if (type == "string") {
+    // An unquoted true/false/number is not a string to a JSON-schema validator.
+    return quoted || !(ScalarIs(value, "boolean") || ScalarIs(value, "number"));
+  }
+  return !quoted && ScalarIs(value, type);
+}
+
+void Validate(const YAML::Node& value, const YAML::Node& schema, const std::string& where,
+              std::vector<std::string>& errors) {
+  if (!schema || !schema.IsMap()) return;
+  if (schema["x-kubernetes-preserve-unknown-fields"].as<bool>(false)) return;
+  std::vector<std::string> types;
+  if (schema["type"] && schema["type"].IsSequence()) {
+    for (const auto& t : schema["type"]) types.push_back(t.as<std::string>());
+  } else if (schema["type"]) {
+    types.push_back(schema["type"].as<std::string>());
+  }
+  std::string type;
+  for (const auto& t : types) {
+    if (IsType(value, t)) {
+      type = t;
+      break;
+    }
+  }
+  if (!types.empty() && type.empty()) {
+    std::string expected;
+    for (const auto& t : types) expected += (expected.empty() ? "" : " or ") + t;
+    errors.push_back(where + ": expected " + expected);
+    return;
+  }
+  if (type == "object") {
+    const auto props = schema["properties"];
+    const auto extra = schema["additionalProperties"];
+    for (const auto& kv : value) {
+      const std::string key = kv.first.as<std::string>();
+      if (props && props[key]) {
+        Validate(kv.second, props[key], where + "." + key, errors);
+      } else if (extra && extra.IsMap()) {
+        Validate(kv.second, extra, where + "." + key, errors);
+      } else if (props || (extra && !extra.as<bool>(true))) {
+        // Declared properties without additionalProperties: Kubernetes prunes unknown fields
+        // and Helm's schema is closed, so an unknown key is a mistake either way.
+        errors.push_back(where + ": unknown field '" + key + "'");
+      }
+    }
+    for (const auto& r : schema["required"]) {
+      if (!value[r.as<std::string>()]) {
+        errors.push_back(where + ": required field '" + r.as<std::string>() + "' missing");
+      }
+    }
+  } else if (type == "array") {
+    for (size_t i = 0; i < value.size(); ++i) {
+      Validate(value[i], schema["items"], where + "[" + std::to_string(i) + "]", errors);
+    }
+    if (schema["maxItems"] && value.size() > schema["maxItems"].as<size_t>()) {
+      errors.push_back(where + ": more than maxItems");
+    }
+  } else if (value.IsScalar()) {
+    const std::string s = value.as<std::string>();
+    if (schema["enum"]) {
+      bool found = false;
+      for (const auto& e : schema["enum"]) found = found || e.as<std::string>() == s;
+      if (!found) errors.push_back(where + ": '" + s + "' is not one of the allowed values");
+    }
+    if (type == "integer" || type == "number") {
+      const double v = value.as<double>();
+      if (schema["minimum"] && v < schema["minimum"].as<double>()) {
+        errors.push_back(where + ": " + s + " is below minimum " + schema["minimum"].as<std::string>());
+      }
+      if (schema["maximum"] && v > schema["maximum"].as<double>()) {
+        errors.push_back(where + ": " + s + " is above maximum " + schema["maximum"].as<std::string>());
+      }
+    }
+    if (type == "string") {
+      if (schema["minLength"] && s.size() < schema["minLength"].as<size_t>()) {
+        errors.push_back(where + ": shorter than minLength");
+      }
+      if (schema["maxLength"] && s.size() > schema["maxLength"].as<size_t>()) {
+        errors.push_back(where + ": longer than maxLength");
+      }
+      if (schema["pattern"] &&
+          !std::regex_search(s, std::regex(schema["pattern"].as<std::string>(), std::regex::ECMAScript))) {
+        errors.push_back(where + ": '" + s + "' does not match " + schema["pattern"].as<std::string>());
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> ValidateAgainstSchema(const YAML::Node& value, const YAML::Node& schema,
+                                               const std::string& where) {
+  std::vector<std::string> errors;
+  Validate(value, schema, where, errors);
+  return errors;
+}
+
+std::string Join(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += "  " + l + "\n";
+  return out;
 }
 
 void CollectKeyPaths(const YAML::Node& node, const std::string& prefix, std::set<std::string>& out) {
