@@ -656,7 +656,8 @@ void ApiServer::ControllerLoop() {
   while (!stopping_) {
     {
       std::unique_lock<std::mutex> lock(controller_mu_);
-      controller_cv_.wait_for(lock, std::chrono::milliseconds(200), [&] { return controller_kick_; });
+      // Every write that gives a controller work kicks it; the timer is only a safety net.
+      controller_cv_.wait_for(lock, std::chrono::seconds(1), [&] { return controller_kick_; });
       controller_kick_ = false;
     }
     if (stopping_) break;

@@ -357,15 +357,16 @@ void ApiServer::ServeConnection(std::shared_ptr<Connection> conn) {
   }
 }
 
-const AuthUser* ApiServer::Authenticate(const HttpRequest& req) const {
+std::optional<AuthUser> ApiServer::Authenticate(const HttpRequest& req) const {
   auto it = req.headers.find("authorization");
-  if (it == req.headers.end()) return nullptr;
+  if (it == req.headers.end()) return std::nullopt;
   static const std::string kBearer = "Bearer ";
-  if (it->second.compare(0, kBearer.size(), kBearer) != 0) return nullptr;
+  if (it->second.compare(0, kBearer.size(), kBearer) != 0) return std::nullopt;
   std::string token = it->second.substr(kBearer.size());
   std::lock_guard<std::mutex> lock(auth_mu_);
   auto u = users_.find(token);
-  return u == users_.end() ? nullptr : &u->second;  // users are never removed
+  if (u == users_.end()) return std::nullopt;
+  return u->second;  // a copy: /_test/users may replace the entry meanwhile
 }
 
 void ApiServer::Authorize(const AuthUser& user, const RequestInfo& ri) const {
@@ -517,7 +518,7 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& req, Connection& conn,
         throw Unauthorized();
       return HandleControl(req, after);
     }
-    const AuthUser* user = Authenticate(req);
+    std::optional<AuthUser> user = Authenticate(req);
     if (!user) throw Unauthorized();
     auto segs = Split(p);
     if (req.method == "GET") {

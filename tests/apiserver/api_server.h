@@ -101,7 +101,7 @@ class ApiServer {
   // Request dispatch (api_server.cc).
   HttpResponse Dispatch(const HttpRequest& req, Connection& conn, std::function<void()>* after);
   HttpResponse HandleControl(const HttpRequest& req, std::function<void()>* after);
-  const AuthUser* Authenticate(const HttpRequest& req) const;
+  std::optional<AuthUser> Authenticate(const HttpRequest& req) const;
   void Authorize(const AuthUser& user, const RequestInfo& ri) const;
   RequestInfo ParseRequest(const HttpRequest& req) const;
   std::optional<HttpResponse> ApplyFaults(const RequestInfo& ri, const HttpRequest& req);
