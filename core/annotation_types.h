@@ -1,0 +1,62 @@
+#pragma once
+// The annotation type table: every ingress-nginx annotation whose value reaches nginx.conf,
+// with the type its value must have and the CVEs of the injection class it belongs to. Built
+// from ingress-nginx's annotation reference and internal/ingress/annotations/* parsers.
+
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "core/validators.h"
+
+namespace riposte::core {
+
+enum class ValueType {
+  kUrl,             // URL with nginx variables, any scheme
+  kHttpUrl,         // URL with nginx variables, http/https only
+  kOriginList,      // CORS origins
+  kHost,            // host[:port], may use nginx variables
+  kHostList,        // server names, comma/space separated, wildcards
+  kCommonName,      // CN=<regex>
+  kRegex,           // PCRE as nginx uses it
+  kHeaderName,
+  kHeaderList,      // comma separated header names, "*" allowed
+  kMethod,
+  kMethodList,
+  kSize,            // nginx size: 8k, 1m
+  kDuration,        // nginx time: 30, 30s, 5m
+  kInteger,
+  kBool,
+  kEnum,
+  kEnumList,
+  kCidrList,
+  kVariableExpr,    // nginx variables and literals, no whitespace
+  kPath,            // URI path (may use $1 / $var), or a URL
+  kReference,       // "namespace/name" or "name"
+  kHeaderConfigMap, // reference to a ConfigMap of headers (judged when resolvable)
+  kStatusCodes,
+  kCacheDuration,
+  kCiphers,
+  kToken,
+  kText,
+  kRewritePair,     // "off" | "default" | "FROM TO"
+  kSnippet,
+};
+
+std::string_view ValueTypeName(ValueType t);
+
+struct AnnotationType {
+  std::string_view name;  // without prefix, e.g. "auth-url"
+  ValueType type;
+  std::vector<std::string_view> cves;  // empty: the generic annotation-injection class
+  std::string_view fixed_in;           // ingress-nginx versions fixing the CVEs, for remediation
+  std::vector<std::string_view> values;  // kEnum / kEnumList
+};
+
+const AnnotationType* FindAnnotationType(std::string_view name);
+std::span<const AnnotationType> AllAnnotationTypes();
+
+// Type check of one value (the generic control/directive scans run separately).
+Check ValidateAnnotationValue(const AnnotationType& type, std::string_view value);
+
+}  // namespace riposte::core

@@ -1,0 +1,237 @@
+// Policy file loader: read -> validate -> compile. Every error names file:line:column of the
+// offending YAML node so a bad reload can be fixed from the log line alone.
+#include "core/policy.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "core/rules.h"
+#include "core/validators.h"
+
+namespace riposte::core {
+
+bool Policy::SnippetsAllowedIn(const std::string& ns) const {
+  return snippets_allowed ||
+         std::find(snippet_namespaces.begin(), snippet_namespaces.end(), ns) != snippet_namespaces.end();
+}
+
+bool Policy::IsExempt(const std::string& ns) const {
+  return std::find(exempt_namespaces.begin(), exempt_namespaces.end(), ns) != exempt_namespaces.end();
+}
+
+std::string PolicyError::ToString() const {
+  std::ostringstream out;
+  out << (file.empty() ? "<policy>" : file) << ':' << line << ':' << column << ": " << message;
+  return out.str();
+}
+
+namespace {
+
+constexpr size_t kMinValueBytes = 64;
+constexpr size_t kMaxValueBytesCap = 256 * 1024;
+constexpr size_t kMaxPolicyBytes = 1024 * 1024;
+constexpr size_t kMaxListEntries = 10000;
+
+// Thrown only inside this file and always caught by ParsePolicy.
+struct Failure {
+  YAML::Mark mark;
+  std::string message;
+};
+
+[[noreturn]] void Fail(const YAML::Node& node, std::string message) {
+  throw Failure{node.Mark(), std::move(message)};
+}
+
+std::string Describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: return "a mapping";
+    case YAML::NodeType::Sequence: return "a list";
+    case YAML::NodeType::Null: return "null";
+    case YAML::NodeType::Scalar: return "\"" + node.Scalar() + "\"";
+    default: return "nothing";
+  }
+}
+
+// Plain (unquoted) scalars only: `enabled: "true"` is a string, not a boolean.
+bool IsPlain(const YAML::Node& node) { return node.IsScalar() && node.Tag() == "?"; }
+
+std::string ExpectString(const YAML::Node& node, const std::string& key) {
+  if (!node.IsScalar()) Fail(node, key + ": expected a string, got " + Describe(node));
+  return node.Scalar();
+}
+
+bool ExpectBool(const YAML::Node& node, const std::string& key) {
+  if (IsPlain(node)) {
+    const std::string& s = node.Scalar();
+    if (s == "true" || s == "True" || s == "TRUE") return true;
+    if (s == "false" || s == "False" || s == "FALSE") return false;
+  }
+  Fail(node, key + ": expected true or false, got " + Describe(node));
+}
+
+size_t ExpectSize(const YAML::Node& node, const std::string& key, size_t lo, size_t hi) {
+  if (IsPlain(node)) {
+    const std::string& s = node.Scalar();
+    if (!s.empty() && s.size() <= 9 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      size_t v = std::stoul(s);
+      if (v >= lo && v <= hi) return v;
+      Fail(node, key + ": " + s + " is out of range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    }
+  }
+  Fail(node, key + ": expected an integer, got " + Describe(node));
+}
+
+void ExpectMap(const YAML::Node& node, const std::string& key) {
+  if (!node.IsMap()) Fail(node, key + ": expected a mapping, got " + Describe(node));
+}
+
+std::vector<std::string> ExpectNamespaces(const YAML::Node& node, const std::string& key) {
+  if (!node.IsSequence()) Fail(node, key + ": expected a list of namespaces, got " + Describe(node));
+  if (node.size() > kMaxListEntries) Fail(node, key + ": more than " + std::to_string(kMaxListEntries) + " entries");
+  std::vector<std::string> out;
+  for (const auto& item : node) {
+    std::string ns = ExpectString(item, key + "[]");
+    if (!IsDnsLabel(ns)) Fail(item, key + ": \"" + ns + "\" is not a valid namespace name");
+    out.push_back(std::move(ns));
+  }
+  return out;
+}
+
+Mode ParseMode(const YAML::Node& node) {
+  std::string s = ExpectString(node, "mode");
+  if (s == "enforce") return Mode::kEnforce;
+  if (s == "warn") return Mode::kWarn;
+  if (s == "audit") return Mode::kAudit;
+  Fail(node, "mode: \"" + s + "\" is not one of enforce, warn, audit");
+}
+
+Severity ParseSeverity(const YAML::Node& node, const std::string& key) {
+  std::string s = ExpectString(node, key);
+  for (Severity sev : {Severity::kLow, Severity::kMedium, Severity::kHigh, Severity::kCritical}) {
+    if (s == SeverityName(sev)) return sev;
+  }
+  Fail(node, key + ": \"" + s + "\" is not one of low, medium, high, critical");
+}
+
+void ParseSnippets(const YAML::Node& node, Policy& p) {
+  ExpectMap(node, "snippets");
+  for (const auto& kv : node) {
+    std::string key = ExpectString(kv.first, "snippets key");
+    if (key == "allow") {
+      p.snippets_allowed = ExpectBool(kv.second, "snippets.allow");
+    } else if (key == "namespaces") {
+      p.snippet_namespaces = ExpectNamespaces(kv.second, "snippets.namespaces");
+    } else {
+      Fail(kv.first, "snippets: unknown key \"" + key + "\" (expected allow, namespaces)");
+    }
+  }
+}
+
+void ParseRules(const YAML::Node& node, Policy& p) {
+  ExpectMap(node, "rules");
+  for (const auto& kv : node) {
+    std::string id = ExpectString(kv.first, "rule id");
+    if (FindRule(id) == nullptr) Fail(kv.first, "rules: unknown rule id \"" + id + "\" (see docs/rules.md)");
+    if (p.rules.count(id) != 0) Fail(kv.first, "rules: duplicate rule id \"" + id + "\"");
+    const std::string where = "rules." + id;
+    ExpectMap(kv.second, where);
+    RuleOverride o;
+    for (const auto& field : kv.second) {
+      std::string key = ExpectString(field.first, where + " key");
+      if (key == "enabled") {
+        o.enabled = ExpectBool(field.second, where + ".enabled");
+      } else if (key == "severity") {
+        o.severity = ParseSeverity(field.second, where + ".severity");
+      } else {
+        Fail(field.first, where + ": unknown key \"" + key + "\" (expected enabled, severity)");
+      }
+    }
+    p.rules.emplace(id, o);
+  }
+}
+
+std::shared_ptr<Policy> Compile(const YAML::Node& root) {
+  auto p = std::make_shared<Policy>();
+  if (root.IsNull()) return p;  // an empty file means the defaults
+  ExpectMap(root, "policy");
+  for (const auto& kv : root) {
+    std::string key = ExpectString(kv.first, "key");
+    const YAML::Node& v = kv.second;
+    if (key == "mode") {
+      p->mode = ParseMode(v);
+    } else if (key == "annotationPrefix") {
+      std::string prefix = ExpectString(v, "annotationPrefix");
+      if (!IsDnsSubdomain(prefix)) Fail(v, "annotationPrefix: \"" + prefix + "\" is not a DNS subdomain such as nginx.ingress.kubernetes.io");
+      p->annotation_prefix = prefix;
+    } else if (key == "snippets") {
+      ParseSnippets(v, *p);
+    } else if (key == "exemptNamespaces") {
+      p->exempt_namespaces = ExpectNamespaces(v, "exemptNamespaces");
+    } else if (key == "maxValueBytes") {
+      p->max_value_bytes = ExpectSize(v, "maxValueBytes", kMinValueBytes, kMaxValueBytesCap);
+    } else if (key == "rules") {
+      ParseRules(v, *p);
+    } else {
+      Fail(kv.first, "unknown key \"" + key +
+                         "\" (expected mode, annotationPrefix, snippets, exemptNamespaces, maxValueBytes, rules)");
+    }
+  }
+  return p;
+}
+
+void SetError(PolicyError* error, const std::string& file, const YAML::Mark& mark, std::string message) {
+  if (error == nullptr) return;
+  error->file = file;
+  error->line = mark.line >= 0 ? mark.line + 1 : 0;
+  error->column = mark.column >= 0 ? mark.column + 1 : 0;
+  error->message = std::move(message);
+}
+
+}  // namespace
+
+PolicyPtr ParsePolicy(const std::string& text, const std::string& file_name, PolicyError* error) {
+  if (text.size() > kMaxPolicyBytes) {
+    SetError(error, file_name, YAML::Mark::null_mark(), "policy file larger than 1 MiB");
+    return nullptr;
+  }
+  try {
+    std::vector<YAML::Node> docs = YAML::LoadAll(text);
+    if (docs.size() > 1) {
+      SetError(error, file_name, docs[1].Mark(), "policy file must contain a single YAML document");
+      return nullptr;
+    }
+    return Compile(docs.empty() ? YAML::Node() : docs[0]);
+  } catch (const Failure& f) {
+    SetError(error, file_name, f.mark, f.message);
+  } catch (const YAML::Exception& e) {
+    SetError(error, file_name, e.mark, "invalid YAML: " + e.msg);
+  } catch (const std::exception& e) {
+    SetError(error, file_name, YAML::Mark::null_mark(), std::string("invalid policy: ") + e.what());
+  }
+  return nullptr;
+}
+
+PolicyPtr LoadPolicyFile(const std::string& path, PolicyError* error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    SetError(error, path, YAML::Mark::null_mark(), "cannot read policy file");
+    return nullptr;
+  }
+  std::string text;
+  char buf[65536];
+  while (in.read(buf, sizeof(buf)) || in.gcount() > 0) {
+    text.append(buf, static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxPolicyBytes) break;
+  }
+  return ParsePolicy(text, path, error);
+}
+
+PolicyPtr DefaultPolicy() {
+  static const PolicyPtr policy = std::make_shared<const Policy>();
+  return policy;
+}
+
+}  // namespace riposte::core

@@ -1,0 +1,90 @@
+#include "core/rules.h"
+
+namespace riposte::core {
+
+namespace {
+
+const std::vector<RuleInfo>& Catalogue() {
+  static const std::vector<RuleInfo> rules = {
+      {rule_ids::kSize, Severity::kMedium, {},
+       "annotation value or path longer than the policy's maxValueBytes",
+       "Shorten the value; legitimate annotation values are short. Raise maxValueBytes in the "
+       "policy only if a real configuration needs it."},
+      {rule_ids::kControl, Severity::kCritical, {"CVE-2025-24514", "CVE-2025-1097", "CVE-2025-1098"},
+       "control character, Unicode line separator or invalid UTF-8 in a value that reaches nginx.conf",
+       "Remove the control/invisible characters; a newline ends the nginx directive and starts an "
+       "attacker-chosen one. Upgrade ingress-nginx to v1.11.5 / v1.12.1 or later "
+       "(IngressNightmare fixes) and keep validation enabled."},
+      {rule_ids::kDirective, Severity::kCritical, {"CVE-2025-1974", "CVE-2021-25746"},
+       "nginx directive or sensitive file path text (ssl_engine, load_module, include, *_by_lua*, "
+       "/proc/<pid>/fd, service-account token, /etc/kubernetes) inside an annotation value",
+       "Remove the directive text; annotation values are data, never configuration. Upgrade "
+       "ingress-nginx to v1.11.5 / v1.12.1 or later (CVE-2025-1974) and v1.2.0 or later "
+       "(CVE-2021-25746)."},
+      {rule_ids::kType, Severity::kHigh, {"CVE-2021-25746"},
+       "annotation value does not match the type ingress-nginx expects (URL, host, CN regex, "
+       "header, method, size, duration, number, boolean, enum, CIDR list, ...)",
+       "Use a value of the documented type for this annotation (see docs/rules.md)."},
+      {rule_ids::kSyntax, Severity::kHigh, {"CVE-2021-25746"},
+       "nginx syntax breaker (; { } #) or unbalanced quote in an annotation value",
+       "Remove ';', '{', '}', '#' and stray quotes: unquoted in nginx.conf they end the directive "
+       "or block and let the rest of the value become configuration."},
+      {rule_ids::kSnippetDenied, Severity::kHigh, {"CVE-2021-25742", "CVE-2023-5043"},
+       "snippet annotation in a namespace where the policy does not allow snippets",
+       "Remove the snippet annotation and use a dedicated annotation instead, or allow snippets "
+       "for this namespace in the policy (snippets: {namespaces: [NS]}) if its owners are "
+       "trusted with nginx configuration. ingress-nginx v1.9.0+ disables snippets by default "
+       "(allow-snippet-annotations=false)."},
+      {rule_ids::kSnippetDanger, Severity::kCritical, {"CVE-2021-25742", "CVE-2023-5043", "CVE-2025-1974"},
+       "dangerous directive inside a snippet (lua, load_module, ssl_engine, include, alias/root "
+       "onto secrets, token paths, cloud metadata proxying, block escape)",
+       "Remove the directive; even trusted snippets must not run Lua, load modules, include files "
+       "outside the ModSecurity CRS, read secrets or proxy to cloud metadata endpoints."},
+      {rule_ids::kPathChars, Severity::kCritical,
+       {"CVE-2021-25745", "CVE-2021-25748", "CVE-2022-4886", "CVE-2026-24512"},
+       "path characters not allowed for its pathType (quotes, whitespace, control characters, "
+       "';', '#', unbalanced braces, non-path characters in Exact/Prefix)",
+       "Exact/Prefix paths may only use letters, digits, '/', '.', '_', '-', '~' and %-escapes; "
+       "regex paths (ImplementationSpecific) may add regex syntax but no quotes, whitespace, ';' "
+       "or '#'. Upgrade ingress-nginx to v1.13.7 / v1.14.3 or later (CVE-2026-24512) and keep "
+       "strict-validate-path-type on."},
+      {rule_ids::kPathSecret, Severity::kCritical, {"CVE-2021-25745", "CVE-2021-25748"},
+       "path names a secret, token or cluster credential location (also when obfuscated with //, "
+       "/./ or ..)",
+       "Routes never need to name /var/run/secrets, /etc/kubernetes or /proc; rename the path. "
+       "Upgrade ingress-nginx to v1.2.1 or later (CVE-2021-25748)."},
+      {rule_ids::kUid, Severity::kCritical, {"CVE-2025-1098"},
+       "metadata.uid is not a UUID",
+       "metadata.uid is set by the API server; an Ingress whose uid is not a UUID was forged. "
+       "Upgrade ingress-nginx to v1.11.5 / v1.12.1 or later."},
+      {rule_ids::kHost, Severity::kHigh, {"CVE-2021-25746"},
+       "host is not a valid DNS name (RFC 1123, optional leading '*.')",
+       "Use a lowercase DNS name such as app.example.com or *.example.com."},
+      {rule_ids::kTls, Severity::kHigh, {},
+       "spec.tls secret name or host is malformed",
+       "secretName must be a DNS-1123 name; hosts must be DNS names."},
+      {rule_ids::kConfigMapHeader, Severity::kCritical, {"CVE-2025-15566"},
+       "header ConfigMap (auth-proxy-set-headers / custom-headers) entry would break out of "
+       "proxy_set_header / more_set_headers",
+       "Header names must be tokens (letters, digits, '-', '_'); values must not contain control "
+       "characters, quotes, backslashes, braces, '#' or directive text. Upgrade ingress-nginx to "
+       "a release with the CVE-2025-15566 fix (kubernetes/kubernetes#136789)."},
+      {rule_ids::kEngineError, Severity::kCritical, {},
+       "the engine could not finish judging this object (resource exhaustion)",
+       "Retry; the object is treated as unsafe until it can be judged."},
+  };
+  return rules;
+}
+
+}  // namespace
+
+std::span<const RuleInfo> AllRules() { return Catalogue(); }
+
+const RuleInfo* FindRule(std::string_view id) {
+  for (const auto& r : Catalogue()) {
+    if (r.id == id) return &r;
+  }
+  return nullptr;
+}
+
+}  // namespace riposte::core
