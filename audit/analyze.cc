@@ -515,8 +515,9 @@ class Analyzer {
       std::string fix;
       if (below) {
         auto target = UpgradeTarget(*c.version, cve.fixed_in);
-        why = "runs " + ctrl.version + "; fixed in";
-        for (const auto& f : cve.fixed_in) why += " " + f.ToString();
+        why = ctrl.version + " is below the fix (fixed in ";
+        for (size_t i = 0; i < cve.fixed_in.size(); ++i) why += (i ? ", " : "") + cve.fixed_in[i].ToString();
+        why += ")";
         fix = "upgrade to " + (target ? target->ToString() : cve.fixed_in.back().ToString()) + " or later";
       }
       switch (cve.condition) {
@@ -551,7 +552,11 @@ class Analyzer {
       }
       if (!exposed) continue;
       Severity sev = cve.severity;
-      std::string detail = where + " " + why + ".";
+      std::string detail = why + ".";
+      if (below) ctrl.recommended_version = std::max(ctrl.recommended_version, cve.fixed_in.back().ToString(),
+                                          [](const std::string& a, const std::string& b) {
+                                            return ParseVersion(a).value_or(Version{}) < ParseVersion(b).value_or(Version{});
+                                          });
       if (cve.condition == CveCondition::kAdmissionWebhook) {
         if (ctrl.admission_restricted) {
           sev = Severity::kHigh;

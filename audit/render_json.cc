@@ -34,6 +34,7 @@ value ControllerJson(const Controller& c) {
   o["versionNote"] = Str(c.version_note);
   o["atRisk"] = value::boolean(c.at_risk);
   o["cves"] = StrArray(c.cves);
+  o["recommendedVersion"] = Str(c.recommended_version);
   o["nodes"] = StrArray(c.nodes);
   value pods = value::array();
   for (size_t i = 0; i < c.pods.size(); ++i) {

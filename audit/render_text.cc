@@ -99,6 +99,9 @@ std::string RenderText(const Report& r) {
       out << "  container " << Clean(c.container) << ": " << Clean(c.image) << " -> version " << Clean(c.version);
       if (!c.version_note.empty()) out << " (" << Clean(c.version_note) << ")";
       out << "\n";
+      if (!c.recommended_version.empty()) {
+        out << "  upgrade to " << c.recommended_version << " or later to fix every CVE below\n";
+      }
       out << "  nodes: " << (c.nodes.empty() ? std::string("none scheduled") : Join(c.nodes)) << "\n";
       for (const auto& s : c.services) {
         out << "  service " << Clean(s.name) << ": " << Clean(s.type);

@@ -85,6 +85,7 @@ struct Controller {
   std::vector<std::string> network_policies;  // names of policies selecting the pods
   std::string validating_webhook;     // VWC name pointing at the admission Service, "" if none
   std::vector<std::string> cves;      // exposed CVEs, sorted
+  std::string recommended_version;    // lowest release fixing every exposed CVE, "" if none
   bool at_risk = false;
 };
 

@@ -1,6 +1,7 @@
 #include "audit/snapshot.h"
 
 #include <fstream>
+#include <map>
 #include <sstream>
 
 namespace riposte::audit {
@@ -38,6 +39,7 @@ bool ParseSnapshot(const std::string& text, const std::string& name, ClusterSnap
   if (!doc.is_object()) return fail("top level must be an object");
   ClusterSnapshot snap;
   snap.source = name;
+  if (doc.has_field("items")) return SnapshotFromList(doc, name, out, error);
   for (const auto& [key, value] : doc.as_object()) {
     if (key == "source") {
       if (!value.is_string()) return fail("source: must be a string");
@@ -75,6 +77,38 @@ bool ParseSnapshot(const std::string& text, const std::string& name, ClusterSnap
     } else {
       return fail("unknown field \"" + key + "\" (expected source, namespace, resources, errors)");
     }
+  }
+  *out = std::move(snap);
+  return true;
+}
+
+const std::string* KeyForKind(const std::string& kind) {
+  static const std::map<std::string, std::string> kinds = {
+      {"Deployment", res::kDeployments}, {"DaemonSet", res::kDaemonSets}, {"Pod", res::kPods},
+      {"Node", res::kNodes}, {"Service", res::kServices}, {"Endpoints", res::kEndpoints},
+      {"ConfigMap", res::kConfigMaps}, {"NetworkPolicy", res::kNetworkPolicies},
+      {"Ingress", res::kIngresses}, {"ValidatingWebhookConfiguration", res::kValidatingWebhookConfigurations}};
+  auto it = kinds.find(kind);
+  return it == kinds.end() ? nullptr : &it->second;
+}
+
+bool SnapshotFromList(const web::json::value& list, const std::string& name, ClusterSnapshot* out,
+                      std::string* error) {
+  if (!list.has_array_field("items")) {
+    *error = name + ": items: must be an array";
+    return false;
+  }
+  ClusterSnapshot snap;
+  snap.source = name;
+  for (const auto& key : SnapshotResources()) snap.objects[key];  // present, maybe empty
+  size_t i = 0;
+  for (const auto& obj : list.at("items").as_array()) {
+    if (!obj.is_object() || !obj.has_string_field("kind")) {
+      *error = name + ": items[" + std::to_string(i) + "]: must be an object with a kind";
+      return false;
+    }
+    if (const std::string* key = KeyForKind(obj.at("kind").as_string())) snap.objects[*key].push_back(obj);
+    ++i;
   }
   *out = std::move(snap);
   return true;

@@ -47,10 +47,16 @@ struct ClusterSnapshot {
 // Snapshot file format (docs/audit.md):
 //   {"source": "...", "namespace": "", "resources": {"pods": [obj, ...], ...},
 //    "errors": {"networkpolicies": {"reason": "Forbidden", "code": 403, "message": "..."}}}
+// The whole file may instead be a Kubernetes List (SnapshotFromList).
 // A resource key may also hold a whole List object ({"kind": "PodList", "items": [...]}).
 // Returns false and sets *error ("file: message") on unreadable or malformed input.
 bool LoadSnapshotFile(const std::string& path, ClusterSnapshot* out, std::string* error);
 bool ParseSnapshot(const std::string& text, const std::string& name, ClusterSnapshot* out, std::string* error);
+// A Kubernetes List of objects of any kinds (e.g. `kubectl get deploy,ds,po,... -A -o json`):
+// objects are filed by kind, other kinds ignored; every resource counts as read.
+bool SnapshotFromList(const web::json::value& list, const std::string& name, ClusterSnapshot* out,
+                      std::string* error);
+const std::string* KeyForKind(const std::string& kind);  // "Pod" -> "pods"; nullptr if unknown
 web::json::value SnapshotToJson(const ClusterSnapshot& snapshot);
 
 }  // namespace riposte::audit

@@ -1,0 +1,55 @@
+#pragma once
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "audit/analyze.h"
+#include "audit/snapshot.h"
+#include "tests/audit/fake_checker.h"
+
+namespace riposte::audit::testing {
+
+inline std::string DataPath(const std::string& name) { return std::string(RIPOSTE_TEST_DATA_DIR) + "/audit/" + name; }
+
+inline std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+inline ClusterSnapshot LoadCluster(const std::string& scenario) {
+  ClusterSnapshot snap;
+  std::string error;
+  EXPECT_TRUE(LoadSnapshotFile(DataPath("cluster_" + scenario + ".json"), &snap, &error)) << error;
+  snap.source = "cluster_" + scenario;  // independent of the checkout path
+  return snap;
+}
+
+inline Report AnalyzeWithFake(const ClusterSnapshot& snap) {
+  return Analyze(snap, {.checker = std::make_shared<FakeChecker>(), .generated_at = ""});
+}
+
+// The RBAC-limited identity of the integration tests: cannot list these resources.
+inline void DenyLikeLimitedIdentity(ClusterSnapshot* snap) {
+  for (const char* r : {res::kNetworkPolicies, res::kValidatingWebhookConfigurations, res::kConfigMaps}) {
+    snap->objects.erase(r);
+    snap->errors[r] = {"Forbidden", 403, std::string(r) + " is forbidden: User \"auditor\" cannot list resource \"" + r + "\""};
+  }
+}
+
+// Compares with tests/data/audit/golden/<name>; RIPOSTE_UPDATE_GOLDEN=1 rewrites the file.
+inline void ExpectGolden(const std::string& name, const std::string& actual) {
+  const std::string path = DataPath("golden/" + name);
+  if (const char* update = std::getenv("RIPOSTE_UPDATE_GOLDEN"); update != nullptr && std::string(update) == "1") {
+    std::ofstream(path, std::ios::binary) << actual;
+  }
+  std::string expected = ReadFile(path);
+  ASSERT_FALSE(expected.empty()) << "missing golden file " << path << " (run with RIPOSTE_UPDATE_GOLDEN=1)";
+  EXPECT_EQ(expected, actual) << "golden " << path << " differs; review and rerun with RIPOSTE_UPDATE_GOLDEN=1";
+}
+
+}  // namespace riposte::audit::testing
