@@ -1,0 +1,292 @@
+#include <utility>  // boost 1.74 asio needs std::exchange declared first
+
+#pragma GCC diagnostic ignored "-Wnull-dereference"
+
+#include "tests/fakes/test_tls.h"
+
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <random>
+#include <stdexcept>
+
+namespace riposte::testing {
+
+namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+namespace {
+
+std::string BioString(BIO* bio) {
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  std::string s(data, static_cast<size_t>(n));
+  BIO_free(bio);
+  return s;
+}
+
+EVP_PKEY* ReadKey(const std::string& pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  EVP_PKEY* k = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  return k;
+}
+
+X509* ReadCert(const std::string& pem) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  X509* c = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  return c;
+}
+
+void AddExt(X509* cert, X509* issuer, int nid, const char* value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+  if (!ext) throw std::runtime_error("X509V3_EXT_conf_nid failed");
+  X509_add_ext(cert, ext, -1);
+  X509_EXTENSION_free(ext);
+}
+
+}  // namespace
+
+CertPair MakeCert(const std::string& cn, int days, const CertPair* issuer, bool is_ca) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  if (!key) throw std::runtime_error("EVP_EC_gen failed");
+  X509* cert = X509_new();
+  X509_set_version(cert, 2);
+  static std::mt19937_64 rng(std::random_device{}());
+  ASN1_INTEGER_set_uint64(X509_get_serialNumber(cert), rng() >> 2);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -60);
+  X509_gmtime_adj(X509_getm_notAfter(cert), static_cast<long>(days) * 86400);
+  X509_set_pubkey(cert, key);
+  X509_NAME* name = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("riposte-test"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+  X509* issuer_cert = nullptr;
+  EVP_PKEY* issuer_key = nullptr;
+  if (issuer) {
+    issuer_cert = ReadCert(issuer->cert_pem);
+    issuer_key = ReadKey(issuer->key_pem);
+    X509_set_issuer_name(cert, X509_get_subject_name(issuer_cert));
+  } else {
+    X509_set_issuer_name(cert, name);
+  }
+  X509* ext_issuer = issuer_cert ? issuer_cert : cert;
+  if (is_ca) {
+    AddExt(cert, ext_issuer, NID_basic_constraints, "critical,CA:TRUE");
+    AddExt(cert, ext_issuer, NID_key_usage, "critical,keyCertSign,cRLSign");
+  } else {
+    AddExt(cert, ext_issuer, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1");
+    AddExt(cert, ext_issuer, NID_ext_key_usage, "serverAuth,clientAuth");
+  }
+  X509_sign(cert, issuer_key ? issuer_key : key, EVP_sha256());
+  BIO* cb = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(cb, cert);
+  BIO* kb = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(kb, key, nullptr, nullptr, 0, nullptr, nullptr);
+  CertPair out{BioString(cb), BioString(kb)};
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  if (issuer_cert) X509_free(issuer_cert);
+  if (issuer_key) EVP_PKEY_free(issuer_key);
+  return out;
+}
+
+void WriteFile(const std::string& path, const std::string& content) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << content;
+  if (!out) throw std::runtime_error("cannot write " + path);
+}
+
+void ReplaceFile(const std::string& path, const std::string& content) {
+  std::string tmp = path + ".tmp";
+  WriteFile(tmp, content);
+  std::filesystem::rename(tmp, path);
+}
+
+std::string MakeTempDir() {
+  std::string templ = (std::filesystem::temp_directory_path() / "riposte-test-XXXXXX").string();
+  if (!mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
+  return templ;
+}
+
+void RemoveTree(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+
+struct TestClient::Impl {
+  asio::io_context ioc;
+  std::optional<ssl::context> ctx;
+  std::optional<ssl::stream<tcp::socket>> tls;
+  std::optional<tcp::socket> plain;
+  beast::flat_buffer buffer;
+
+  tcp::socket& Socket() { return tls ? tls->next_layer() : *plain; }
+
+  template <typename F>
+  auto WithStream(F&& f) {
+    if (tls) return f(*tls);
+    return f(*plain);
+  }
+};
+
+TestClient::TestClient() : impl_(new Impl) {}
+TestClient::~TestClient() {
+  Close();
+  delete impl_;
+}
+
+bool TestClient::Connect(uint16_t port, const ClientOptions& opts, std::string* error) {
+  boost::system::error_code ec;
+  tcp::socket sock(impl_->ioc);
+  sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
+  if (ec) {
+    *error = "connect: " + ec.message();
+    return false;
+  }
+  sock.set_option(tcp::no_delay(true), ec);
+  if (!opts.tls) {
+    impl_->plain.emplace(std::move(sock));
+    return true;
+  }
+  impl_->ctx.emplace(ssl::context::tls_client);
+  impl_->ctx->set_verify_mode(ssl::verify_none);  // tests check the served cert explicitly
+  if (opts.max_tls_version) SSL_CTX_set_max_proto_version(impl_->ctx->native_handle(), opts.max_tls_version);
+  if (opts.min_tls_version) SSL_CTX_set_min_proto_version(impl_->ctx->native_handle(), opts.min_tls_version);
+  if (opts.max_tls_version && opts.max_tls_version < TLS1_2_VERSION) {
+    // OpenSSL 3 refuses old protocols at its default security level; lower it so the refusal
+    // we observe is the server's.
+    SSL_CTX_set_security_level(impl_->ctx->native_handle(), 0);
+    SSL_CTX_set_cipher_list(impl_->ctx->native_handle(), "DEFAULT:@SECLEVEL=0");
+  }
+  if (opts.client_cert) {
+    impl_->ctx->use_certificate_chain(asio::buffer(opts.client_cert->cert_pem));
+    impl_->ctx->use_private_key(asio::buffer(opts.client_cert->key_pem), ssl::context::pem);
+  }
+  impl_->tls.emplace(std::move(sock), *impl_->ctx);
+  impl_->tls->handshake(ssl::stream_base::client, ec);
+  if (ec) {
+    *error = "handshake: " + ec.message();
+    impl_->tls.reset();
+    return false;
+  }
+  return true;
+}
+
+bool TestClient::WriteRaw(const std::string& bytes) {
+  boost::system::error_code ec;
+  impl_->WithStream([&](auto& s) { return asio::write(s, asio::buffer(bytes), ec); });
+  return !ec;
+}
+
+HttpResult TestClient::ReadResponse() {
+  HttpResult r;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(64 * 1024 * 1024);
+  boost::system::error_code ec;
+  impl_->WithStream([&](auto& s) { return bhttp::read(s, impl_->buffer, parser, ec); });
+  if (ec) {
+    r.error = ec.message();
+    return r;
+  }
+  auto msg = parser.release();
+  r.status = static_cast<int>(msg.result_int());
+  for (const auto& f : msg) {
+    std::string k(f.name_string());
+    for (auto& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers[k] = std::string(f.value());
+  }
+  r.body = msg.body();
+  return r;
+}
+
+HttpResult TestClient::Request(const std::string& method, const std::string& target, const std::string& body,
+                               const std::string& content_type, bool chunked,
+                               const std::vector<std::pair<std::string, std::string>>& extra_headers) {
+  bhttp::request<bhttp::string_body> req;
+  req.method_string(method);
+  req.target(target);
+  req.version(11);
+  req.set(bhttp::field::host, "localhost");
+  if (!content_type.empty()) req.set(bhttp::field::content_type, content_type);
+  for (const auto& [k, v] : extra_headers) req.set(k, v);
+  req.body() = body;
+  if (chunked) req.chunked(true);
+  else req.prepare_payload();
+  boost::system::error_code ec;
+  impl_->WithStream([&](auto& s) { return bhttp::write(s, req, ec); });
+  // A server that rejects early may close before the whole body is written; its response is
+  // still in our receive buffer, so read it anyway.
+  HttpResult r = ReadResponse();
+  if (r.status == 0 && ec) r.error = "write: " + ec.message() + "; read: " + r.error;
+  return r;
+}
+
+std::string TestClient::PeerCommonName() const {
+  if (!impl_->tls) return "";
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+  X509* c = SSL_get1_peer_certificate(impl_->tls->native_handle());
+#else
+  X509* c = SSL_get_peer_certificate(impl_->tls->native_handle());
+#endif
+  if (!c) return "";
+  char buf[256] = {0};
+  X509_NAME_get_text_by_NID(X509_get_subject_name(c), NID_commonName, buf, sizeof buf);
+  X509_free(c);
+  return buf;
+}
+
+bool TestClient::ClosedByPeer(int ms) {
+  // TLS: attempt a read with a deadline via poll on the raw socket, then let TLS consume it.
+  pollfd p{impl_->Socket().native_handle(), POLLIN, 0};
+  int n = ::poll(&p, 1, ms);
+  if (n <= 0) return false;
+  char c;
+  boost::system::error_code ec;
+  impl_->WithStream([&](auto& s) { return s.read_some(asio::buffer(&c, 1), ec); });
+  return static_cast<bool>(ec);
+}
+
+void TestClient::Close() {
+  boost::system::error_code ec;
+  if (impl_->tls) impl_->tls->next_layer().close(ec);
+  if (impl_->plain) impl_->plain->close(ec);
+  impl_->tls.reset();
+  impl_->plain.reset();
+}
+
+HttpResult Fetch(uint16_t port, const std::string& method, const std::string& target, const std::string& body,
+                 bool tls, const std::string& content_type) {
+  TestClient c;
+  ClientOptions o;
+  o.tls = tls;
+  std::string err;
+  if (!c.Connect(port, o, &err)) {
+    HttpResult r;
+    r.error = err;
+    return r;
+  }
+  return c.Request(method, target, body, content_type);
+}
+
+}  // namespace riposte::testing

@@ -1,0 +1,70 @@
+#pragma once
+// Test-only TLS material and HTTPS client: self-signed/CA-signed certificates generated with
+// the OpenSSL API (no shell-outs) and a small blocking Beast client that can also send raw
+// bytes, pin a TLS version and present a client certificate.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace riposte::testing {
+
+struct CertPair {
+  std::string cert_pem;
+  std::string key_pem;
+};
+
+// EC P-256 certificate for CN `cn` with SANs localhost/127.0.0.1/::1, valid for `days` from now.
+// Signed by `issuer` when given (then usable as a client cert), self-signed otherwise.
+CertPair MakeCert(const std::string& cn, int days = 30, const CertPair* issuer = nullptr, bool is_ca = false);
+
+void WriteFile(const std::string& path, const std::string& content);
+// Writes to a temporary name and renames over `path`, as kubelet/cert-manager swap files.
+void ReplaceFile(const std::string& path, const std::string& content);
+std::string MakeTempDir();
+void RemoveTree(const std::string& dir);
+
+struct HttpResult {
+  int status = 0;
+  std::map<std::string, std::string> headers;  // lower-case names
+  std::string body;
+  std::string error;  // transport error; status is 0 then
+};
+
+struct ClientOptions {
+  bool tls = true;
+  int max_tls_version = 0;  // e.g. TLS1_1_VERSION to test refusal; 0 = library default
+  int min_tls_version = 0;
+  const CertPair* client_cert = nullptr;
+};
+
+class TestClient {
+ public:
+  TestClient();
+  ~TestClient();
+  TestClient(const TestClient&) = delete;
+  TestClient& operator=(const TestClient&) = delete;
+
+  bool Connect(uint16_t port, const ClientOptions& opts, std::string* error);
+  HttpResult Request(const std::string& method, const std::string& target, const std::string& body = "",
+                     const std::string& content_type = "application/json", bool chunked = false,
+                     const std::vector<std::pair<std::string, std::string>>& extra_headers = {});
+  bool WriteRaw(const std::string& bytes);
+  HttpResult ReadResponse();
+  // Common name of the certificate the server presented.
+  std::string PeerCommonName() const;
+  // True when the server has closed the connection (read returns EOF / error within `ms`).
+  bool ClosedByPeer(int ms);
+  void Close();
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
+
+// One request on a fresh connection.
+HttpResult Fetch(uint16_t port, const std::string& method, const std::string& target, const std::string& body = "",
+                 bool tls = true, const std::string& content_type = "application/json");
+
+}  // namespace riposte::testing
