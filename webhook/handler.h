@@ -1,0 +1,30 @@
+#pragma once
+// POST /validate/ingress: AdmissionReview in, AdmissionReview out.
+//
+// Failure policy: an internal error (no policy loaded, the engine throwing) is answered with
+// allowed:false and status.code 500 carrying the request's uid. A security webhook that fails
+// open lets exactly the objects it exists to stop through whenever it can be made to fail;
+// deploy it with failurePolicy: Fail for the same reason.
+
+#include <string>
+
+#include "common/http_server.h"
+#include "common/metrics.h"
+#include "webhook/policy_watcher.h"
+
+namespace riposte::webhook {
+
+class AdmissionHandler {
+ public:
+  AdmissionHandler(PolicyWatcher* policy, metrics::Registry* registry);
+
+  http::Response Handle(const http::Request& req);
+
+ private:
+  PolicyWatcher* policy_;
+  metrics::CounterFamily& requests_;
+  metrics::CounterFamily& rules_;
+  metrics::Histogram& latency_;
+};
+
+}  // namespace riposte::webhook
