@@ -129,6 +129,13 @@ std::string ApiError::ToString() const {
   return out;
 }
 
+bool IsResourceVersionTooLarge(const ApiError& e) {
+  for (const auto& c : e.details.causes) {
+    if (c.type == "ResourceVersionTooLarge") return true;
+  }
+  return e.message.find("Too large resource version") != std::string::npos;
+}
+
 ApiError MakeError(ErrorKind kind, std::string message) {
   ApiError e;
   e.kind = kind;

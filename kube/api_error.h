@@ -88,5 +88,8 @@ inline bool IsServerError(const ApiError& e) {
 }
 inline bool IsTransport(const ApiError& e) { return e.kind == ErrorKind::kTransport; }
 inline bool IsCancelled(const ApiError& e) { return e.kind == ErrorKind::kCancelled; }
+// 504 "Too large resource version": the server's storage is behind the version we asked
+// for (e.g. restored or replaced); resuming is impossible, relist.
+bool IsResourceVersionTooLarge(const ApiError& e);
 
 }  // namespace riposte::kube

@@ -220,6 +220,8 @@ struct Informer::Impl {
   void RunWatch(std::stop_token st) {
     Backoff backoff(opts.min_backoff, opts.max_backoff);
     int failures = 0;
+    int watch_failures = 0;  // consecutive watch attempts that failed without any event
+    bool verify_rv = false;  // the last watch broke: confirm the server still has last_rv
     bool need_list = true;
     ListOptions lo;
     lo.label_selector = opts.label_selector;
@@ -240,6 +242,34 @@ struct Informer::Impl {
         Replace(std::move(list->items), list->resource_version);
         need_list = false;
         failures = 0;
+        watch_failures = 0;
+        verify_rv = false;
+      }
+      if (verify_rv) {
+        // After a dropped connection, check that the server still knows our resourceVersion
+        // before resuming: a restarted server on fresh or restored storage answers "too large"
+        // (or 410), and only a relist brings the cache back in line with it.
+        ListOptions probe = lo;
+        probe.limit = 1;
+        {
+          std::lock_guard<std::mutex> lock(mu);
+          probe.resource_version = last_rv;
+        }
+        probe.resource_version_match = "NotOlderThan";
+        auto r = client->List(resource, opts.ns, probe);
+        if (!r.ok()) {
+          if (IsCancelled(r.error()) || st.stop_requested()) break;
+          if (IsGone(r.error()) || IsResourceVersionTooLarge(r.error())) {
+            std::lock_guard<std::mutex> lock(mu);
+            ++stats.gone;
+            need_list = true;
+            continue;
+          }
+          if (++watch_failures >= 2) need_list = true;  // unreachable: relist when it is back
+          if (!Sleep(st, backoff.Delay(failures++))) break;
+          continue;
+        }
+        verify_rv = false;
       }
       WatchOptions wo;
       wo.label_selector = opts.label_selector;
@@ -253,28 +283,36 @@ struct Informer::Impl {
       }
       auto w = client->Watch(
           resource, opts.ns, wo,
-          [this, &st, &failures](WatchEvent&& ev) {
+          [this, &st, &failures, &watch_failures](WatchEvent&& ev) {
             failures = 0;  // the connection works: a later drop reconnects quickly
+            watch_failures = 0;
             Apply(std::move(ev));
             return !st.stop_requested();
           },
           st);
       if (st.stop_requested()) break;
-      if (w.ok()) continue;  // server ended the watch (timeout): resume from last_rv
+      if (w.ok()) {
+        watch_failures = 0;
+        continue;  // server ended the watch (timeout): resume from last_rv
+      }
       const ApiError& err = w.error();
       if (IsCancelled(err)) break;
-      if (IsGone(err)) {
+      if (IsGone(err) || IsResourceVersionTooLarge(err)) {
         std::lock_guard<std::mutex> lock(mu);
         ++stats.gone;
         need_list = true;
-        continue;  // history compacted past our version: relist now, as client-go does
+        continue;  // history compacted past our version (or storage reset): relist now
       }
       {
         std::lock_guard<std::mutex> lock(mu);
         ++stats.errors;
       }
       log::Warn("informer: watch failed", {{"resource", resource.GroupResource()}, {"error", err.ToString()}});
-      // Expired tokens, a restarted server etc.: keep last_rv; a 410 on rewatch forces a relist.
+      // A single dropped stream resumes from last_rv. A second failure in a row means the
+      // server was unreachable: it may have restarted on different storage, where our
+      // resourceVersion means nothing, so relist once it answers again.
+      if (++watch_failures >= 2) need_list = true;
+      verify_rv = true;
       if (!Sleep(st, backoff.Delay(failures++))) break;
     }
   }

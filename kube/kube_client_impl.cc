@@ -591,8 +591,14 @@ Result<WatchEnd> HttpKubeClient::Watch(const Resource& res, const std::string& n
       return true;
     };
     while (keep_going) {
-      const size_t n = buf.getn(reinterpret_cast<uint8_t*>(chunk.data()), chunk.size()).get();
-      if (n == 0) break;
+      // getn() waits until the whole count is buffered; an event must be handled as soon as
+      // its bytes arrive, so wait for one byte and then take whatever else is already there.
+      const auto first = buf.bumpc().get();
+      if (first == concurrency::streams::streambuf<uint8_t>::traits::eof()) break;
+      chunk[0] = static_cast<char>(first);
+      size_t n = 1;
+      const size_t avail = std::min(buf.in_avail(), chunk.size() - 1);
+      if (avail > 0) n += buf.getn(reinterpret_cast<uint8_t*>(chunk.data()) + 1, avail).get();
       if (!decoder.Feed(chunk.data(), n, on_line)) {
         failure = MakeError(ErrorKind::kDecode, "watch event larger than 16 MiB");
         break;

@@ -1,0 +1,485 @@
+// The kube/ client against riposte-test-apiserver (a real HTTPS process on a random loopback
+// port, started per fixture): CRUD and typed errors, paging, watches and bookmarks, informer
+// convergence after dropped watches / 410 / restarts, retries without duplicate side effects,
+// token rotation, TLS pinning and leader election.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "kube/config.h"
+#include "kube/informer.h"
+#include "kube/leader_election.h"
+#include "kube/objects.h"
+#include "kube/patch.h"
+#include "tests/apiserver/test_apiserver_process.h"
+#include "tests/kube/test_certs.h"
+#include "tests/kube/test_util.h"
+
+namespace riposte::kube {
+namespace {
+namespace json = web::json;
+using std::chrono::milliseconds;
+using testing::Eventually;
+using testing::MakePod;
+
+class KubeClientIT : public ::testing::Test {
+ protected:
+  void SetUp() override { client_ = NewClient(); }
+
+  ClientConfig Config(const std::string& token_override = "") {
+    KubeconfigOptions o;
+    o.path = server_.WriteKubeconfig(server_.dir() + "/kubeconfig-" + std::to_string(++configs_), token_override);
+    auto cfg = LoadKubeconfig(o);
+    EXPECT_TRUE(cfg.ok()) << cfg.error().message;
+    ClientConfig c = cfg.value();
+    c.retry.base_backoff = milliseconds(10);
+    c.retry.max_backoff = milliseconds(50);
+    c.qps = 0;  // tests measure behaviour, not throttling
+    return c;
+  }
+  KubeClientPtr NewClient(ClientConfig c) {
+    auto r = NewKubeClient(c);
+    EXPECT_TRUE(r.ok()) << r.error().message;
+    return r.value();
+  }
+  KubeClientPtr NewClient() { return NewClient(Config()); }
+
+  int64_t Stat(const std::string& key) { return server_.StatCount(key); }
+
+  testapi::TestApiServerProcess server_;
+  KubeClientPtr client_;
+  int configs_ = 0;
+};
+
+TEST_F(KubeClientIT, CrudWithTypedErrors) {
+  const Resource& pods = resources::kPods;
+  auto created = client_->Create(pods, "default", MakePod("default", "web-1", {{"app", "web"}}));
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  Pod pod(created.value());
+  EXPECT_FALSE(pod.uid().empty());
+  EXPECT_FALSE(pod.resource_version().empty());
+
+  auto again = client_->Create(pods, "default", MakePod("default", "web-1"));
+  ASSERT_FALSE(again.ok());
+  EXPECT_TRUE(IsAlreadyExists(again.error())) << again.error().ToString();
+  EXPECT_EQ(again.error().code, 409);
+
+  auto missing = client_->Get(pods, "default", "nope");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_TRUE(IsNotFound(missing.error()));
+  EXPECT_EQ(missing.error().details.name, "nope");
+
+  // Optimistic concurrency: a write based on a stale copy conflicts.
+  Pod fresh(client_->Get(pods, "default", "web-1").value());
+  fresh.set_label("tier", "front");
+  ASSERT_TRUE(client_->Update(pods, "default", fresh.json()).ok());
+  pod.set_label("tier", "stale");
+  auto stale = client_->Update(pods, "default", pod.json());
+  ASSERT_FALSE(stale.ok());
+  EXPECT_TRUE(IsConflict(stale.error())) << stale.error().ToString();
+
+  // Invalid object: 422 with causes naming the field.
+  json::value bad = MakePod("default", "bad");
+  bad["spec"]["containers"] = json::value::array();
+  auto invalid = client_->Create(pods, "default", bad);
+  ASSERT_FALSE(invalid.ok());
+  EXPECT_TRUE(IsInvalid(invalid.error())) << invalid.error().ToString();
+  EXPECT_FALSE(invalid.error().details.causes.empty());
+
+  // Names are validated before anything is sent.
+  const int64_t before = Stat("get pods");
+  auto traversal = client_->Get(pods, "default", "../secrets/x");
+  ASSERT_FALSE(traversal.ok());
+  EXPECT_EQ(traversal.error().kind, ErrorKind::kInvalidArgument);
+  EXPECT_FALSE(client_->Get(pods, "Default", "x").ok());
+  EXPECT_FALSE(client_->Get(pods, "", "x").ok());
+  EXPECT_FALSE(client_->Get(resources::kNodes, "default", "x").ok());
+  EXPECT_EQ(Stat("get pods"), before);
+
+  DeleteOptions del;
+  del.grace_period_seconds = 0;
+  del.precondition_uid = "not-the-uid";
+  auto wrong_uid = client_->Delete(pods, "default", "web-1", del);
+  ASSERT_FALSE(wrong_uid.ok());
+  EXPECT_TRUE(IsConflict(wrong_uid.error())) << wrong_uid.error().ToString();
+  del.precondition_uid = pod.uid();
+  ASSERT_TRUE(client_->Delete(pods, "default", "web-1", del).ok());
+  EXPECT_TRUE(Eventually([&] {
+    auto g = client_->Get(pods, "default", "web-1");
+    return !g.ok() && IsNotFound(g.error());
+  }));
+}
+
+TEST_F(KubeClientIT, PatchesOfEveryKindAndStatus) {
+  const Resource& pods = resources::kPods;
+  ASSERT_TRUE(client_->Create(pods, "default", MakePod("default", "p", {{"app", "web"}})).ok());
+
+  auto merged = client_->Patch(pods, "default", "p", PatchType::kMergePatch,
+                               LabelsMergePatch({{"riposte.io/quarantined", std::string("true")}, {"app", std::nullopt}}));
+  ASSERT_TRUE(merged.ok()) << merged.error().ToString();
+  EXPECT_EQ(Pod(merged.value()).labels(), (std::map<std::string, std::string>{{"riposte.io/quarantined", "true"}}));
+
+  const std::string rv = Pod(merged.value()).resource_version();
+  JsonPatch jp;
+  jp.Test("/metadata/resourceVersion", json::value::string(rv))
+      .Add(JsonPointer({"metadata", "annotations"}), json::value::object())
+      .Add(JsonPointer({"metadata", "annotations", "riposte.io/action"}), json::value::string("isolate"));
+  auto patched = client_->Patch(pods, "default", "p", PatchType::kJsonPatch, jp.Build());
+  ASSERT_TRUE(patched.ok()) << patched.error().ToString();
+  EXPECT_EQ(Pod(patched.value()).annotation("riposte.io/action"), "isolate");
+  // The same JSON patch again fails its test op: the object moved on.
+  auto replay = client_->Patch(pods, "default", "p", PatchType::kJsonPatch, jp.Build());
+  ASSERT_FALSE(replay.ok());
+  EXPECT_TRUE(IsInvalid(replay.error()) || IsConflict(replay.error())) << replay.error().ToString();
+
+  // Strategic merge: containers merge by name instead of replacing the list.
+  json::value smp = json::value::parse(R"({"spec":{"containers":[{"name":"app","image":"nginx:1.26"}]}})");
+  auto strategic = client_->Patch(pods, "default", "p", PatchType::kStrategicMerge, smp);
+  ASSERT_TRUE(strategic.ok()) << strategic.error().ToString();
+  auto cs = Pod(strategic.value()).containers();
+  ASSERT_EQ(cs.size(), 1u);
+  EXPECT_EQ(cs[0].image, "nginx:1.26");
+
+  // Server-side apply needs a field manager, which the client checks before sending.
+  json::value cm = json::value::parse(
+      R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cfg","namespace":"default"},"data":{"a":"1"}})");
+  auto no_manager = client_->Patch(resources::kConfigMaps, "default", "cfg", PatchType::kApply, cm);
+  ASSERT_FALSE(no_manager.ok());
+  EXPECT_EQ(no_manager.error().kind, ErrorKind::kInvalidArgument);
+  PatchOptions po;
+  po.field_manager = "riposte";
+  po.force = true;
+  auto applied = client_->Patch(resources::kConfigMaps, "default", "cfg", PatchType::kApply, cm, po);
+  ASSERT_TRUE(applied.ok()) << applied.error().ToString();
+  EXPECT_EQ(applied.value().at("data").at("a").as_string(), "1");
+
+  // Status subresource: spec changes through /status are ignored.
+  json::value withstatus = client_->Get(pods, "default", "p").value();
+  withstatus["status"]["phase"] = json::value::string("Running");
+  withstatus["spec"]["containers"][0]["image"] = json::value::string("ignored:1");
+  auto st = client_->UpdateStatus(pods, "default", withstatus);
+  ASSERT_TRUE(st.ok()) << st.error().ToString();
+  EXPECT_EQ(Pod(st.value()).phase(), "Running");
+  EXPECT_EQ(Pod(st.value()).containers()[0].image, "nginx:1.26");
+}
+
+TEST_F(KubeClientIT, EvictionAndDryRun) {
+  ASSERT_TRUE(client_->Create(resources::kPods, "default", MakePod("default", "victim")).ok());
+  DeleteOptions dry;
+  dry.dry_run = true;
+  ASSERT_TRUE(client_->Delete(resources::kPods, "default", "victim", dry).ok());
+  EXPECT_TRUE(client_->Get(resources::kPods, "default", "victim").ok());
+  auto ev = client_->Evict("default", "victim", {});
+  ASSERT_TRUE(ev.ok()) << ev.error().ToString();
+  EXPECT_EQ(Stat("create pods/eviction default/victim"), 1);
+  auto none = client_->Evict("default", "ghost", {});
+  ASSERT_FALSE(none.ok());
+  EXPECT_TRUE(IsNotFound(none.error()));
+}
+
+TEST_F(KubeClientIT, PaginationWithLimitAndContinue) {
+  for (int i = 0; i < 25; ++i) {
+    json::value cm = json::value::object();
+    ObjectView v(cm);
+    v.set_api_version("v1").set_kind("ConfigMap").set_name("cm-" + std::to_string(i)).set_namespace("default");
+    v.set_label("batch", i % 2 == 0 ? "even" : "odd");
+    ASSERT_TRUE(client_->Create(resources::kConfigMaps, "default", v.json()).ok());
+  }
+  ListOptions lo;
+  lo.limit = 10;
+  auto page = client_->List(resources::kConfigMaps, "default", lo);
+  ASSERT_TRUE(page.ok()) << page.error().ToString();
+  EXPECT_EQ(page->items.size(), 10u);
+  EXPECT_FALSE(page->continue_token.empty());
+  EXPECT_EQ(page->kind, "ConfigMapList");
+  auto all = ListAll(*client_, resources::kConfigMaps, "default", {}, 7);
+  ASSERT_TRUE(all.ok()) << all.error().ToString();
+  std::set<std::string> names;
+  for (const auto& o : all->items) names.insert(ObjectView(o).name());
+  EXPECT_EQ(names.size(), 25u);
+  EXPECT_FALSE(all->resource_version.empty());
+  ListOptions sel;
+  sel.label_selector = "batch=even";
+  auto even = client_->List(resources::kConfigMaps, "default", sel);
+  ASSERT_TRUE(even.ok());
+  EXPECT_EQ(even->items.size(), 13u);
+  ListOptions bad_sel;
+  bad_sel.label_selector = "batch in even";
+  auto bad = client_->List(resources::kConfigMaps, "default", bad_sel);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(IsBadRequest(bad.error())) << bad.error().ToString();
+}
+
+TEST_F(KubeClientIT, WatchDeliversEventsAndBookmarksThenStops) {
+  server_.SetBookmarkInterval(100);
+  const std::string rv = client_->List(resources::kPods, "default").value().resource_version;
+  std::vector<WatchEvent> events;
+  bool saw_bookmark = false;
+  std::thread writer([&] {
+    for (int i = 0; i < 3; ++i) (void)client_->Create(resources::kPods, "default", MakePod("default", "w" + std::to_string(i)));
+    (void)client_->Delete(resources::kPods, "default", "w0", DeleteOptions{0, "", "", PropagationPolicy::kDefault, false});
+  });
+  WatchOptions wo;
+  wo.resource_version = rv;
+  wo.timeout_seconds = 30;
+  auto end = client_->Watch(resources::kPods, "default", wo, [&](WatchEvent&& ev) {
+    if (ev.type == WatchEventType::kBookmark) {
+      saw_bookmark = true;
+    } else {
+      events.push_back(std::move(ev));
+    }
+    int deleted = 0;
+    for (const auto& e : events) deleted += e.type == WatchEventType::kDeleted;
+    return !(saw_bookmark && deleted > 0);
+  });
+  writer.join();
+  ASSERT_TRUE(end.ok()) << end.error().ToString();
+  EXPECT_EQ(end->reason, WatchEnd::Reason::kHandlerStopped);
+  EXPECT_TRUE(saw_bookmark);
+  ASSERT_GE(events.size(), 4u);
+  EXPECT_EQ(events[0].type, WatchEventType::kAdded);
+  EXPECT_EQ(ObjectView(events[0].object).name(), "w0");
+  EXPECT_FALSE(end->resource_version.empty());
+}
+
+TEST_F(KubeClientIT, WatchCancelAndTimeoutAnd410) {
+  const std::string rv = client_->List(resources::kPods, "default").value().resource_version;
+  std::stop_source stop;
+  std::thread canceller([&] {
+    ASSERT_TRUE(Eventually([&] { return Stat("watch pods") >= 1; }));
+    stop.request_stop();
+  });
+  WatchOptions wo;
+  wo.resource_version = rv;
+  const auto t0 = std::chrono::steady_clock::now();
+  auto cancelled = client_->Watch(resources::kPods, "default", wo, [](WatchEvent&&) { return true; }, stop.get_token());
+  canceller.join();
+  ASSERT_FALSE(cancelled.ok());
+  EXPECT_TRUE(IsCancelled(cancelled.error())) << cancelled.error().ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+
+  wo.timeout_seconds = 1;  // server ends the stream: a normal end, not an error
+  auto timed = client_->Watch(resources::kPods, "default", wo, [](WatchEvent&&) { return true; });
+  ASSERT_TRUE(timed.ok()) << timed.error().ToString();
+  EXPECT_EQ(timed->reason, WatchEnd::Reason::kServerClosed);
+
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(client_->Create(resources::kPods, "default", MakePod("default", "g" + std::to_string(i))).ok());
+  server_.ExpireHistory();
+  auto gone = client_->Watch(resources::kPods, "default", wo, [](WatchEvent&&) { return true; });
+  ASSERT_FALSE(gone.ok());
+  EXPECT_TRUE(IsGone(gone.error())) << gone.error().ToString();
+}
+
+// Waits until the informer's cache equals the server's pods (names and resourceVersions).
+bool ConvergedWithServer(KubeClient& c, const Informer& inf) {
+  std::set<std::string> last_want, last_have;
+  const bool ok = Eventually([&] {
+    auto list = c.List(resources::kPods, "");
+    if (!list.ok()) return false;
+    std::set<std::string> want, have;
+    for (const auto& o : list->items) want.insert(ObjectKey(o) + "@" + ObjectView(o).resource_version());
+    for (const auto& o : inf.List()) have.insert(ObjectKey(*o) + "@" + ObjectView(*o).resource_version());
+    last_want = want;
+    last_have = have;
+    return want == have;
+  }, std::chrono::seconds(30));
+  if (!ok) {
+    std::string w, h;
+    for (const auto& k : last_want) w += k + " ";
+    for (const auto& k : last_have) h += k + " ";
+    const auto st = inf.Stats();
+    ADD_FAILURE() << "server: " << w << "\ninformer: " << h << "\nlists=" << st.lists << " watches=" << st.watches
+                  << " events=" << st.events << " gone=" << st.gone << " errors=" << st.errors
+                  << " rv=" << inf.LastSyncResourceVersion();
+  }
+  return ok;
+}
+
+TEST_F(KubeClientIT, InformerConvergesAfterDropsExpiryAndRestarts) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(client_->Create(resources::kPods, "default", MakePod("default", "i" + std::to_string(i))).ok());
+  InformerOptions io;
+  io.min_backoff = milliseconds(20);
+  io.max_backoff = milliseconds(200);
+  io.page_size = 2;
+  Informer inf(client_, resources::kPods, io);
+  std::atomic<int> tombstones{0};
+  inf.AddEventHandler({nullptr, nullptr, [&](const ObjectPtr&, bool unknown) { tombstones += unknown; }});
+  inf.Start();
+  ASSERT_TRUE(inf.WaitForSync(std::chrono::seconds(30)));
+  EXPECT_EQ(inf.Size(), 5u);
+
+  // Dropped watch: resumes from its resourceVersion.
+  ASSERT_TRUE(Eventually([&] { return Stat("watch pods") >= 1; }));
+  server_.DropWatches();
+  ASSERT_TRUE(client_->Create(resources::kPods, "default", MakePod("default", "after-drop")).ok());
+  ASSERT_TRUE(ConvergedWithServer(*client_, inf));
+
+  // History expired while disconnected: 410 and relist.
+  server_.InjectError("/api/v1/pods", 503, -1, 0, "watch");
+  server_.DropWatches();
+  ASSERT_TRUE(client_->Delete(resources::kPods, "default", "i0", DeleteOptions{0, "", "", PropagationPolicy::kDefault, false}).ok());
+  ASSERT_TRUE(client_->Create(resources::kPods, "default", MakePod("default", "during-outage")).ok());
+  server_.ExpireHistory();
+  server_.ClearFaults();
+  ASSERT_TRUE(ConvergedWithServer(*client_, inf));
+  EXPECT_GE(inf.Stats().gone, 1u);
+  EXPECT_GE(tombstones.load(), 1);
+
+  // Restart in place keeping the data: the listener is down for a while.
+  server_.RestartInPlace(true, 300);
+  ASSERT_TRUE(Eventually([&] { return client_->Create(resources::kPods, "default", MakePod("default", "after-restart")).ok(); }));
+  ASSERT_TRUE(ConvergedWithServer(*client_, inf));
+
+  // Process crash and restart on the same port: fresh storage whose resourceVersions start
+  // over, so resuming is impossible; the resume check gets "too large" and relists.
+  // (An in-place wipe that keeps resourceVersions increasing is invisible to any client.)
+  ASSERT_TRUE(client_->Create(resources::kPods, "default", MakePod("default", "before-crash")).ok());
+  ASSERT_TRUE(ConvergedWithServer(*client_, inf));
+  server_.Restart();
+  ASSERT_TRUE(Eventually([&] { return client_->Create(resources::kPods, "default", MakePod("default", "after-crash")).ok(); }));
+  ASSERT_TRUE(ConvergedWithServer(*client_, inf));
+  EXPECT_EQ(inf.Size(), 1u);
+  EXPECT_EQ(inf.Get("default", "before-crash"), nullptr);
+  inf.Stop();
+}
+
+TEST_F(KubeClientIT, RetriesHonourRetryAfterAndDoNotDuplicateCreates) {
+  ASSERT_TRUE(client_->Create(resources::kPods, "default", MakePod("default", "r")).ok());
+  server_.ResetStats();
+  server_.InjectError("/api/v1/namespaces/default/pods/r", 429, 2, 1);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto got = client_->Get(resources::kPods, "default", "r");
+  ASSERT_TRUE(got.ok()) << got.error().ToString();
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, milliseconds(2000));  // two Retry-After: 1
+  EXPECT_EQ(Stat("get pods default/r"), 3);
+
+  // 500 on create (rejected before storage): retried once, one object.
+  server_.ResetStats();
+  server_.InjectError("/api/v1/namespaces/default/pods", 500, 1, 0, "create");
+  auto c = client_->Create(resources::kPods, "default", MakePod("default", "c1"));
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_EQ(Stat("create pods"), 2);
+
+  // The response is lost after the server stored the object (client timeout): the replay
+  // gets AlreadyExists, finds the same content and reports success; one object exists.
+  ClientConfig slow = Config();
+  slow.request_timeout = milliseconds(1000);
+  auto impatient = NewClient(slow);
+  server_.ResetStats();
+  server_.InjectDelay("/api/v1/namespaces/default/pods", 2500, 1, "create");
+  auto lost = impatient->Create(resources::kPods, "default", MakePod("default", "c2", {{"k", "v"}}));
+  ASSERT_TRUE(lost.ok()) << lost.error().ToString();
+  EXPECT_EQ(ObjectView(lost.value()).label("k"), "v");
+  EXPECT_EQ(Stat("create pods"), 2);
+  ListOptions lo;
+  lo.field_selector = "metadata.name=c2";
+  EXPECT_EQ(client_->List(resources::kPods, "default", lo).value().items.size(), 1u);
+
+  // generateName creates are not replayed after an ambiguous failure.
+  server_.ResetStats();
+  server_.InjectError("/api/v1/namespaces/default/pods", 500, 1, 0, "create");
+  json::value gen = MakePod("default", "");
+  gen["metadata"].erase("name");
+  gen["metadata"]["generateName"] = json::value::string("gen-");
+  auto g = client_->Create(resources::kPods, "default", gen);
+  ASSERT_FALSE(g.ok());
+  EXPECT_TRUE(IsServerError(g.error()));
+  EXPECT_EQ(Stat("create pods"), 1);
+
+  // A Retry-After beyond the cap is returned to the caller instead of being waited for.
+  ClientConfig capped = Config();
+  capped.retry.max_retry_after = std::chrono::seconds(1);
+  auto cc = NewClient(capped);
+  server_.InjectError("/api/v1/namespaces/default/pods/r", 429, 1, 30);
+  auto throttled = cc->Get(resources::kPods, "default", "r");
+  ASSERT_FALSE(throttled.ok());
+  EXPECT_TRUE(IsTooManyRequests(throttled.error()));
+  ASSERT_TRUE(throttled.error().retry_after.has_value());
+  EXPECT_EQ(throttled.error().retry_after->count(), 30);
+
+  // Evictions are never retried (a PDB-blocked eviction answers 429 too).
+  ASSERT_TRUE(client_->Create(resources::kPods, "default", MakePod("default", "ev")).ok());
+  server_.ResetStats();
+  server_.InjectError("/api/v1/namespaces/default/pods/ev/eviction", 429, 1, 1);
+  auto ev = client_->Evict("default", "ev", {});
+  ASSERT_FALSE(ev.ok());
+  EXPECT_TRUE(IsTooManyRequests(ev.error()));
+  EXPECT_EQ(Stat("create pods/eviction default/ev"), 1);
+}
+
+TEST_F(KubeClientIT, AuthenticationAndTls) {
+  auto wrong = NewClient(Config("not-the-token"));
+  auto r = wrong->Get(resources::kNamespaces, "", "default");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(IsUnauthorized(r.error())) << r.error().ToString();
+
+  ClientConfig other_ca = Config();
+  other_ca.ca_pem = testing::Pki().other.cert_pem;
+  auto untrusted = NewClient(other_ca)->Get(resources::kNamespaces, "", "default");
+  ASSERT_FALSE(untrusted.ok());
+  EXPECT_TRUE(IsTransport(untrusted.error())) << untrusted.error().ToString();
+
+  // Token rotation: the file is re-read when it changes.
+  const std::string token_file = server_.dir() + "/rotating-token";
+  std::ofstream(token_file) << "stale-token\n";
+  ClientConfig rot = Config();
+  rot.token.clear();
+  rot.token_file = token_file;
+  auto rc = NewClient(rot);
+  auto before = rc->Get(resources::kNamespaces, "", "default");
+  ASSERT_FALSE(before.ok());
+  EXPECT_TRUE(IsUnauthorized(before.error()));
+  std::ofstream(token_file, std::ios::trunc) << server_.token() << "\n";
+  auto after = rc->Get(resources::kNamespaces, "", "default");
+  EXPECT_TRUE(after.ok()) << after.error().ToString();
+}
+
+LeaderElectionConfig ElectionConfig(const std::string& id, std::atomic<int>* stopped) {
+  LeaderElectionConfig c;
+  c.lease_namespace = "default";
+  c.lease_name = "riposte-it";
+  c.identity = id;
+  c.lease_duration = milliseconds(3000);
+  c.renew_deadline = milliseconds(2000);
+  c.retry_period = milliseconds(200);
+  c.on_stopped_leading = [stopped] { ++*stopped; };
+  return c;
+}
+
+TEST_F(KubeClientIT, LeaderElectionTakeoverAndRelease) {
+  std::atomic<int> stopped_a{0}, stopped_b{0};
+  LeaderElector a(client_, ElectionConfig("a", &stopped_a));
+  LeaderElector b(NewClient(), ElectionConfig("b", &stopped_b));
+  a.Start();
+  ASSERT_TRUE(Eventually([&] { return a.IsLeader(); }));
+  b.Start();
+  ASSERT_TRUE(Eventually([&] { return b.Leader() == "a"; }));
+  EXPECT_FALSE(b.IsLeader());
+
+  // Another identity writes the Lease: a stops acting within the renew deadline.
+  Lease lease(client_->Get(resources::kLeases, "default", "riposte-it").value());
+  lease.set_holder_identity("intruder").set_lease_duration_seconds(3).set_renew_time(std::chrono::system_clock::now());
+  const auto taken = std::chrono::steady_clock::now();
+  ASSERT_TRUE(client_->Update(resources::kLeases, "default", lease.json()).ok());
+  ASSERT_TRUE(Eventually([&] { return stopped_a.load() == 1; }, milliseconds(5000)));
+  EXPECT_LT(std::chrono::steady_clock::now() - taken, milliseconds(2000));
+  EXPECT_FALSE(a.IsLeader());
+
+  // The intruder never renews: after expiry one of a/b leads again.
+  ASSERT_TRUE(Eventually([&] { return a.IsLeader() || b.IsLeader(); }, milliseconds(10000)));
+  LeaderElector* leader = a.IsLeader() ? &a : &b;
+  LeaderElector* follower = leader == &a ? &b : &a;
+  ASSERT_TRUE(Eventually([&] { return follower->Leader() == leader->config().identity; }));
+  const auto stop_at = std::chrono::steady_clock::now();
+  leader->Stop();  // releases: the follower takes over well before the 3 s lease expires
+  ASSERT_TRUE(Eventually([&] { return follower->IsLeader(); }, milliseconds(5000)));
+  EXPECT_LT(std::chrono::steady_clock::now() - stop_at, milliseconds(2500));
+  follower->Stop();
+}
+
+}  // namespace
+}  // namespace riposte::kube
