@@ -1,5 +1,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -271,6 +272,8 @@ void ApiServer::AcceptLoop() {
     }
     timeval tv{300, 0};  // an idle or stalled client gives its thread back eventually
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int one = 1;  // headers and body go out in separate writes; Nagle would hold the second
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     auto conn = std::make_shared<Connection>(SharedIo(), Ctx(ssl_ctx_), fd);
     std::lock_guard<std::mutex> lock(conns_mu_);
     conns_.push_back(conn);

@@ -61,6 +61,16 @@ TEST_F(ApiServerFaultsTest, DropWatchesCutsStreamsMidway) {
   EXPECT_EQ(Call("GET", "/api/v1/namespaces/" + ns + "/pods/a").status, 200);  // server still serves
 }
 
+TEST_F(ApiServerFaultsTest, DropConnectionsClosesEveryStreamButAnswersFirst) {
+  auto ns = NewNamespace("fconn");
+  WatchStream w("127.0.0.1", S().port(), S().ca_pem(), "/api/v1/namespaces/" + ns + "/pods?watch=true", S().token());
+  ASSERT_EQ(w.WaitStatus(10s), 200);
+  S().DropConnections();  // throws unless the control request itself got its answer
+  EXPECT_TRUE(w.WaitEnded(10s));
+  EXPECT_FALSE(w.ended_cleanly());
+  EXPECT_EQ(Call("GET", "/api/v1/namespaces/" + ns).status, 200);
+}
+
 TEST_F(ApiServerFaultsTest, RestartInPlaceKeepsOrWipesData) {
   auto ns = NewNamespace("frestart");
   ASSERT_EQ(CreatePod(ns, "a").status, 201);
