@@ -72,7 +72,7 @@ YAML::Node FindDoc(const fs::path& path, const std::string& kind, const std::str
   return YAML::Node();
 }
 
-ProcessResult RunProcess(const std::vector<std::string>& argv) {
+ProcessResult RunProcess(const std::vector<std::string>& argv, bool merge_stderr) {
   ProcessResult result;
   std::array<int, 2> fds{};
   if (pipe(fds.data()) != 0) {
@@ -82,6 +82,7 @@ ProcessResult RunProcess(const std::vector<std::string>& argv) {
   const pid_t pid = fork();
   if (pid == 0) {
     dup2(fds[1], STDOUT_FILENO);
+    if (merge_stderr) dup2(fds[1], STDERR_FILENO);
     close(fds[0]);
     close(fds[1]);
     std::vector<char*> args;

@@ -32,8 +32,9 @@ struct ProcessResult {
   int exit_code = -1;
   std::string out;
 };
-// Runs argv[0] with arguments (no shell), capturing stdout; stderr is inherited.
-ProcessResult RunProcess(const std::vector<std::string>& argv);
+// Runs argv[0] with arguments (no shell), capturing stdout, and stderr too when
+// merge_stderr is set (otherwise it is inherited).
+ProcessResult RunProcess(const std::vector<std::string>& argv, bool merge_stderr = false);
 
 // One (apiGroup, resource, verb) permission; rules are compared as sets of these.
 using Permission = std::tuple<std::string, std::string, std::string>;
