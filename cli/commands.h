@@ -10,8 +10,10 @@ namespace riposte::cli {
 using Args = std::vector<std::string>;
 
 int RunVersion(const Args& args);
+int RunWebhook(const Args& args);
 int RunActions(const Args& args);
 int RunController(const Args& args);
 int RunAudit(const Args& args);
+int RunScan(const Args& args);
 
 }  // namespace riposte::cli

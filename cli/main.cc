@@ -15,8 +15,10 @@ struct Command {
 // Explicit registry: adding a subcommand is one line here plus its *_command.cc.
 constexpr Command kCommands[] = {
     {"version", "print version and build information", riposte::cli::RunVersion},
+    {"webhook", "validating admission webhook for Ingress objects (HTTPS)", riposte::cli::RunWebhook},
     {"actions", "list response actions, their parameters and RBAC", riposte::cli::RunActions},
     {"controller", "respond to Falco alerts through the Kubernetes API", riposte::cli::RunController},
+    {"scan", "check Ingress manifests offline (files, dirs, stdin)", riposte::cli::RunScan},
     {"audit", "exposure report for a live cluster (text, json, html)", riposte::cli::RunAudit},
 };
 

@@ -31,7 +31,7 @@ std::vector<AnnotationType> BuildTable() {
       {"auth-signin-redirect-param", T::kToken, {}, "", {}},
       {"auth-method", T::kMethod, {"CVE-2026-1580"}, k2026Fix, {}},
       {"auth-response-headers", T::kHeaderList, {}, "", {}},
-      {"auth-proxy-set-headers", T::kHeaderConfigMap, headers_cm, "the CVE-2025-15566 fix release", {}},
+      {"auth-proxy-set-headers", T::kHeaderConfigMap, headers_cm, "", {}},
       {"auth-request-redirect", T::kUrl, nightmare_url, kNightmareFix, {}},
       {"auth-cache-key", T::kVariableExpr, {}, "", {}},
       {"auth-cache-duration", T::kCacheDuration, {}, "", {}},
@@ -62,7 +62,7 @@ std::vector<AnnotationType> BuildTable() {
       {"disable-proxy-intercept-errors", T::kBool, {}, "", {}},
       {"fastcgi-index", T::kToken, {}, "", {}},
       {"fastcgi-params-configmap", T::kReference, {}, "", {}},
-      {"custom-headers", T::kHeaderConfigMap, headers_cm, "the CVE-2025-15566 fix release", {}},
+      {"custom-headers", T::kHeaderConfigMap, headers_cm, "", {}},
       // Canary
       {"canary", T::kBool, {}, "", {}},
       {"canary-by-header", T::kHeaderName, {}, "", {}},

@@ -67,7 +67,7 @@ class Judge {
     if (specific && !type->fixed_in.empty()) {
       std::string cves;
       for (auto cve : type->cves) cves += (cves.empty() ? "" : ", ") + std::string(cve);
-      f.remediation += " " + cves + " is fixed in ingress-nginx " + std::string(type->fixed_in) + " and later.";
+      f.remediation += " Fixed in ingress-nginx " + std::string(type->fixed_in) + " and later (" + cves + ").";
     }
     findings_.push_back(std::move(f));
   }
@@ -101,11 +101,12 @@ class Judge {
     }
     const std::string type_label = type ? std::string(ValueTypeName(type->type)) : "unknown annotation";
     bool broken = false;
-    if (auto hit = FindControl(value)) {
+    const bool snippet = type != nullptr && type->type == ValueType::kSnippet;
+    if (auto hit = FindControl(value, snippet)) {
       broken = true;
       Add(rule_ids::kControl, type, key, hit->what + " in " + type_label + " value: " + QuoteFragment(value, hit->pos));
     }
-    if (type != nullptr && type->type == ValueType::kSnippet) {
+    if (snippet) {
       JudgeSnippet(key, name, value, type);
       return;
     }

@@ -155,11 +155,11 @@ constexpr std::array<std::string_view, 8> kProcEntries = {"fd", "environ", "root
 
 }  // namespace
 
-std::optional<ScanHit> FindControl(std::string_view v) {
+std::optional<ScanHit> FindControl(std::string_view v, bool allow_layout) {
   size_t i = 0;
   while (i < v.size()) {
     const auto uc = static_cast<unsigned char>(v[i]);
-    if (uc >= 0x20 && uc < 0x7F) {
+    if ((uc >= 0x20 && uc < 0x7F) || (allow_layout && (uc == '\n' || uc == '\r' || uc == '\t'))) {
       ++i;
       continue;
     }

@@ -17,7 +17,8 @@ struct ScanHit {
 
 // C0 controls (incl. CR, LF, TAB, NUL), DEL, C1 controls, U+2028/U+2029, bidi and zero-width
 // format characters, invalid UTF-8.
-std::optional<ScanHit> FindControl(std::string_view v);
+// `allow_layout` permits LF, CR and TAB (multi-line snippets).
+std::optional<ScanHit> FindControl(std::string_view v, bool allow_layout = false);
 
 // Directive text that never belongs in data: ssl_engine, load_module, include <path>,
 // *_by_lua*, lua_*, perl/njs hooks.
