@@ -133,13 +133,17 @@ std::string MediaType(const HttpRequest& req) {
 }
 
 value ParseJson(const std::string& body) {
-  std::error_code ec;
-  value v = value::parse(body, ec);
-  if (ec) throw BadRequest("couldn't get version/kind; json parse error: " + ec.message());
-  return v;
+  return ParseJsonBody(body, "couldn't get version/kind; json parse error");
 }
 
 value ParseYamlOrJson(const std::string& body) {
+  // Flow-style nesting ("[[[[") is bounded like JSON; block nesting is bounded by the body size.
+  int depth = 0;
+  for (char c : body) {
+    if (c == '[' || c == '{') ++depth;
+    if (c == ']' || c == '}') --depth;
+    if (depth > kMaxJsonDepth) throw BadRequest("error decoding YAML: exceeded max depth");
+  }
   try {
     return YamlToJson(YAML::Load(body));
   } catch (const YAML::Exception& e) {

@@ -32,6 +32,8 @@ boost::asio::io_context& SharedIo() {
   return io;
 }
 
+constexpr size_t kMaxConnections = 4096;
+
 ssl::context& Ctx(void* p) { return *static_cast<ssl::context*>(p); }
 
 std::string UrlDecode(const std::string& s) {
@@ -274,8 +276,12 @@ void ApiServer::AcceptLoop() {
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     int one = 1;  // headers and body go out in separate writes; Nagle would hold the second
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    auto conn = std::make_shared<Connection>(SharedIo(), Ctx(ssl_ctx_), fd);
     std::lock_guard<std::mutex> lock(conns_mu_);
+    if (conns_.size() >= kMaxConnections) {
+      ::close(fd);  // hard cap: a thread per connection must not grow without bound
+      continue;
+    }
+    auto conn = std::make_shared<Connection>(SharedIo(), Ctx(ssl_ctx_), fd);
     conns_.push_back(conn);
     threads_[conn.get()] = std::thread([this, conn] { ServeConnection(conn); });
   }
@@ -568,10 +574,7 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& req, Connection& conn,
 HttpResponse ApiServer::HandleControl(const HttpRequest& req, std::function<void()>* after) {
   auto segs = Split(req.path);  // ["_test", ...]
   auto body = [&]() {
-    std::error_code ec;
-    value v = req.body.empty() ? value::object() : value::parse(req.body, ec);
-    if (ec) throw BadRequest("control body is not JSON: " + ec.message());
-    return v;
+    return req.body.empty() ? value::object() : ParseJsonBody(req.body, "control body is not JSON");
   };
   auto ok = [] { return JsonResponse(200, SuccessStatus(200)); };
   if (segs.size() == 2 && segs[1] == "faults") {

@@ -167,6 +167,28 @@ StatusCause FieldInvalid(const std::string& field, const std::string& value,
   return {"FieldValueInvalid", "Invalid value: \"" + value + "\": " + detail, field};
 }
 
+value ParseJsonBody(const std::string& body, const std::string& what) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (in_string) {
+      if (c == '\\') ++i;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) throw BadRequest(what + ": exceeded max depth of " + std::to_string(kMaxJsonDepth));
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  std::error_code ec;
+  value v = value::parse(body, ec);
+  if (ec) throw BadRequest(what + ": " + ec.message());
+  return v;
+}
+
 value SuccessStatus(int code) {
   value s = value::object();
   s["kind"] = value::string("Status");

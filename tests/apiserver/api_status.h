@@ -67,4 +67,9 @@ StatusCause FieldInvalid(const std::string& field, const std::string& value,
 
 web::json::value SuccessStatus(int code);
 
+// Parses a request body as JSON; 400 BadRequest on syntax errors and on nesting deeper than
+// the limit (the recursive parser would otherwise overflow the stack on "[[[[...").
+web::json::value ParseJsonBody(const std::string& body, const std::string& what);
+constexpr int kMaxJsonDepth = 1000;
+
 }  // namespace riposte::testapi

@@ -122,6 +122,11 @@ TEST_F(ApiServerCrudTest, BadBodiesAndMethods) {
   r = Call("POST", "/api/v1/namespaces/" + ns + "/configmaps", R"({"apiVersion":"apps/v1","metadata":{"name":"x"}})");
   ExpectStatus(r, 400, "BadRequest",
                "the API version in the data (apps/v1) does not match the expected API version (v1)");
+  r = Call("POST", "/api/v1/namespaces/" + ns + "/configmaps", std::string(100000, '['));
+  ExpectStatus(r, 400, "BadRequest", "");  // depth-limited, not a stack overflow
+  r = Call("PATCH", "/api/v1/namespaces/" + ns + "/configmaps/x", std::string(100000, '{'),
+           "application/merge-patch+json");
+  EXPECT_EQ(r.status, 400);
   r = Call("POST", "/api/v1/namespaces/" + ns + "/configmaps", "x", "text/plain");
   ExpectStatus(r, 415, "UnsupportedMediaType", "");
   r = Call("PUT", "/api/v1/namespaces/" + ns + "/configmaps", "{}");
