@@ -136,6 +136,15 @@ void NormalisePath(std::string_view v, std::string& out, std::vector<size_t>& or
       if (i + 1 < v.size() && v[i + 1] == '.') dots = 2;
       const size_t next = i + dots;
       if (next == v.size() || v[next] == '/' || v[next] == '\\') {
+        if (dots == 2 && out.size() > 1) {
+          // "a/b/../" resolves to "a/": drop the previous segment, as the filesystem would.
+          out.pop_back();
+          origin.pop_back();
+          while (!out.empty() && out.back() != '/') {
+            out.pop_back();
+            origin.pop_back();
+          }
+        }
         i = next - 1;
         continue;
       }

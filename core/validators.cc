@@ -50,7 +50,7 @@ Check CheckPercent(std::string_view v, size_t i, std::string_view what) {
   if (!IsHex(v[i + 1]) || !IsHex(v[i + 2])) return At(i, "malformed %-escape in " + std::string(what));
   const int b = HexValue(v[i + 1]) * 16 + HexValue(v[i + 2]);
   const char d = static_cast<char>(b);
-  if (b < 0x21 || b >= 0x7F || d == '"' || d == '\'' || d == '`' || d == '\\' || d == ';' || d == '{' ||
+  if (b < 0x20 || b >= 0x7F || d == '"' || d == '\'' || d == '`' || d == '\\' || d == ';' || d == '{' ||
       d == '}' || d == '#' || d == '$') {
     return At(i, "%-escape " + std::string(v.substr(i, 3)) + " decodes to " + CharName(d) + ", not allowed in " +
                      std::string(what));
