@@ -355,6 +355,58 @@ uint64_t ParseRv(const std::string& s) {
 
 }  // namespace
 
+namespace {
+
+bool PodReady(const value& pod) {
+  if (HasDeletionTimestamp(pod)) return false;
+  if (!pod.has_field("status") || !pod.at("status").has_field("conditions")) return false;
+  const auto& conds = pod.at("status").at("conditions");
+  if (!conds.is_array()) return false;
+  for (const auto& c : conds.as_array())
+    if (JStr(c, "type") == "Ready") return JStr(c, "status") == "True";
+  return false;
+}
+
+// An IntOrString against a total: ints as is, "N%" rounded up as the disruption controller does.
+int64_t ScaledValue(const value& v, int64_t total) {
+  if (v.is_number()) return v.as_number().to_int64();
+  if (v.is_string()) {
+    std::string s = v.as_string();
+    if (!s.empty() && s.back() == '%') {
+      int64_t pct = std::stoll(s.substr(0, s.size() - 1));
+      return (pct * total + 99) / 100;
+    }
+    return std::stoll(s);
+  }
+  return 0;
+}
+
+struct PdbCounts {
+  int64_t expected = 0, healthy = 0, desired = 0, allowed = 0;
+};
+
+// What the disruption controller computes for a PDB from the pods its selector picks.
+PdbCounts CountPdb(const value& pdb, const std::vector<StoredPtr>& pods) {
+  PdbCounts c;
+  const value& spec = pdb.at("spec");
+  LabelSelector sel = LabelSelector::FromObject(spec.at("selector"));
+  for (const auto& p : pods) {
+    if (!sel.Matches(p->json)) continue;
+    std::string ph = JStr(p->json, "status", "phase");
+    if (ph == "Succeeded" || ph == "Failed") continue;
+    ++c.expected;
+    if (PodReady(p->json)) ++c.healthy;
+  }
+  c.desired = 1;
+  if (spec.has_field("minAvailable")) c.desired = ScaledValue(spec.at("minAvailable"), c.expected);
+  else if (spec.has_field("maxUnavailable"))
+    c.desired = std::max<int64_t>(0, c.expected - ScaledValue(spec.at("maxUnavailable"), c.expected));
+  c.allowed = std::max<int64_t>(0, c.healthy - c.desired);
+  return c;
+}
+
+}  // namespace
+
 // ---- storage-level operations ----
 
 void ApiServer::SeedDefaultsLocked() {
@@ -778,6 +830,24 @@ void ApiServer::RunControllersLocked() {
       AfterDeleteLocked(*info_for("namespaces"), gone);
     }
   }
+  // Disruption controller: PDB status follows the pods it selects.
+  if (auto pdb_info = info_for("poddisruptionbudgets.policy")) {
+    for (const auto& pdb : store_.List("poddisruptionbudgets.policy", "")) {
+      if (!pdb->json.has_field("spec") || !pdb->json.at("spec").has_field("selector") ||
+          pdb->json.at("spec").at("selector").is_null())
+        continue;
+      PdbCounts c = CountPdb(pdb->json, store_.List("pods", JStr(pdb->json, "metadata", "namespace")));
+      value obj = pdb->json;
+      value status = obj.has_field("status") && obj.at("status").is_object() ? obj.at("status") : value::object();
+      status["observedGeneration"] = obj.at("metadata").has_field("generation") ? obj.at("metadata").at("generation") : value::number(1);
+      status["disruptionsAllowed"] = value::number(c.allowed);
+      status["currentHealthy"] = value::number(c.healthy);
+      status["desiredHealthy"] = value::number(c.desired);
+      status["expectedPods"] = value::number(c.expected);
+      obj["status"] = status;
+      UpdateLocked(*pdb_info, pdb, obj, "status", false);  // a no-op when nothing changed
+    }
+  }
   // CRD cleanup: custom resources go first, then the cleanup finalizer.
   auto crd_info = info_for("customresourcedefinitions.apiextensions.k8s.io");
   for (const auto& crd : store_.List("customresourcedefinitions.apiextensions.k8s.io", "")) {
@@ -1119,33 +1189,6 @@ value ApiServer::DoDeleteCollection(const RequestInfo& ri, const HttpRequest& re
   return list;
 }
 
-namespace {
-
-bool PodReady(const value& pod) {
-  if (HasDeletionTimestamp(pod)) return false;
-  if (!pod.has_field("status") || !pod.at("status").has_field("conditions")) return false;
-  const auto& conds = pod.at("status").at("conditions");
-  if (!conds.is_array()) return false;
-  for (const auto& c : conds.as_array())
-    if (JStr(c, "type") == "Ready") return JStr(c, "status") == "True";
-  return false;
-}
-
-// An IntOrString against a total: ints as is, "N%" rounded up as the disruption controller does.
-int64_t ScaledValue(const value& v, int64_t total) {
-  if (v.is_number()) return v.as_number().to_int64();
-  if (v.is_string()) {
-    std::string s = v.as_string();
-    if (!s.empty() && s.back() == '%') {
-      int64_t pct = std::stoll(s.substr(0, s.size() - 1));
-      return (pct * total + 99) / 100;
-    }
-    return std::stoll(s);
-  }
-  return 0;
-}
-
-}  // namespace
 
 value ApiServer::DoEviction(const RequestInfo& ri, const HttpRequest& req, int* code) {
   value ev = ParseJson(req.body);
@@ -1183,20 +1226,8 @@ value ApiServer::DoEviction(const RequestInfo& ri, const HttpRequest& req, int* 
     throw InternalError("This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.");
   const value& pdb = pdbs[0]->json;
   const value& spec = pdb.at("spec");
-  LabelSelector sel = LabelSelector::FromObject(spec.at("selector"));
-  int64_t expected = 0, healthy = 0;
-  for (const auto& p : store_.List("pods", ri.ns)) {
-    if (!sel.Matches(p->json)) continue;
-    std::string ph = JStr(p->json, "status", "phase");
-    if (ph == "Succeeded" || ph == "Failed") continue;
-    ++expected;
-    if (PodReady(p->json)) ++healthy;
-  }
-  int64_t desired = 1;
-  if (spec.has_field("minAvailable")) desired = ScaledValue(spec.at("minAvailable"), expected);
-  else if (spec.has_field("maxUnavailable"))
-    desired = std::max<int64_t>(0, expected - ScaledValue(spec.at("maxUnavailable"), expected));
-  int64_t allowed = std::max<int64_t>(0, healthy - desired);
+  PdbCounts counts = CountPdb(pdb, store_.List("pods", ri.ns));
+  int64_t healthy = counts.healthy, desired = counts.desired, allowed = counts.allowed;
   bool pod_healthy = PodReady(pod->json);
   std::string policy = JStr(spec, "unhealthyPodEvictionPolicy");
   if (!pod_healthy && (policy == "AlwaysAllow" || healthy >= desired)) return evict();

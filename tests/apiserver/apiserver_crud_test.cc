@@ -278,6 +278,13 @@ TEST_F(ApiServerCrudTest, EvictionRespectsPodDisruptionBudget) {
   }
   ASSERT_EQ(Call("POST", "/apis/policy/v1/namespaces/" + ns + "/poddisruptionbudgets",
                  R"({"metadata":{"name":"pdb"},"spec":{"minAvailable":2,"selector":{"matchLabels":{"app":"web"}}}})").status, 201);
+  // The disruption controller fills in status within about a second.
+  EXPECT_TRUE(WaitFor([&] {
+    auto st = Call("GET", "/apis/policy/v1/namespaces/" + ns + "/poddisruptionbudgets/pdb").Json().at("status");
+    return st.has_field("currentHealthy") && st.at("currentHealthy").as_integer() == 2 &&
+           st.at("desiredHealthy").as_integer() == 2 && st.at("disruptionsAllowed").as_integer() == 0 &&
+           st.at("expectedPods").as_integer() == 2;
+  }));
   std::string eviction = R"({"apiVersion":"policy/v1","kind":"Eviction","metadata":{"name":"a","namespace":")" + ns + R"("}})";
   auto r = Call("POST", "/api/v1/namespaces/" + ns + "/pods/a/eviction", eviction);
   ExpectStatus(r, 429, "TooManyRequests", "Cannot evict pod as it would violate the pod's disruption budget.");
