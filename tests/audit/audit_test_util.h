@@ -33,11 +33,19 @@ inline Report AnalyzeWithFake(const ClusterSnapshot& snap) {
   return Analyze(snap, {.checker = std::make_shared<FakeChecker>(), .generated_at = ""});
 }
 
-// The RBAC-limited identity of the integration tests: cannot list these resources.
+// The RBAC-limited identity of the integration tests: cannot list these resources (messages
+// as the API server words them, so offline and live runs share one golden file).
 inline void DenyLikeLimitedIdentity(ClusterSnapshot* snap) {
-  for (const char* r : {res::kNetworkPolicies, res::kValidatingWebhookConfigurations, res::kConfigMaps}) {
+  const std::pair<const char*, const char*> denied[] = {
+      {res::kConfigMaps, ""},
+      {res::kNetworkPolicies, "networking.k8s.io"},
+      {res::kValidatingWebhookConfigurations, "admissionregistration.k8s.io"}};
+  for (const auto& [r, group] : denied) {
     snap->objects.erase(r);
-    snap->errors[r] = {"Forbidden", 403, std::string(r) + " is forbidden: User \"auditor\" cannot list resource \"" + r + "\""};
+    std::string gr = std::string(r) + (*group ? std::string(".") + group : std::string());
+    snap->errors[r] = {"Forbidden", 403,
+                       gr + " is forbidden: User \"auditor\" cannot list resource \"" + r + "\" in API group \"" +
+                           group + "\" at the cluster scope"};
   }
 }
 
