@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -489,9 +490,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   bool ReadError(beast::error_code ec) {
     if (!ec) return false;
+    // Errors answered here leave unread input behind (see Drain).
     if (ec == bhttp::error::header_limit) {
+      drain_ = true;
       Send(JsonError(431, "request headers too large"), false);
     } else if (ec == bhttp::error::body_limit) {
+      drain_ = true;
       Send(JsonError(413, "request body larger than " + std::to_string(opts().max_body_bytes) + " bytes"), false);
     } else if (ec == beast::error::timeout) {
       shared_->timeouts.fetch_add(1);
@@ -501,6 +505,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                ec == asio::error::operation_aborted || ec == asio::ssl::error::stream_truncated) {
       DoClose();
     } else {
+      drain_ = true;
       Send(JsonError(400, "malformed HTTP request: " + ec.message()), false);
     }
     return true;
@@ -510,6 +515,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (ReadError(ec)) return;
     auto& h = parser_->get();
     if (auto len = parser_->content_length(); len && *len > opts().max_body_bytes) {
+      drain_ = true;
       return Send(JsonError(413, "request body larger than " + std::to_string(opts().max_body_bytes) + " bytes"), false);
     }
     std::string_view target(h.target().data(), h.target().size());
@@ -518,6 +524,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto ct = h[bhttp::field::content_type];
     if (auto early = shared_->PreCheck(method, path, std::string_view(ct.data(), ct.size()))) {
       // The body was not read, so the connection cannot be reused.
+      drain_ = true;
       return Send(std::move(*early), false);
     }
     bhttp::async_read(stream_, buffer_, *parser_,
@@ -561,6 +568,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void DoClose() {
     if (closing_) return;
     closing_ = true;
+    if (drain_) return Drain();
     if constexpr (kTls) {
       // close_notify with a short deadline; a peer that never answers is just dropped.
       beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(1));
@@ -575,6 +583,31 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     }
   }
 
+  // Lingering close after an early error response: the client may still be sending the body we
+  // refused; closing with unread data would make the kernel send RST, which can destroy our
+  // response before the client reads it. So stop sending, discard input for a bounded time and
+  // amount, then close.
+  void Drain() {
+    auto& sock = beast::get_lowest_layer(stream_).socket();
+    boost::system::error_code ec;
+    sock.shutdown(tcp::socket::shutdown_send, ec);
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(1));
+    DrainSome();
+  }
+  void DrainSome() {
+    beast::get_lowest_layer(stream_).async_read_some(
+        asio::buffer(drain_buf_), [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+          self->drained_ += n;
+          if (ec || self->drained_ > kMaxDrainBytes) {
+            boost::system::error_code ignored;
+            beast::get_lowest_layer(self->stream_).socket().close(ignored);
+            return;
+          }
+          self->DrainSome();
+        });
+  }
+  static constexpr size_t kMaxDrainBytes = 4 * 1024 * 1024;
+
   std::shared_ptr<Shared> shared_;
   std::shared_ptr<ssl::context> ctx_;  // must outlive stream_ (declared before it)
   Stream stream_;
@@ -585,6 +618,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::string subject_;
   bool idle_ = false;
   bool closing_ = false;
+  bool drain_ = false;
+  size_t drained_ = 0;
+  std::array<char, 16384> drain_buf_{};
 };
 
 class ServerImpl : public Server {

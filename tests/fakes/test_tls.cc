@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <boost/asio.hpp>
+#include <chrono>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -257,14 +258,29 @@ std::string TestClient::PeerCommonName() const {
 }
 
 bool TestClient::ClosedByPeer(int ms) {
-  // TLS: attempt a read with a deadline via poll on the raw socket, then let TLS consume it.
-  pollfd p{impl_->Socket().native_handle(), POLLIN, 0};
-  int n = ::poll(&p, 1, ms);
-  if (n <= 0) return false;
-  char c;
+  // Non-blocking reads until the deadline: a TLS 1.3 server sends session tickets after the
+  // handshake, so "readable" does not mean "closed"; only a read error (EOF, reset) does.
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  auto& sock = impl_->Socket();
   boost::system::error_code ec;
-  impl_->WithStream([&](auto& s) { return s.read_some(asio::buffer(&c, 1), ec); });
-  return static_cast<bool>(ec);
+  sock.non_blocking(true, ec);
+  bool closed = false;
+  for (;;) {
+    char buf[256];
+    impl_->WithStream([&](auto& s) { return s.read_some(asio::buffer(buf), ec); });
+    if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
+      closed = true;
+      break;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now()).count();
+    if (left <= 0) break;
+    if (ec) {
+      pollfd p{sock.native_handle(), POLLIN, 0};
+      ::poll(&p, 1, static_cast<int>(left));
+    }
+  }
+  sock.non_blocking(false, ec);
+  return closed;
 }
 
 void TestClient::Close() {
