@@ -8,10 +8,10 @@
 
 #include "cli/commands.h"
 #include "common/flags.h"
+#include "common/http_server.h"
 #include "common/log.h"
 #include "controller/controller.h"
 #include "controller/endpoint.h"
-#include "controller/listener.h"
 #include "controller/names.h"
 #include "kube/config.h"
 
@@ -74,12 +74,6 @@ int RunController(const Args& args) {
   if (!controller::IsDnsLabel(own_ns)) return Fail("--namespace: \"" + own_ns + "\" is not a namespace name");
   if (max_destructive < 0 || workers < 1 || workers > 64 || lease_seconds < 3 || max_body < 1024)
     return Fail("--max-destructive-per-minute >= 0, 1 <= --workers <= 64, --lease-duration-seconds >= 3, --alerts-max-body-bytes >= 1024");
-  std::string alerts_addr, metrics_addr;
-  int alerts_port = 0, metrics_port = 0;
-  if (!controller::ParseListenAddress(alerts_listen, &alerts_addr, &alerts_port, &error) ||
-      !controller::ParseListenAddress(metrics_listen, &metrics_addr, &metrics_port, &error))
-    return Fail(error);
-
   std::unique_ptr<controller::TokenFile> token;
   if (!token_file.empty()) {
     token = std::make_unique<controller::TokenFile>(token_file);
@@ -107,44 +101,65 @@ int RunController(const Args& args) {
   controller::ResponseController rc(client.value(), opts);
 
   controller::AlertAuth auth{token.get(), !client_ca.empty()};
-  controller::ListenerOptions alerts_opts;
-  alerts_opts.address = alerts_addr;
-  alerts_opts.port = alerts_port;
-  alerts_opts.cert_file = cert;
-  alerts_opts.key_file = key;
-  alerts_opts.client_ca_file = client_ca;
-  alerts_opts.require_client_cert = !client_ca.empty();
+  // Adapts the shared server's request to the library-independent endpoint handlers.
+  auto view = [](const http::Request& r) {
+    controller::HttpRequestView v;
+    v.method = r.method;
+    v.target = r.path;
+    v.authorization = r.Header("Authorization");
+    v.content_type = r.Header("Content-Type");
+    v.body = r.body;
+    v.client_cert_verified = !r.client_subject.empty();
+    return v;
+  };
+  auto reply = [](controller::HttpReply in) {
+    http::Response out;
+    out.status = in.status;
+    out.content_type = in.content_type;
+    out.body = std::move(in.body);
+    for (auto& [k, v] : in.headers) out.headers.emplace_back(k, v);
+    return out;
+  };
+  http::ServerOptions alerts_opts;
+  alerts_opts.name = "alerts";
+  alerts_opts.listen = alerts_listen;
+  alerts_opts.tls = http::TlsOptions{cert, key, client_ca, std::chrono::milliseconds(1000)};
   alerts_opts.max_body_bytes = static_cast<size_t>(max_body);
-  controller::Listener alerts, metrics;
-  if (!alerts.Start(alerts_opts, [&](const controller::HttpRequestView& r) {
-        return controller::HandleAlertRequest(r, auth, rc.ingestor());
-      }, &error))
-    return Fail(error);
-  controller::ListenerOptions metrics_opts;
-  metrics_opts.address = metrics_addr;
-  metrics_opts.port = metrics_port;
-  metrics_opts.tls = false;
+  auto alerts = http::NewServer(alerts_opts);
+  for (const char* path : {"/", "/v1/alerts"}) {
+    alerts->AddRoute({path, {"POST"}, [&, view, reply](const http::Request& r) {
+                        return reply(controller::HandleAlertRequest(view(r), auth, rc.ingestor()));
+                      }, {}});
+  }
+  http::ServerOptions metrics_opts;
+  metrics_opts.name = "metrics";
+  metrics_opts.listen = metrics_listen;
   metrics_opts.max_body_bytes = 0;
-  if (!metrics.Start(metrics_opts, [&](const controller::HttpRequestView& r) {
-        return controller::HandleOpsRequest(r, [&] { return rc.Ready(); }, [&] { return rc.metrics().Render(); });
-      }, &error))
-    return Fail(error);
+  auto metrics = http::NewServer(metrics_opts);
+  for (const char* path : {"/healthz", "/readyz", "/metrics"}) {
+    metrics->AddRoute({path, {"GET", "HEAD"}, [&, view, reply](const http::Request& r) {
+                         return reply(controller::HandleOpsRequest(view(r), [&] { return rc.Ready(); },
+                                                                   [&] { return rc.metrics().Render(); }));
+                       }, {}});
+  }
+  if (!alerts->Start(&error)) return Fail("alert listener: " + error);
+  if (!metrics->Start(&error)) return Fail("metrics listener: " + error);
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   rc.Start();
   // Ports on stdout: integration tests and scripts bind port 0 and read them here.
-  std::printf("alerts listening on %s:%d\nmetrics listening on %s:%d\n", alerts_addr.c_str(), alerts.port(),
-              metrics_addr.c_str(), metrics.port());
+  std::printf("alerts listening on %s (port %u)\nmetrics listening on %s (port %u)\n", alerts_listen.c_str(),
+              alerts->Port(), metrics_listen.c_str(), metrics->Port());
   std::fflush(stdout);
-  log::Info("controller started", {{"alerts", alerts_addr + ":" + std::to_string(alerts.port())},
-                                   {"metrics", metrics_addr + ":" + std::to_string(metrics.port())},
+  log::Info("controller started", {{"alerts", std::to_string(alerts->Port())},
+                                   {"metrics", std::to_string(metrics->Port())},
                                    {"namespace", own_ns}, {"dryRun", dry_run ? "true" : "false"},
                                    {"kube", config.value().source}});
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   log::Info("controller stopping");
-  alerts.Stop();
-  metrics.Stop();
+  alerts->Stop();
+  metrics->Stop();
   rc.Stop();
   return 0;
 }

@@ -10,6 +10,8 @@ std::string PodPath(const std::string& ns, const std::string& pod) {
 
 std::string NodePath(const std::string& node) { return "/api/v1/nodes/" + node; }
 
+// Undo data holds no JSON nulls: the API server prunes nulls from custom resources, so
+// "was absent" and "we removed it" are lists of keys instead.
 std::optional<ApiRequest> MetadataMapPatch(const std::string& ns, const std::string& pod, const web::json::value& obj,
                                            const std::string& field,
                                            const std::map<std::string, std::string>& set,
@@ -17,30 +19,31 @@ std::optional<ApiRequest> MetadataMapPatch(const std::string& ns, const std::str
                                            web::json::value* undo) {
   auto current = json::StringMap(obj, {"metadata", field.c_str()});
   auto changes = web::json::value::object();
-  auto previous = web::json::value::object();
-  bool any = false;
+  std::map<std::string, std::string> applied, previous;
+  std::vector<std::string> removed;
   for (const auto& [k, v] : set) {
     auto it = current.find(k);
     if (it != current.end() && it->second == v) continue;
     changes[k] = web::json::value::string(v);
-    previous[k] = it == current.end() ? web::json::value::null() : web::json::value::string(it->second);
-    any = true;
+    applied[k] = v;
+    if (it != current.end()) previous[k] = it->second;
   }
   for (const auto& k : remove) {
     auto it = current.find(k);
     if (it == current.end() || set.count(k) != 0) continue;
     changes[k] = web::json::value::null();
-    previous[k] = web::json::value::string(it->second);
-    any = true;
+    removed.push_back(k);
+    previous[k] = it->second;
   }
   if (undo != nullptr) {
     auto u = web::json::value::object();
     u["field"] = web::json::value::string(field);
-    u["previous"] = previous;
-    u["applied"] = changes;
+    u["applied"] = json::FromMap(applied);
+    u["removed"] = json::FromList(removed);
+    u["previous"] = json::FromMap(previous);
     *undo = u;
   }
-  if (!any) return std::nullopt;
+  if (changes.size() == 0) return std::nullopt;
   ApiRequest r;
   r.method = "PATCH";
   r.path = PodPath(ns, pod);
@@ -57,32 +60,25 @@ std::optional<ApiRequest> MetadataMapPatch(const std::string& ns, const std::str
 std::optional<ApiRequest> MetadataMapRestore(const std::string& ns, const std::string& pod, const web::json::value& obj,
                                              const web::json::value& undo) {
   auto field = json::String(undo, {"field"});
-  const auto* previous = json::Find(undo, {"previous"});
-  const auto* applied = json::Find(undo, {"applied"});
-  if (!field || previous == nullptr || applied == nullptr || !previous->is_object() ||
-      !applied->is_object())
-    return std::nullopt;
-  const auto* cur_map = json::Find(obj, {"metadata", field->c_str()});
+  if (!field) return std::nullopt;
+  auto applied = json::StringMap(undo, {"applied"});
+  auto previous = json::StringMap(undo, {"previous"});
+  auto removed = json::StringList(undo, {"removed"});
+  auto current = json::StringMap(obj, {"metadata", field->c_str()});
   auto changes = web::json::value::object();
-  bool any = false;
-  for (const auto& [k, was] : previous->as_object()) {
-    auto ait = applied->as_object().find(k);
-    if (ait == applied->as_object().end()) continue;
-    const web::json::value* now = nullptr;
-    if (cur_map != nullptr && cur_map->is_object()) {
-      auto cit = cur_map->as_object().find(k);
-      if (cit != cur_map->as_object().end()) now = &cit->second;
-    }
-    // Only touch keys that still hold what we applied.
-    bool still_ours = ait->second.is_null() ? now == nullptr
-                                            : (now != nullptr && *now == ait->second);
-    if (!still_ours) continue;
-    bool already = was.is_null() ? now == nullptr : (now != nullptr && *now == was);
-    if (already) continue;
-    changes[k] = was;
-    any = true;
+  // Only keys that still hold what Riposte left there are touched.
+  for (const auto& [k, v] : applied) {
+    auto cur = current.find(k);
+    if (cur == current.end() || cur->second != v) continue;
+    auto prev = previous.find(k);
+    changes[k] = prev == previous.end() ? web::json::value::null() : web::json::value::string(prev->second);
   }
-  if (!any) return std::nullopt;
+  for (const auto& k : removed) {
+    auto prev = previous.find(k);
+    if (current.count(k) != 0 || prev == previous.end()) continue;
+    changes[k] = web::json::value::string(prev->second);
+  }
+  if (changes.size() == 0) return std::nullopt;
   ApiRequest r;
   r.method = "PATCH";
   r.path = PodPath(ns, pod);
@@ -92,6 +88,7 @@ std::optional<ApiRequest> MetadataMapRestore(const std::string& ns, const std::s
   r.content_type = "application/merge-patch+json";
   r.body = web::json::value::object();
   r.body["metadata"] = web::json::value::object();
+  r.ok_statuses = {404};  // pod gone meanwhile: nothing left to restore
   r.body["metadata"][*field] = changes;
   return r;
 }

@@ -17,7 +17,8 @@ std::string NodePath(const std::string& node);
 
 // `field` is "labels" or "annotations". `set` values are applied, `remove` keys deleted.
 // Returns nullopt when the object already has the wanted state. `undo` receives
-// {"field", "previous": {key: old value or null}, "applied": {key: new value or null}}.
+// {"field", "applied": {key: value set}, "removed": [keys deleted], "previous": {key: old value}}
+// (no nulls: custom resources drop them).
 std::optional<ApiRequest> MetadataMapPatch(const std::string& ns, const std::string& pod, const web::json::value& obj,
                                            const std::string& field,
                                            const std::map<std::string, std::string>& set,

@@ -74,12 +74,19 @@ class ControllerIntegration : public ::testing::Test {
     add(R"({"apiVersion":"v1","kind":"Node","metadata":{"name":"node-1"},"spec":{}})");
     add(R"({"apiVersion":"apps/v1","kind":"ReplicaSet","metadata":{"name":"web-7d9c8f","namespace":"shop"},
             "spec":{"replicas":3,"selector":{"matchLabels":{"app":"web","pod-template-hash":"7d9c8f"}}},"status":{"replicas":3,"readyReplicas":3}})");
+    auto list = value::object();
+    list["items"] = items;
+    server->Seed(list);
+    // The pod's owner reference must carry the ReplicaSet's real uid, or the test server's
+    // garbage collector removes the pod as an orphan.
+    auto rs_uid = server->Api("GET", "/apis/apps/v1/namespaces/shop/replicasets/web-7d9c8f").Json()
+                      .at("metadata").at("uid").as_string();
+    items = value::array();
     add(std::string(R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")") + kPod + R"(","namespace":"shop",
             "labels":{"app":"web","pod-template-hash":"7d9c8f"},
-            "ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"web-7d9c8f","uid":"rs-uid","controller":true}]},
+            "ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"web-7d9c8f","uid":")" + rs_uid + R"(","controller":true}]},
             "spec":{"nodeName":"node-1","containers":[{"name":"web","image":"nginx:1.27"}]},
             "status":{"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}})");
-    auto list = value::object();
     list["items"] = items;
     server->Seed(list);
     kubeconfig = server->WriteKubeconfig();
@@ -115,7 +122,8 @@ class ControllerIntegration : public ::testing::Test {
     auto r = server->Api("GET", "/apis/riposte.io/v1alpha1/namespaces/shop/responseactions");
     std::vector<value> out;
     if (r.status != 200) return out;
-    for (const auto& i : r.Json().at("items").as_array()) out.push_back(i);
+    const value list = r.Json();
+    for (const auto& i : list.at("items").as_array()) out.push_back(i);
     return out;
   }
 
@@ -160,7 +168,7 @@ TEST_F(ControllerIntegration, AlertOverHttpsIsolatesCordonsAndTerminates) {
   EXPECT_EQ(spec.at("egress").size(), 1u);  // DNS only
   auto node = server->Api("GET", "/api/v1/nodes/node-1").Json();
   EXPECT_TRUE(node.at("spec").at("unschedulable").as_bool());
-  auto ra = server->Api("GET", "/apis/riposte.io/v1alpha1/namespaces/shop/responseactions/" + name).Json();
+  const value ra = server->Api("GET", "/apis/riposte.io/v1alpha1/namespaces/shop/responseactions/" + name).Json();
   for (const auto& res : ra.at("status").at("results").as_array()) EXPECT_EQ(res.at("state").as_string(), "Succeeded");
   // Metrics reflect it.
   auto metrics = controller->GetOps("/metrics");
@@ -213,7 +221,7 @@ TEST_F(ControllerIntegration, GlobalDryRunChangesNothing) {
   EXPECT_FALSE(node.at("spec").has_field("unschedulable") && node.at("spec").at("unschedulable").as_bool());
   auto nps = server->Api("GET", "/apis/networking.k8s.io/v1/namespaces/shop/networkpolicies").Json();
   EXPECT_EQ(nps.at("items").size(), 0u);
-  auto ra = server->Api("GET", "/apis/riposte.io/v1alpha1/namespaces/shop/responseactions/" + name).Json();
+  const value ra = server->Api("GET", "/apis/riposte.io/v1alpha1/namespaces/shop/responseactions/" + name).Json();
   for (const auto& res : ra.at("status").at("results").as_array()) EXPECT_EQ(res.at("state").as_string(), "DryRun");
 }
 
@@ -231,7 +239,12 @@ TEST_F(ControllerIntegration, RevertRestoresLabelsPolicyAndNode) {
                            R"({"spec":{"revert":true}})", "application/merge-patch+json");
   ASSERT_EQ(patch.status, 200) << patch.body;
   ASSERT_TRUE(WaitPhase(name, "Reverted")) << controller->log();
-  labels = server->Api("GET", std::string("/api/v1/namespaces/shop/pods/") + kPod).Json().at("metadata").at("labels");
+  auto pod = server->Api("GET", std::string("/api/v1/namespaces/shop/pods/") + kPod).Json();
+  ASSERT_TRUE(pod.at("metadata").has_field("labels"))
+      << pod.serialize() << "\n" << server->Api("GET", "/apis/riposte.io/v1alpha1/namespaces/shop/responseactions/" + name).body;
+  labels = pod.at("metadata").at("labels");
+  ASSERT_TRUE(labels.has_field("app")) << pod.serialize() << "\n"
+      << server->Api("GET", "/apis/riposte.io/v1alpha1/namespaces/shop/responseactions/" + name).body;
   EXPECT_EQ(labels.at("app").as_string(), "web");
   EXPECT_EQ(labels.at("pod-template-hash").as_string(), "7d9c8f");
   EXPECT_FALSE(labels.has_field("riposte.io/quarantined"));

@@ -66,7 +66,7 @@ void ControllerProcess::Start() {
   int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) throw std::runtime_error("spawn riposte controller failed");
-  std::regex alerts_re("alerts listening on [^:]+:([0-9]+)"), metrics_re("metrics listening on [^:]+:([0-9]+)");
+  std::regex alerts_re("alerts listening on .* \\(port ([0-9]+)\\)"), metrics_re("metrics listening on .* \\(port ([0-9]+)\\)");
   bool ok = WaitFor(
       [&] {
         std::string text = log();
