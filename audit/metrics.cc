@@ -37,6 +37,23 @@ std::string RenderPrometheus(const Report& report) {
   return out.str();
 }
 
+void ExportMetrics(const Report& report, metrics::Registry& registry) {
+  auto& by_cve = registry.AddGauge("riposte_audit_at_risk_workloads",
+                                   "ingress-nginx controller workloads exposed to a CVE.", {"cve"});
+  for (const auto& [cve, n] : AtRiskWorkloadsByCve(report)) by_cve.With({cve}).Set(static_cast<double>(n));
+  auto& findings = registry.AddGauge("riposte_audit_findings", "Audit findings by severity.", {"severity"});
+  auto counts = report.CountsBySeverity();
+  for (core::Severity s : {core::Severity::kCritical, core::Severity::kHigh, core::Severity::kMedium, core::Severity::kLow}) {
+    findings.With({std::string(SeverityLabel(s))}).Set(static_cast<double>(counts[static_cast<size_t>(s)]));
+  }
+  registry.AddGauge("riposte_audit_complete", "1 when every resource could be read and judged.")
+      .With()
+      .Set(report.ExitCode() != 2 ? 1.0 : 0.0);
+  registry.AddGauge("riposte_audit_riposte_webhook_enforcing", "1 when Riposte's admission webhook is enforcing.")
+      .With()
+      .Set(report.riposte.enforcing ? 1.0 : 0.0);
+}
+
 Report RunAudit(kube::KubeClient& client, const CollectOptions& collect, const std::string& generated_at) {
   ClusterSnapshot snap = Collect(client, collect);
   return Analyze(snap, {.checker = NewEngineChecker(), .generated_at = generated_at});

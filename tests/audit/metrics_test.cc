@@ -18,5 +18,17 @@ TEST(Metrics, AtRiskWorkloadsByCve) {
   EXPECT_NE(text.find("riposte_audit_riposte_webhook_enforcing 0\n"), std::string::npos);
 }
 
+TEST(Metrics, ExportIntoSharedRegistryOverwritesEachPass) {
+  metrics::Registry registry;
+  ExportMetrics(testing::AnalyzeWithFake(testing::LoadCluster("vulnerable")), registry);
+  std::string first = registry.Render();
+  EXPECT_NE(first.find("riposte_audit_at_risk_workloads{cve=\"CVE-2025-1974\"} 1"), std::string::npos) << first;
+  EXPECT_NE(first.find("riposte_audit_complete 1"), std::string::npos) << first;
+  ExportMetrics(testing::AnalyzeWithFake(testing::LoadCluster("fixed")), registry);
+  std::string second = registry.Render();
+  EXPECT_NE(second.find("riposte_audit_at_risk_workloads{cve=\"CVE-2025-1974\"} 0"), std::string::npos) << second;
+  EXPECT_NE(second.find("riposte_audit_riposte_webhook_enforcing 1"), std::string::npos) << second;
+}
+
 }  // namespace
 }  // namespace riposte::audit
