@@ -135,6 +135,8 @@ class Judge {
 
   void JudgeSnippet(const std::string& key, std::string_view name, std::string_view value,
                     const AnnotationType* type) {
+    // An empty snippet injects nothing (charts often render `snippet: ""`).
+    if (value.find_first_not_of(" \t\r\n") == std::string_view::npos) return;
     if (!policy_.SnippetsAllowedIn(ingress_.ns)) {
       const std::string ns = ingress_.ns.empty() ? "(none)" : ingress_.ns;
       Add(rule_ids::kSnippetDenied, type, key,

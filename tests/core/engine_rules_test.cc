@@ -220,6 +220,11 @@ TEST(SnippetRules, DeniedByDefaultWithHowToAllow) {
   EXPECT_NE(fs[0].message.find("snippets.namespaces"), std::string::npos);
 }
 
+TEST(SnippetRules, EmptySnippetInjectsNothing) {
+  EXPECT_CLEAN(Judge(WithAnnotation("configuration-snippet", "")));
+  EXPECT_CLEAN(Judge(WithAnnotation("server-snippet", " \n\t")));
+}
+
 TEST(SnippetRules, AllowedPerNamespaceOrEverywhere) {
   auto per_ns = std::make_shared<Policy>();
   per_ns->snippet_namespaces = {"team"};
