@@ -589,7 +589,7 @@ class Analyzer {
     }
     std::sort(ctrl.cves.begin(), ctrl.cves.end());
 
-    AddSettingFindings(ctrl, where, cm_hint, c.version.has_value() && *c.version >= Version{1, 9, 0});
+    AddSettingFindings(ctrl, cm_hint, c.version.has_value() && *c.version >= Version{1, 9, 0});
     AddReachabilityFindings(ctrl, where, networkpolicies_known);
     report_.controllers.push_back(ctrl);
   }
@@ -600,10 +600,10 @@ class Analyzer {
     return out;
   }
 
-  void AddSettingFindings(const Controller& ctrl, const std::string& where, const std::string& cm_hint,
+  void AddSettingFindings(const Controller& ctrl, const std::string& cm_hint,
                           bool has_risk_level) {
     const ControllerSettings& s = ctrl.settings;
-    const std::string src = " (" + Join(s.sources) + ")";
+    const std::string src = "effective value from " + Join(s.sources);
     auto add = [&](const char* key, Severity sev, std::vector<std::string> cves, std::string title,
                    std::string remediation) {
       AddFinding({.id = FindingId(ctrl, key),
@@ -614,7 +614,7 @@ class Analyzer {
                   .rule_id = "AUD-SETTING",
                   .field = key,
                   .title = std::move(title),
-                  .detail = where + src + ".",
+                  .detail = src + ".",
                   .remediation = std::move(remediation)});
     };
     if (s.allow_snippet_annotations.value_or(true)) {
