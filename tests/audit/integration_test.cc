@@ -94,6 +94,18 @@ TEST_P(AuditIntegrationTest, CliExitCodeAndJson) {
   EXPECT_EQ(again.at("findings"), doc.at("findings"));
 }
 
+TEST_P(AuditIntegrationTest, NamespaceScope) {
+  if (GetParam() != "vulnerable") GTEST_SKIP() << "one scoped run is enough";
+  auto r = testing::RunProcess({RIPOSTE_BINARY, "audit", "--kubeconfig", kubeconfig_, "--namespace", "ingress-nginx",
+                                "--format", "json", "--no-timestamp"},
+                               std::chrono::seconds(120), dir_);
+  auto doc = web::json::value::parse(r.out);
+  EXPECT_EQ(doc.at("namespace").as_string(), "ingress-nginx");
+  EXPECT_EQ(doc.at("controllers").size(), 1u);
+  EXPECT_EQ(doc.at("ingresses").size(), 0u);  // the Ingresses live in "shop"
+  EXPECT_TRUE(doc.at("atRisk").as_bool());
+}
+
 INSTANTIATE_TEST_SUITE_P(Clusters, AuditIntegrationTest, ::testing::Values("vulnerable", "fixed", "mirror", "rbac"));
 
 }  // namespace
