@@ -1,6 +1,7 @@
 #include "core/engine.h"
 
 #include <exception>
+#include <optional>
 
 #include "core/annotation_types.h"
 #include "core/rules.h"
@@ -61,7 +62,8 @@ class Judge {
     }
     const bool specific = type != nullptr && !type->cves.empty();
     for (auto cve : specific ? type->cves : info->cves) f.cves.emplace_back(cve);
-    f.field = std::move(field);
+    // Keys and hosts come from the object too: never let them carry raw control characters.
+    f.field = FindControl(field) ? EscapeForDisplay(field) : std::move(field);
     f.message = std::move(message);
     f.remediation = std::string(info->remediation);
     if (specific && !type->fixed_in.empty()) {
@@ -230,7 +232,8 @@ class Judge {
       return;
     }
     const bool strict = p.path_type == "Exact" || p.path_type == "Prefix";
-    const std::string kind = strict ? p.path_type + " path" : (UsesRegex() ? "regex path" : "ImplementationSpecific path");
+    if (!uses_regex_) uses_regex_ = UsesRegex() ? 1 : 0;
+    const std::string kind = strict ? p.path_type + " path" : (*uses_regex_ ? "regex path" : "ImplementationSpecific path");
     if (path[0] != '/') {
       Add(rule_ids::kPathChars, nullptr, field, kind + " must start with '/': " + QuoteFragment(path, 0));
       return;
@@ -279,6 +282,7 @@ class Judge {
   const Ingress& ingress_;
   const ConfigMapLookup* configmaps_;
   std::vector<Finding> findings_;
+  std::optional<int> uses_regex_;  // computed on the first path that needs it
 };
 
 }  // namespace

@@ -342,6 +342,14 @@ TEST(Messages, LongValuesTruncatedAroundTheOffendingSpot) {
   EXPECT_NE(f->message.find("..."), std::string::npos) << f->message;
 }
 
+TEST(Messages, HostileKeysAreEscapedInTheField) {
+  Ingress ing;
+  ing.annotations.emplace_back(std::string(kP) + "x\n\x1b[2Jfake", "a;b");
+  const auto fs = Judge(ing);
+  ASSERT_FALSE(fs.empty());
+  EXPECT_EQ(fs[0].field, std::string(kP) + "x\\n\\x1b[2Jfake");
+}
+
 TEST(Robustness, HugeAndHostileInputsNeverThrow) {
   Ingress ing;
   ing.uid = std::string(100000, '\xff');
