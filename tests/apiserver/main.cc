@@ -2,17 +2,22 @@
 // Prints "listening on https://127.0.0.1:PORT" once ready and writes the port (and the CA
 // when generated) to the files given by flags.
 
+#include <chrono>
 #include <csignal>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/flags.h"
 #include "tests/apiserver/api_server.h"
 
 namespace {
+
+volatile std::sig_atomic_t g_stop = 0;
+void OnSignal(int) { g_stop = 1; }
 
 bool ReadFile(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
@@ -77,11 +82,10 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);  // threads inherit; main waits below
+  // A handler rather than sigwait: threads created before main (sanitizer runtimes) do not
+  // have the signals blocked, so a blocked-set design could still be killed by the default.
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGINT, OnSignal);
   std::signal(SIGPIPE, SIG_IGN);
   try {
     ApiServer server(opts);
@@ -113,8 +117,7 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::cout << "listening on https://" << bind << ":" << server.port() << std::endl;
-    int sig = 0;
-    sigwait(&set, &sig);
+    while (g_stop == 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
     server.Stop();
   } catch (const std::exception& e) {
     std::cerr << "riposte-test-apiserver: " << e.what() << "\n";
