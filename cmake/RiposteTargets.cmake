@@ -37,6 +37,20 @@ function(riposte_add_library name)
   target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR})
 endfunction()
 
+# RIPOSTE_TEST_DATA_DIR and RIPOSTE_BINARY (const char*) for a test or bench target. The
+# absolute paths live only in one generated source file per target (see tests/test_paths.h).
+function(riposte_add_test_paths name)
+  set(paths_cc ${CMAKE_CURRENT_BINARY_DIR}/${name}_paths.cc)
+  file(GENERATE OUTPUT ${paths_cc} CONTENT
+"const char* riposte_test_data_dir() { return \"${PROJECT_SOURCE_DIR}/tests/data\"; }
+const char* riposte_binary_path() { return \"$<TARGET_FILE:riposte>\"; }
+")
+  target_sources(${name} PRIVATE ${paths_cc})
+  target_compile_options(${name} PRIVATE "SHELL:-include tests/test_paths.h")
+  target_compile_definitions(${name} PRIVATE
+    "RIPOSTE_TEST_DATA_DIR=riposte_test_data_dir()" "RIPOSTE_BINARY=riposte_binary_path()")
+endfunction()
+
 # A GoogleTest executable registered with CTest through gtest_discover_tests.
 function(riposte_add_test name)
   cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
@@ -44,9 +58,7 @@ function(riposte_add_test name)
   riposte_target_defaults(${name})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gmock GTest::gtest GTest::gtest_main)
-  target_compile_definitions(${name} PRIVATE
-    RIPOSTE_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
-    RIPOSTE_BINARY="$<TARGET_FILE:riposte>")
+  riposte_add_test_paths(${name})
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES TIMEOUT 300)
 endfunction()
 
@@ -79,7 +91,5 @@ function(riposte_add_bench name)
   riposte_target_defaults(${name})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR})
   target_link_libraries(${name} PRIVATE ${B_LIBS})
-  target_compile_definitions(${name} PRIVATE
-    RIPOSTE_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
-    RIPOSTE_BINARY="$<TARGET_FILE:riposte>")
+  riposte_add_test_paths(${name})
 endfunction()
