@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "core/text.h"
+
 namespace riposte::core {
 
 namespace {
@@ -198,6 +200,14 @@ ManifestSet ParseManifests(std::string_view text, const std::string& default_nam
       break;
     }
     const size_t objects_before = out.objects.size();
+    if (auto bad = FindNonYamlChar(d.text)) {
+      int line = 0, column = 0;
+      LineColumn(d.text, *bad, &line, &column);
+      out.errors.push_back({index, d.first_line + line - 1, column,
+                            "control character or invalid UTF-8 (YAML allows neither)"});
+      ++index;
+      continue;
+    }
     try {
       const YAML::Node node = YAML::Load(std::string(d.text));
       Collect(node, index, d.first_line, default_namespace, out, 0);

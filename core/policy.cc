@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/rules.h"
+#include "core/text.h"
 #include "core/validators.h"
 
 namespace riposte::core {
@@ -195,6 +196,14 @@ void SetError(PolicyError* error, const std::string& file, const YAML::Mark& mar
 PolicyPtr ParsePolicy(const std::string& text, const std::string& file_name, PolicyError* error) {
   if (text.size() > kMaxPolicyBytes) {
     SetError(error, file_name, YAML::Mark::null_mark(), "policy file larger than 1 MiB");
+    return nullptr;
+  }
+  if (auto bad = FindNonYamlChar(text)) {
+    if (error != nullptr) {
+      error->file = file_name;
+      LineColumn(text, *bad, &error->line, &error->column);
+      error->message = "not a text file: control character or invalid UTF-8";
+    }
     return nullptr;
   }
   try {

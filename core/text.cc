@@ -135,6 +135,37 @@ std::string QuoteFragment(std::string_view s, size_t focus, size_t max_chars) {
   return out;
 }
 
+std::optional<size_t> FindNonYamlChar(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto uc = static_cast<unsigned char>(s[i]);
+    if (uc >= 0x20 && uc < 0x7F) {
+      ++i;
+      continue;
+    }
+    if (uc == '\t' || uc == '\n' || uc == '\r') {
+      ++i;
+      continue;
+    }
+    const size_t at = i;
+    const int32_t cp = DecodeUtf8(s, i);
+    if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F && cp != 0x85) || cp == 0xFFFE || cp == 0xFFFF) {
+      return at;
+    }
+  }
+  return std::nullopt;
+}
+
+void LineColumn(std::string_view s, size_t pos, int* line, int* column) {
+  int l = 1;
+  size_t line_start = 0;
+  for (size_t i = 0; i < pos && i < s.size(); ++i) {
+    if (s[i] == '\n') ++l, line_start = i + 1;
+  }
+  *line = l;
+  *column = static_cast<int>(pos - line_start) + 1;
+}
+
 std::string JsonQuote(std::string_view s) {
   std::string out = "\"";
   out.reserve(s.size() + 2);

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,14 @@ std::string QuoteFragment(std::string_view s, size_t focus, size_t max_chars = 6
 
 // `s` as a JSON string literal (with quotes), valid UTF-8 out for any input.
 std::string JsonQuote(std::string_view s);
+
+// Offset of the first character YAML does not allow in a stream (outside c-printable: C0
+// controls other than TAB/LF/CR, DEL, C1 except NEL, surrogates, U+FFFE/FFFF) or of invalid
+// UTF-8. Such input is refused before it reaches yaml-cpp, which can loop forever on it.
+std::optional<size_t> FindNonYamlChar(std::string_view s);
+
+// 1-based line and column of byte offset `pos` in `s`.
+void LineColumn(std::string_view s, size_t pos, int* line, int* column);
 
 inline char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }

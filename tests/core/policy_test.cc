@@ -92,6 +92,17 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"two_documents", "mode: warn\n---\nmode: enforce\n", 3, 1, "single YAML document"}),
     [](const auto& param_info) { return std::string(param_info.param.name); });
 
+TEST(PolicyLoader, BinaryInputIsRefusedBeforeYamlParsing) {
+  // yaml-cpp can loop forever on some binary input; such files are refused up front.
+  PolicyError err;
+  EXPECT_EQ(ParsePolicy(std::string("mode: warn\nx: a\0b\n", 17), "p.yaml", &err), nullptr);
+  EXPECT_EQ(err.line, 2);
+  EXPECT_EQ(err.column, 5);
+  EXPECT_EQ(ParsePolicy("mode: \xff\n", "p.yaml", &err), nullptr);
+  EXPECT_NE(err.message.find("invalid UTF-8"), std::string::npos);
+  EXPECT_NE(ParsePolicy("# caf\xc3\xa9\nmode: warn\n", "p.yaml", &err), nullptr);
+}
+
 TEST(PolicyLoader, MissingFileIsAnError) {
   PolicyError err;
   EXPECT_EQ(LoadPolicyFile("/nonexistent/riposte-policy.yaml", &err), nullptr);
