@@ -2,7 +2,6 @@
 // events over HTTPS, assertions on API state.
 
 #include <gtest/gtest.h>
-#include <yaml-cpp/yaml.h>
 
 #include <fstream>
 #include <sstream>
@@ -20,35 +19,6 @@ using testing::ControllerProcessOptions;
 using testing::WaitFor;
 using namespace std::chrono_literals;
 
-value YamlToJson(const YAML::Node& n) {
-  switch (n.Type()) {
-    case YAML::NodeType::Map: {
-      auto o = value::object();
-      for (const auto& kv : n) o[kv.first.as<std::string>()] = YamlToJson(kv.second);
-      return o;
-    }
-    case YAML::NodeType::Sequence: {
-      auto a = value::array();
-      for (size_t i = 0; i < n.size(); ++i) a[i] = YamlToJson(n[i]);
-      return a;
-    }
-    case YAML::NodeType::Scalar: {
-      const std::string s = n.Scalar();
-      if (n.Tag() == "?") {  // plain scalar: YAML 1.2 core schema types
-        if (s == "true") return value::boolean(true);
-        if (s == "false") return value::boolean(false);
-        if (s == "null" || s == "~") return value::null();
-        char* end = nullptr;
-        long long v = std::strtoll(s.c_str(), &end, 10);
-        if (!s.empty() && *end == '\0') return value::number(static_cast<int64_t>(v));
-      }
-      return value::string(s);
-    }
-    default:
-      return value::null();
-  }
-}
-
 std::string CorpusLine(size_t i) {
   std::ifstream in(std::string(RIPOSTE_TEST_DATA_DIR) + "/corpus/falco_events.jsonl");
   std::string line;
@@ -62,11 +32,7 @@ class ControllerIntegration : public ::testing::Test {
  protected:
   void SetUp() override {
     server = std::make_unique<testapi::TestApiServerProcess>();
-    for (const char* f : {"responsepolicies.riposte.io.yaml", "responseactions.riposte.io.yaml"}) {
-      auto crd = YamlToJson(YAML::LoadFile(std::string(RIPOSTE_SOURCE_DIR) + "/manifests/crds/" + f));
-      auto r = server->Api("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd.serialize());
-      ASSERT_LT(r.status, 300) << r.body;
-    }
+    ASSERT_NO_THROW(testing::InstallCrds(*server, RIPOSTE_SOURCE_DIR));
     auto items = value::array();
     auto add = [&](const std::string& j) { items[items.size()] = value::parse(j); };
     add(R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"shop","labels":{"riposte.io/respond":"enabled"}}})");

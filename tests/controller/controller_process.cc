@@ -16,9 +16,54 @@
 
 #include "tests/apiserver/tls_cert.h"
 
+#include <yaml-cpp/yaml.h>
+
 extern char** environ;
 
 namespace riposte::controller::testing {
+
+namespace {
+
+using web::json::value;
+
+value YamlToJson(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Map: {
+      auto o = value::object();
+      for (const auto& kv : n) o[kv.first.as<std::string>()] = YamlToJson(kv.second);
+      return o;
+    }
+    case YAML::NodeType::Sequence: {
+      auto a = value::array();
+      for (size_t i = 0; i < n.size(); ++i) a[i] = YamlToJson(n[i]);
+      return a;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string s = n.Scalar();
+      if (n.Tag() == "?") {  // plain scalar: YAML 1.2 core schema types
+        if (s == "true") return value::boolean(true);
+        if (s == "false") return value::boolean(false);
+        if (s == "null" || s == "~") return value::null();
+        char* end = nullptr;
+        long long v = std::strtoll(s.c_str(), &end, 10);
+        if (!s.empty() && *end == '\0') return value::number(static_cast<int64_t>(v));
+      }
+      return value::string(s);
+    }
+    default:
+      return value::null();
+  }
+}
+
+}  // namespace
+
+void InstallCrds(const testapi::TestApiServerProcess& server, const std::string& source_dir) {
+  for (const char* f : {"responsepolicies.riposte.io.yaml", "responseactions.riposte.io.yaml"}) {
+    auto crd = YamlToJson(YAML::LoadFile(source_dir + "/manifests/crds/" + f));
+    auto r = server.Api("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd.serialize());
+    if (r.status >= 300) throw std::runtime_error(std::string("installing ") + f + ": " + r.body);
+  }
+}
 
 ControllerProcess::ControllerProcess(const std::string& dir, ControllerProcessOptions opts)
     : dir_(dir), opts_(std::move(opts)) {

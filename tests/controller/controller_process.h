@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "tests/apiserver/https_test_client.h"
+#include "tests/apiserver/test_apiserver_process.h"
 
 namespace riposte::controller::testing {
 
@@ -34,6 +35,8 @@ class ControllerProcess {
   // Plain HTTP GET on the metrics listener: {status, body}.
   std::pair<int, std::string> GetOps(const std::string& path) const;
   int alerts_port() const { return alerts_port_; }
+  pid_t pid() const { return pid_; }
+  const std::string& cert_pem() const { return cert_pem_; }
   const std::string& token() const { return token_; }
 
  private:
@@ -44,6 +47,10 @@ class ControllerProcess {
   int alerts_port_ = 0, metrics_port_ = 0;
   int generation_ = 0;
 };
+
+// Creates the ResponsePolicy and ResponseAction CRDs from manifests/crds/ (YAML -> JSON).
+// Throws std::runtime_error when the server refuses one.
+void InstallCrds(const testapi::TestApiServerProcess& server, const std::string& source_dir);
 
 // Polls `pred` until it returns true or the deadline passes.
 template <typename Pred>
