@@ -206,6 +206,16 @@ TEST_F(ScanTest, BrokenDocumentReportedWithLineAndOthersStillJudged) {
   EXPECT_NE(r.out.find("shop/evil"), std::string::npos) << r.out;
 }
 
+TEST_F(ScanTest, BinaryDocumentIsAnErrorNotAHang) {
+  const std::string text = std::string(kAttack) + "---\nkind: Ingress\nmetadata: {name: \"a\0\xff\"}\n";
+  const Result r = Scan({"--format", "json", Write("bin.yaml", text).string()});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  const auto doc = web::json::value::parse(r.out);
+  ASSERT_EQ(doc.at("errors").as_array().size(), 1u);
+  EXPECT_EQ(doc.at("errors").as_array().at(0).at("line").as_integer(), 10);
+  EXPECT_GT(doc.at("findings").as_array().size(), 0u);
+}
+
 TEST_F(ScanTest, ConfigMapInTheSameInputIsJudged) {
   const std::string ing = R"(apiVersion: networking.k8s.io/v1
 kind: Ingress
