@@ -240,6 +240,7 @@ ReconcileResult Reconciler::Run(State& s) {
     auto r = deps_.client->Update(kube::resources::kResponseActions, s.ns, s.ra);
     if (!r.ok()) return {true, {}, "adding finalizer: " + r.error().ToString()};
     s.ra = std::move(r.value());
+    actions = json::Find(s.ra, {"spec", "actions"});  // s.ra was replaced
   }
   const bool dry_run = json::Bool(s.ra, {"spec", "dryRun"}).value_or(false);
   auto& status = Status(s.ra);
