@@ -3,69 +3,11 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/text.h"
+#include "core/yaml_documents.h"
 
 namespace riposte::core {
 
 namespace {
-
-struct DocumentText {
-  std::string_view text;
-  int first_line = 1;  // 1-based line of text[0] in the file
-};
-
-bool IsMarkerLine(std::string_view line, std::string_view marker) {
-  if (line.substr(0, 3) != marker) return false;
-  return line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r' || line[3] == '#';
-}
-
-// Splits at column-0 `---` / `...` lines. Block scalars are indented, so a column-0 marker
-// always ends the document.
-std::vector<DocumentText> SplitDocuments(std::string_view text) {
-  std::vector<DocumentText> docs;
-  size_t doc_start = 0;
-  int doc_line = 1;
-  int line_no = 1;
-  size_t pos = 0;
-  bool pending = true;
-  while (pos <= text.size()) {
-    size_t eol = text.find('\n', pos);
-    if (eol == std::string_view::npos) eol = text.size();
-    std::string_view line = text.substr(pos, eol - pos);
-    if (IsMarkerLine(line, "---") || IsMarkerLine(line, "...")) {
-      if (pending) docs.push_back({text.substr(doc_start, pos - doc_start), doc_line});
-      pending = IsMarkerLine(line, "---");
-      // Content may follow `--- ` on the marker line itself ("--- {kind: X}").
-      doc_start = pos + 3;
-      doc_line = line_no;
-      if (!pending) {
-        doc_start = eol + (eol < text.size() ? 1 : 0);
-        doc_line = line_no + 1;
-        pending = true;
-      }
-    }
-    if (eol == text.size()) break;
-    pos = eol + 1;
-    ++line_no;
-  }
-  if (pending && doc_start <= text.size()) docs.push_back({text.substr(doc_start), doc_line});
-  return docs;
-}
-
-bool IsBlank(std::string_view text) {
-  // Only whitespace and comments: not a document.
-  size_t i = 0;
-  while (i < text.size()) {
-    const char c = text[i];
-    if (c == '#') {
-      while (i < text.size() && text[i] != '\n') ++i;
-    } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-      ++i;
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
 
 struct Failure {
   YAML::Mark mark;
@@ -194,7 +136,7 @@ ManifestSet ParseManifests(std::string_view text, const std::string& default_nam
   const auto docs = SplitDocuments(text);
   size_t index = 0;
   for (const auto& d : docs) {
-    if (IsBlank(d.text)) continue;
+    if (IsBlankDocument(d.text)) continue;
     if (index >= limits.max_documents) {
       out.errors.push_back({index, d.first_line, 0, "too many documents"});
       break;
@@ -209,7 +151,7 @@ ManifestSet ParseManifests(std::string_view text, const std::string& default_nam
       continue;
     }
     try {
-      const YAML::Node node = YAML::Load(std::string(d.text));
+      const YAML::Node node = LoadSingleDocument(d.text);
       Collect(node, index, d.first_line, default_namespace, out, 0);
     } catch (const Failure& f) {
       out.objects.resize(objects_before);

@@ -10,6 +10,7 @@
 
 #include "core/rules.h"
 #include "core/text.h"
+#include "core/yaml_documents.h"
 #include "core/validators.h"
 
 namespace riposte::core {
@@ -206,20 +207,34 @@ PolicyPtr ParsePolicy(const std::string& text, const std::string& file_name, Pol
     }
     return nullptr;
   }
-  try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(text);
-    if (docs.size() > 1) {
-      SetError(error, file_name, docs[1].Mark(), "policy file must contain a single YAML document");
-      return nullptr;
+  std::vector<DocumentText> docs;
+  for (const auto& d : SplitDocuments(text)) {
+    if (!IsBlankDocument(d.text)) docs.push_back(d);
+  }
+  if (docs.size() > 1) {
+    SetError(error, file_name, YAML::Mark::null_mark(), "policy file must contain a single YAML document");
+    if (error != nullptr) {
+      // The second document's text starts on its `---` line; point at its first content line.
+      const std::string_view second = docs[1].text;
+      const size_t content = second.find_first_not_of(" \t\r\n");
+      error->line = docs[1].first_line +
+                    static_cast<int>(std::count(second.begin(), second.begin() + static_cast<long>(content), '\n'));
+      error->column = 1;
     }
-    return Compile(docs.empty() ? YAML::Node() : docs[0]);
+    return nullptr;
+  }
+  const int line_offset = docs.empty() ? 0 : docs[0].first_line - 1;
+  try {
+    return Compile(docs.empty() ? YAML::Node() : LoadSingleDocument(docs[0].text));
   } catch (const Failure& f) {
     SetError(error, file_name, f.mark, f.message);
   } catch (const YAML::Exception& e) {
     SetError(error, file_name, e.mark, "invalid YAML: " + e.msg);
   } catch (const std::exception& e) {
     SetError(error, file_name, YAML::Mark::null_mark(), std::string("invalid policy: ") + e.what());
+    return nullptr;
   }
+  if (error != nullptr && error->line > 0) error->line += line_offset;
   return nullptr;
 }
 
