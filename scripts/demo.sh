@@ -4,13 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-bash scripts/build.sh build -DRIPOSTE_BUILD_TESTS=OFF -DRIPOSTE_BUILD_BENCH=OFF
-echo "== riposte scan examples/benign (expect: no findings, exit 0)"
-./build/riposte scan examples/benign
-echo "== riposte scan examples/attacks (expect: findings, exit 1)"
+# Only the binary: the test suites are built by scripts/test.sh.
+bash scripts/build.sh build-demo -DRIPOSTE_BUILD_TESTS=OFF -DRIPOSTE_BUILD_BENCH=OFF
+echo "== riposte scan examples/benign.yaml (expect: no findings, exit 0)"
+./build-demo/riposte scan --policy examples/policy.yaml examples/benign.yaml
+echo
+echo "== riposte scan examples/attacks.yaml (expect: every attack reported, exit 1)"
 set +e
-./build/riposte scan examples/attacks
+./build-demo/riposte scan --policy examples/policy.yaml examples/attacks.yaml
 rc=$?
 set -e
-echo "exit code: $rc"
+echo
+echo "exit code: $rc (0 = clean, 1 = findings, 2 = input error)"
 [ "$rc" -eq 1 ]

@@ -20,7 +20,8 @@ for t in $targets; do
   seeds=()
   [ -d "fuzz/seeds/$t" ] && seeds=("fuzz/seeds/$t")
   echo "fuzz: $t for ${secs}s"
-  if ! ASAN_OPTIONS=detect_leaks=1 "build-fuzz/fuzz/$t" -max_total_time="$secs" -timeout=10 \
+  # A fixed seed makes a run repeatable: the same commit explores the same inputs first.
+  if ! ASAN_OPTIONS=detect_leaks=1 "build-fuzz/fuzz/$t" -seed="${RIPOSTE_FUZZ_SEED:-1}" -max_total_time="$secs" -timeout=10 \
       -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="fuzz/regressions/$t/" \
       "build-fuzz/corpus/$t" "${seeds[@]}" > "build-fuzz/$t.log" 2>&1; then
     echo "fuzz: $t FAILED; input kept under fuzz/regressions/$t/ (tail of log follows)" >&2
