@@ -1,7 +1,9 @@
-// Webhook throughput and latency over keep-alive TLS, next to nginx (Debian nginx-light)
-// answering a fixed AdmissionReview on the same machine, in the same run, driven by the same
-// load generator: N client threads, one keep-alive TLS connection each, a mix of corpus
-// AdmissionReviews, closed loop. Prints req/s, p50/p99 and the ratio.
+// Webhook throughput and latency over keep-alive TLS, next to two baselines answering a fixed
+// AdmissionReview on the same machine, in the same run, driven by the same load generator
+// (N client threads, one keep-alive TLS connection each, a mix of corpus AdmissionReviews,
+// closed loop): nginx (Debian nginx-light), the ceiling for any TLS server here, and the
+// project's own HTTP stack (common/http_server, Beast) with a fixed reply, which isolates what
+// parsing, judging and answering a review costs. Prints req/s, p50/p99 and both ratios.
 //
 //   webhook_bench [--connections 50] [--seconds 5] [--warmup 1]
 
@@ -211,6 +213,30 @@ int main(int argc, char** argv) {
     }
     nginx = Drive(nginx_port, "/validate/ingress", bodies, connections, warmup, seconds);
   }
+  // Baseline 2: the same server stack with a fixed reply, in this process.
+  Result stack;
+  {
+    riposte::http::ServerOptions options;
+    options.name = "bench-fixed";
+    options.listen = "127.0.0.1:0";
+    options.tls = riposte::http::TlsOptions{dir + "/tls.crt", dir + "/tls.key", "", std::chrono::milliseconds(1000)};
+    options.threads = 2;
+    auto server = riposte::http::NewServer(options);
+    server->AddRoute({"/validate/ingress", {"POST"},
+                      [&fixed](const riposte::http::Request&) {
+                        riposte::http::Response r;
+                        r.body = fixed;
+                        return r;
+                      },
+                      {}});
+    std::string error;
+    if (!server->Start(&error)) {
+      std::fprintf(stderr, "fixed-reply server did not start: %s\n", error.c_str());
+      return 1;
+    }
+    stack = Drive(server->Port(), "/validate/ingress", bodies, connections, warmup, seconds);
+    server->Stop(std::chrono::milliseconds(100));
+  }
   Result riposte;
   uint16_t port = FreePort();
   {
@@ -230,9 +256,12 @@ int main(int argc, char** argv) {
     riposte = Drive(port, "/validate/ingress", bodies, connections, warmup, seconds);
   }
   Print("nginx (fixed response)", nginx);
+  Print("same stack (fixed response)", stack);
   Print("riposte webhook", riposte);
-  std::printf("ratio riposte/nginx: throughput %.2f (target >= 0.60), p99 %.2f ms (target < 5 ms)\n",
+  std::printf("ratio riposte/nginx:       throughput %.2f, p99 %.2f ms (target < 5 ms)\n",
               nginx.rps > 0 ? riposte.rps / nginx.rps : 0.0, riposte.p99_ms);
+  std::printf("ratio riposte/same stack:  throughput %.2f\n", stack.rps > 0 ? riposte.rps / stack.rps : 0.0);
+  std::printf("ratio same stack/nginx:    throughput %.2f\n", nginx.rps > 0 ? stack.rps / nginx.rps : 0.0);
   RemoveTree(dir);
   return 0;
 }
