@@ -29,10 +29,16 @@ int RunWebhook(const Args& args) {
   flags.Int("max-body-bytes", &max_body, "largest accepted request body; larger ones get 413");
   flags.Int("threads", &threads, "I/O threads serving admission requests");
   flags.Int("reload-interval-ms", &reload_ms, "how often the certificate and policy files are checked for changes");
+  bool help = false;
+  flags.Bool("help", &help, "show this help");
   std::string error;
   if (!flags.Parse(args, &error)) {
     std::fprintf(stderr, "riposte webhook: %s\n%s", error.c_str(), flags.Usage().c_str());
     return 2;
+  }
+  if (help) {
+    std::printf("usage: riposte webhook --tls-cert FILE --tls-key FILE [FLAGS]\n%s", flags.Usage().c_str());
+    return 0;
   }
   log::Format format;
   log::Level level;

@@ -92,6 +92,23 @@ TEST(BinaryContract, DeploymentFlagsAreAcceptedBySubcommands) {
   }
 }
 
+TEST(BinaryContract, EveryCommandAnswersHelpOnStdout) {
+  const auto top = RunProcess({RIPOSTE_BINARY, "--help"});
+  ASSERT_EQ(top.exit_code, 0) << top.out;
+  static const std::regex kCommand(R"(\n  ([a-z]+) {2,})");
+  std::vector<std::string> commands;
+  for (std::sregex_iterator it(top.out.begin(), top.out.end(), kCommand), end; it != end; ++it) {
+    commands.push_back((*it)[1].str());
+  }
+  ASSERT_GE(commands.size(), 6u) << top.out;
+  for (const auto& command : commands) {
+    if (command == "version") continue;  // takes no flags
+    const auto help = RunProcess({RIPOSTE_BINARY, command, "--help"});
+    EXPECT_EQ(help.exit_code, 0) << "riposte " << command << " --help: " << help.out;
+    EXPECT_NE(help.out.find("  --help"), std::string::npos) << "riposte " << command << " --help: " << help.out;
+  }
+}
+
 TEST(BinaryContract, ShippedDefaultPolicyLoads) {
   bool exists = false;
   const auto flags = AcceptedFlags("scan", &exists);
