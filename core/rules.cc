@@ -68,7 +68,7 @@ const std::vector<RuleInfo>& Catalogue() {
        "proxy_set_header / more_set_headers",
        "Header names must be tokens (letters, digits, '-', '_'); values must not contain control "
        "characters, quotes, backslashes, braces, '#' or directive text. Upgrade ingress-nginx to "
-       "a release with the CVE-2025-15566 fix (kubernetes/kubernetes#136789)."},
+       "v1.12.5 / v1.13.1 or later, which quote these values (CVE-2025-15566, kubernetes/kubernetes#136789)."},
       {rule_ids::kEngineError, Severity::kCritical, {},
        "the engine could not finish judging this object (resource exhaustion)",
        "Retry; the object is treated as unsafe until it can be judged."},
