@@ -33,6 +33,10 @@ ClusterSnapshot Collect(kube::KubeClient& client, const CollectOptions& options)
   for (const auto& key : SnapshotResources()) {
     const kube::Resource* resource = ResourceForKey(key);
     if (resource == nullptr) continue;
+    if (options.cancelled && options.cancelled()) {
+      snap.errors[key] = {"Cancelled", 0, "audit cancelled before this resource was listed"};
+      continue;
+    }
     const std::string ns = resource->namespaced ? options.ns : "";
     auto result = kube::ListAll(client, *resource, ns, {}, options.page_size);
     if (!result.ok()) {

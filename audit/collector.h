@@ -4,6 +4,7 @@
 // can say exactly what is missing instead of aborting.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "audit/snapshot.h"
@@ -14,6 +15,10 @@ namespace riposte::audit {
 struct CollectOptions {
   std::string ns;           // "" = all namespaces (cluster-scoped kinds are always listed)
   int64_t page_size = 500;
+  // Asked before each resource; once true the remaining resources are recorded as unreadable
+  // ("Cancelled") and Collect returns, so a long audit stops promptly (controller shutdown,
+  // loss of leadership) and the partial snapshot never passes for a complete one.
+  std::function<bool()> cancelled = nullptr;
 };
 
 ClusterSnapshot Collect(kube::KubeClient& client, const CollectOptions& options);

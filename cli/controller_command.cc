@@ -11,8 +11,10 @@
 #include "common/http_server.h"
 #include "common/log.h"
 #include "controller/controller.h"
+#include "controller/duration.h"
 #include "controller/endpoint.h"
 #include "controller/names.h"
+#include "controller/periodic_audit.h"
 #include "kube/config.h"
 
 namespace riposte::cli {
@@ -37,6 +39,7 @@ int RunController(const Args& args) {
   bool dry_run = false, insecure_no_auth = false, help = false;
   int64_t max_destructive = 10, workers = 2, lease_seconds = 15, max_body = 1 << 20;
   std::vector<std::string> protected_ns;
+  std::string audit_interval_text = "0", status_interval_text = "5s";
   flags.String("kubeconfig", &kubeconfig, "kubeconfig file; in-cluster service account when empty");
   flags.String("alerts-listen", &alerts_listen, "alert endpoint address (HTTPS)");
   flags.String("alerts-tls-cert", &cert, "TLS certificate (PEM) of the alert endpoint");
@@ -54,6 +57,10 @@ int RunController(const Args& args) {
   flags.Int("max-destructive-per-minute", &max_destructive, "global cap on terminate/evict/cordonNode responses per minute");
   flags.StringList("protected-namespace", &protected_ns, "namespace never acted on (repeatable; kube-system and --namespace always)");
   flags.Int("workers", &workers, "concurrent reconcile workers");
+  flags.String("audit-interval", &audit_interval_text,
+               "run the exposure audit on the leader every DURATION (e.g. 10m, min 1m) and export riposte_audit_* metrics; 0 = off");
+  flags.String("policy-status-interval", &status_interval_text,
+               "how often ResponsePolicy status counters are written (DURATION, 1s..10m)");
   flags.String("log-format", &log_format, "text or json");
   flags.String("log-level", &log_level, "debug, info, warn or error");
   flags.Bool("help", &help, "show this help");
@@ -68,6 +75,12 @@ int RunController(const Args& args) {
   if (!log::ParseFormat(log_format, &fmt)) return Fail("--log-format must be text or json");
   if (!log::ParseLevel(log_level, &lvl)) return Fail("--log-level must be debug, info, warn or error");
   log::Init(fmt, lvl);
+  std::chrono::milliseconds audit_interval{0};
+  if (!controller::ParseAuditInterval(audit_interval_text, &audit_interval, &error)) return Fail(error);
+  auto status_interval = controller::ParseDuration(status_interval_text, &error);
+  if (!status_interval) return Fail("--policy-status-interval: " + error);
+  if (*status_interval < std::chrono::seconds(1) || *status_interval > std::chrono::minutes(10))
+    return Fail("--policy-status-interval must be between 1s and 10m (got " + status_interval_text + ")");
   if (cert.empty() || key.empty()) return Fail("--alerts-tls-cert and --alerts-tls-key are required (the alert endpoint is HTTPS only)");
   if (token_file.empty() && client_ca.empty() && !insecure_no_auth)
     return Fail("set --alerts-token-file and/or --alerts-client-ca, or explicitly --alerts-insecure-no-auth");
@@ -98,6 +111,8 @@ int RunController(const Args& args) {
   opts.lease_duration = std::chrono::seconds(lease_seconds);
   opts.renew_deadline = std::chrono::milliseconds(lease_seconds * 1000 * 2 / 3);
   opts.retry_period = std::chrono::milliseconds(lease_seconds * 1000 * 2 / 15);
+  opts.audit_interval = audit_interval;
+  opts.policy_status_interval = *status_interval;
   controller::ResponseController rc(client.value(), opts);
 
   controller::AlertAuth auth{token.get(), !client_ca.empty()};
@@ -155,6 +170,7 @@ int RunController(const Args& args) {
   log::Info("controller started", {{"alerts", std::to_string(alerts->Port())},
                                    {"metrics", std::to_string(metrics->Port())},
                                    {"namespace", own_ns}, {"dryRun", dry_run ? "true" : "false"},
+                                   {"auditInterval", audit_interval.count() ? controller::FormatDuration(audit_interval) : "off"},
                                    {"kube", config.value().source}});
   while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   log::Info("controller stopping");

@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "audit/metrics.h"
 #include "common/log.h"
 #include "controller/json_util.h"
 #include "controller/names.h"
@@ -66,8 +67,12 @@ ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOpt
   le.on_started_leading = [this] {
     log::Info("became leader", {{"identity", opts_.identity}});
     EnqueueAll();
+    if (audit_) audit_->LeadershipChanged(true);
   };
-  le.on_stopped_leading = [this] { log::Warn("lost leadership", {{"identity", opts_.identity}}); };
+  le.on_stopped_leading = [this] {
+    log::Warn("lost leadership", {{"identity", opts_.identity}});
+    if (audit_) audit_->LeadershipChanged(false);
+  };
   elector_ = std::make_unique<kube::LeaderElector>(client_, le);
   metrics_.SetLeader([this] { return elector_->IsLeader(); });
 
@@ -92,11 +97,39 @@ ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOpt
   id.recorder = std::make_shared<KubeResponseRecorder>(client_);
   id.guards = guards_.get();
   id.global_dry_run = opts_.dry_run;
-  id.on_decision = [this](const Policy&, Suppression s, const std::string&) {
+  status_counters_ = std::make_unique<PolicyStatusCounters>(
+      client_, [this](const std::string& name) { return policies_inf_->Get("", name); });
+  id.on_decision = [this](const Policy& p, Suppression s, const std::string&) {
     if (s != Suppression::kNone) metrics_.Suppressed(std::string(SuppressionName(s)));
+    status_counters_->Record(p, s, std::chrono::system_clock::now());
   };
   ingestor_ = std::make_unique<AlertIngestor>(id);
   metrics_.SetIngestCounters(&ingestor_->counters());
+
+  auto& writes = metrics_.registry().AddCounter(
+      "riposte_policy_status_writes_total",
+      "ResponsePolicy status counter flushes per policy: written, conflict (retried), failed (kept), dropped.",
+      {"result"});
+  status_flusher_ = std::make_unique<PeriodicRunner>(opts_.policy_status_interval, [this, &writes] {
+    auto st = status_counters_->Flush();
+    writes.With({"written"}).Inc(static_cast<double>(st.written));
+    writes.With({"conflict"}).Inc(static_cast<double>(st.conflicts));
+    writes.With({"failed"}).Inc(static_cast<double>(st.failed));
+    writes.With({"dropped"}).Inc(static_cast<double>(st.dropped));
+  });
+
+  if (opts_.audit_interval.count() > 0) {
+    PeriodicAuditConfig ac;
+    ac.interval = opts_.audit_interval;
+    ac.is_leader = [this] { return elector_->IsLeader(); };
+    ac.run = [client = client_](const std::function<bool()>& cancelled) {
+      audit::CollectOptions collect;
+      collect.cancelled = cancelled;
+      return audit::RunAudit(*client, collect, FormatRfc3339(std::chrono::system_clock::now()));
+    };
+    audit_ = std::make_unique<PeriodicAudit>(std::move(ac));
+    metrics_.AddSection([this] { return audit_->RenderMetrics(); });
+  }
 }
 
 ResponseController::~ResponseController() { Stop(); }
@@ -106,10 +139,16 @@ void ResponseController::Start() {
   factory_->Start();
   elector_->Start();
   for (int i = 0; i < opts_.workers; ++i) workers_.emplace_back([this] { Worker(); });
+  status_flusher_->Start(false);
+  if (audit_) audit_->Start();
 }
 
 void ResponseController::Stop() {
   if (!started_.exchange(false)) return;
+  if (audit_) audit_->Stop();
+  status_flusher_->Stop();
+  // Counts of the last interval are not lost on a clean shutdown.
+  status_counters_->Flush();
   queue_->ShutDown();
   for (auto& t : workers_) t.join();
   workers_.clear();

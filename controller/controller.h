@@ -13,7 +13,10 @@
 #include "controller/guards.h"
 #include "controller/ingest.h"
 #include "controller/metrics.h"
+#include "controller/periodic.h"
+#include "controller/periodic_audit.h"
 #include "controller/policy.h"
+#include "controller/policy_status.h"
 #include "controller/reconciler.h"
 #include "kube/informer.h"
 #include "kube/kube_client.h"
@@ -31,6 +34,10 @@ struct ControllerOptions {
   std::set<std::string> protected_namespaces{"kube-system"};  // own_namespace is always added
   int workers = 2;
   std::chrono::milliseconds lease_duration{15000}, renew_deadline{10000}, retry_period{2000};
+  // Exposure audit on the leader every interval (first pass on becoming leader); 0 = off.
+  std::chrono::milliseconds audit_interval{0};
+  // How often ResponsePolicy status counters are written (batched per policy).
+  std::chrono::milliseconds policy_status_interval{5000};
 };
 
 // Records ResponseActions through the kube client.
@@ -58,6 +65,7 @@ class ResponseController {
   // Caches synced and a leader known: alerts can be recorded and will be acted on.
   bool Ready() const;
   bool IsLeader() const { return elector_ && elector_->IsLeader(); }
+  PolicyStatusCounters& policy_status() { return *status_counters_; }
 
  private:
   void OnPolicy(const kube::ObjectPtr& obj);
@@ -78,6 +86,9 @@ class ResponseController {
   std::unique_ptr<kube::LeaderElector> elector_;
   std::unique_ptr<Reconciler> reconciler_;
   std::unique_ptr<AlertIngestor> ingestor_;
+  std::unique_ptr<PolicyStatusCounters> status_counters_;
+  std::unique_ptr<PeriodicRunner> status_flusher_;
+  std::unique_ptr<PeriodicAudit> audit_;  // null when --audit-interval is 0
   mutable std::mutex mu_;
   std::map<std::string, PolicyPtr> policies_;
   std::map<std::string, std::string> policy_status_written_;  // name -> generation/errors digest

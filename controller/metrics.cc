@@ -57,6 +57,8 @@ std::string ControllerMetrics::Render() const {
     << (queue_depth_ ? queue_depth_() : 0) << "\n";
   o << "# HELP riposte_leader 1 when this replica holds the Lease.\n# TYPE riposte_leader gauge\nriposte_leader "
     << (leader_ && leader_() ? 1 : 0) << "\n";
+  o << registry_.Render();
+  for (const auto& section : sections_) o << section();
   return o.str();
 }
 

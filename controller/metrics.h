@@ -9,7 +9,9 @@
 #include <mutex>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "common/metrics.h"
 #include "controller/ingest.h"
 
 namespace riposte::controller {
@@ -24,6 +26,12 @@ class ControllerMetrics {
   // Gauges read at scrape time.
   void SetQueueDepth(std::function<size_t()> fn) { queue_depth_ = std::move(fn); }
   void SetLeader(std::function<bool()> fn) { leader_ = std::move(fn); }
+  // Families kept in a common/metrics.h registry (policy status writes, ...), rendered after
+  // the ones above.
+  metrics::Registry& registry() { return registry_; }
+  // Exposition text of a component with its own registry (the periodic audit), appended at
+  // scrape time. Register before the metrics listener starts.
+  void AddSection(std::function<std::string()> fn) { sections_.push_back(std::move(fn)); }
 
   std::string Render() const;
 
@@ -39,6 +47,8 @@ class ControllerMetrics {
   double latency_sum_ = 0;
   std::function<size_t()> queue_depth_;
   std::function<bool()> leader_;
+  metrics::Registry registry_;
+  std::vector<std::function<std::string()>> sections_;
 };
 
 }  // namespace riposte::controller

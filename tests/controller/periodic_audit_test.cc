@@ -1,0 +1,227 @@
+// The controller's periodic audit with scripted passes and a hand-driven clock: only the
+// leader audits, complete passes are exported, partial/failed passes are counted and keep the
+// last complete results, leadership loss and shutdown abandon a pass, and the schedule is
+// "on becoming leader, then every interval".
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+
+#include "audit/snapshot.h"
+#include "controller/periodic_audit.h"
+#include "tests/controller/controller_process.h"
+#include "tests/controller/metrics_text.h"
+#include "tests/fakes/fake_clock.h"
+
+namespace riposte::controller {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Sample;
+using testing::WaitFor;
+
+audit::Report AtRisk(std::vector<std::string> cves, size_t critical = 1) {
+  audit::Report r;
+  audit::Controller c;
+  c.workload = {"Deployment", "ingress-nginx", "ingress-nginx-controller"};
+  c.version = "v1.11.4";
+  c.cves = std::move(cves);
+  c.at_risk = true;
+  r.controllers.push_back(c);
+  for (size_t i = 0; i < critical; ++i) {
+    audit::AuditFinding f;
+    f.id = "f" + std::to_string(i);
+    f.severity = core::Severity::kCritical;
+    r.findings.push_back(f);
+  }
+  return r;
+}
+
+audit::Report Partial(std::vector<std::string> unreadable) {
+  audit::Report r;  // what an RBAC-limited pass sees: nothing at risk, because it saw nothing
+  for (auto& u : unreadable) r.unreadable.push_back({u, "Forbidden", 403, "forbidden"});
+  return r;
+}
+
+struct Harness {
+  std::shared_ptr<fakes::FakeClock> clock = std::make_shared<fakes::FakeClock>();
+  std::atomic<bool> leader{true};
+  std::mutex mu;
+  std::deque<std::function<audit::Report(const std::function<bool()>&)>> script;
+  std::atomic<int> calls{0};
+  std::chrono::system_clock::time_point wall = std::chrono::system_clock::time_point(std::chrono::seconds(1795000000));
+
+  PeriodicAuditConfig Config(std::chrono::milliseconds interval = 10min) {
+    PeriodicAuditConfig c;
+    c.interval = interval;
+    c.is_leader = [this] { return leader.load(); };
+    c.clock = clock;
+    c.wall = [this] {
+      std::lock_guard lock(mu);
+      return wall;
+    };
+    c.run = [this](const std::function<bool()>& cancelled) {
+      std::function<audit::Report(const std::function<bool()>&)> next;
+      {
+        std::lock_guard lock(mu);
+        if (!script.empty()) {
+          next = script.front();
+          script.pop_front();
+        }
+      }
+      ++calls;
+      clock->Advance(3s);  // the pass takes 3 s of controller time
+      return next ? next(cancelled) : audit::Report{};
+    };
+    return c;
+  }
+  void Then(audit::Report r) {
+    std::lock_guard lock(mu);
+    script.push_back([r](const std::function<bool()>&) { return r; });
+  }
+  void Then(std::function<audit::Report(const std::function<bool()>&)> fn) {
+    std::lock_guard lock(mu);
+    script.push_back(std::move(fn));
+  }
+  void AdvanceWall(std::chrono::seconds s) {
+    std::lock_guard lock(mu);
+    wall += s;
+  }
+};
+
+const std::string kCve1974 = "riposte_audit_at_risk_workloads{cve=\"CVE-2025-1974\"}";
+
+TEST(PeriodicAudit, FollowersDoNotAuditOrExport) {
+  Harness h;
+  h.leader = false;
+  PeriodicAudit pa(h.Config());
+  EXPECT_EQ(pa.RunOnce(), PeriodicAudit::Outcome::kNotLeader);
+  EXPECT_EQ(h.calls.load(), 0);
+  EXPECT_EQ(pa.RenderMetrics(), "");
+}
+
+TEST(PeriodicAudit, CompletePassExportsAtRiskWorkloadsByCve) {
+  Harness h;
+  h.Then(AtRisk({"CVE-2025-1097", "CVE-2025-1974"}, 2));
+  PeriodicAudit pa(h.Config());
+  ASSERT_EQ(pa.RunOnce(), PeriodicAudit::Outcome::kComplete);
+  const std::string m = pa.RenderMetrics();
+  EXPECT_EQ(Sample(m, kCve1974), 1) << m;
+  EXPECT_EQ(Sample(m, "riposte_audit_at_risk_workloads{cve=\"CVE-2025-1097\"}"), 1);
+  EXPECT_EQ(Sample(m, "riposte_audit_at_risk_workloads{cve=\"CVE-2026-4342\"}"), 0) << "every CVE of the table, 0 included";
+  EXPECT_EQ(Sample(m, "riposte_audit_findings{severity=\"critical\"}"), 2);
+  EXPECT_EQ(Sample(m, "riposte_audit_complete"), 1);
+  EXPECT_EQ(Sample(m, "riposte_audit_last_run_success"), 1);
+  EXPECT_EQ(Sample(m, "riposte_audit_runs_total{result=\"complete\"}"), 1);
+  EXPECT_EQ(Sample(m, "riposte_audit_last_run_duration_seconds"), 3);
+  EXPECT_EQ(Sample(m, "riposte_audit_last_run_timestamp_seconds"), 1795000000);
+  EXPECT_EQ(Sample(m, "riposte_audit_last_success_timestamp_seconds"), 1795000000);
+  EXPECT_EQ(Sample(m, "riposte_audit_interval_seconds"), 600);
+  EXPECT_EQ(Sample(m, "riposte_audit_unreadable_resources{resource=\"configmaps\"}"), 0);
+}
+
+TEST(PeriodicAudit, PartialPassIsVisibleButKeepsTheLastCompleteResults) {
+  Harness h;
+  h.Then(AtRisk({"CVE-2025-1974"}));
+  h.Then(Partial({"configmaps", "deployments"}));
+  PeriodicAudit pa(h.Config());
+  ASSERT_EQ(pa.RunOnce(), PeriodicAudit::Outcome::kComplete);
+  h.AdvanceWall(600s);
+  ASSERT_EQ(pa.RunOnce(), PeriodicAudit::Outcome::kPartial);
+  const std::string m = pa.RenderMetrics();
+  EXPECT_EQ(Sample(m, kCve1974), 1) << "a pass that could not read Deployments must not say 'nothing at risk'\n" << m;
+  EXPECT_EQ(Sample(m, "riposte_audit_findings{severity=\"critical\"}"), 1);
+  EXPECT_EQ(Sample(m, "riposte_audit_complete"), 0);
+  EXPECT_EQ(Sample(m, "riposte_audit_last_run_success"), 0);
+  EXPECT_EQ(Sample(m, "riposte_audit_runs_total{result=\"partial\"}"), 1);
+  EXPECT_EQ(Sample(m, "riposte_audit_unreadable_resources{resource=\"configmaps\"}"), 1);
+  EXPECT_EQ(Sample(m, "riposte_audit_unreadable_resources{resource=\"deployments\"}"), 1);
+  EXPECT_EQ(Sample(m, "riposte_audit_unreadable_resources{resource=\"pods\"}"), 0);
+  EXPECT_EQ(Sample(m, "riposte_audit_last_run_timestamp_seconds"), 1795000600);
+  EXPECT_EQ(Sample(m, "riposte_audit_last_success_timestamp_seconds"), 1795000000) << "age of the kept results";
+}
+
+TEST(PeriodicAudit, NoReadableResourceOrAnExceptionIsAFailure) {
+  Harness h;
+  h.Then(AtRisk({"CVE-2025-1974"}));
+  h.Then(Partial(audit::SnapshotResources()));  // API down: every list failed
+  h.Then([](const std::function<bool()>&) -> audit::Report { throw std::runtime_error("bad_alloc-ish"); });
+  h.Then(audit::Report{});  // recovered, and the controller was upgraded meanwhile
+  PeriodicAudit pa(h.Config());
+  ASSERT_EQ(pa.RunOnce(), PeriodicAudit::Outcome::kComplete);
+  EXPECT_EQ(pa.RunOnce(), PeriodicAudit::Outcome::kFailed);
+  EXPECT_EQ(pa.RunOnce(), PeriodicAudit::Outcome::kFailed);
+  std::string m = pa.RenderMetrics();
+  EXPECT_EQ(Sample(m, "riposte_audit_runs_total{result=\"failed\"}"), 2);
+  EXPECT_EQ(Sample(m, kCve1974), 1);
+  EXPECT_EQ(Sample(m, "riposte_audit_last_run_success"), 0);
+  ASSERT_EQ(pa.RunOnce(), PeriodicAudit::Outcome::kComplete);
+  m = pa.RenderMetrics();
+  EXPECT_EQ(Sample(m, kCve1974), 0) << "a complete pass replaces the kept values";
+  EXPECT_EQ(Sample(m, "riposte_audit_complete"), 1);
+  EXPECT_EQ(Sample(m, "riposte_audit_last_run_success"), 1);
+  EXPECT_EQ(Sample(m, "riposte_audit_unreadable_resources{resource=\"pods\"}"), 0);
+}
+
+TEST(PeriodicAudit, LosingLeadershipMidPassAbandonsItWithoutExporting) {
+  Harness h;
+  h.Then([&h](const std::function<bool()>& cancelled) {
+    h.leader = false;  // another replica took the Lease while we were listing
+    EXPECT_TRUE(cancelled());
+    return AtRisk({"CVE-2025-1974"});
+  });
+  PeriodicAudit pa(h.Config());
+  EXPECT_EQ(pa.RunOnce(), PeriodicAudit::Outcome::kCancelled);
+  h.leader = true;
+  const std::string m = pa.RenderMetrics();
+  EXPECT_FALSE(Sample(m, kCve1974).has_value()) << m;
+  EXPECT_EQ(Sample(m, "riposte_audit_runs_total{result=\"cancelled\"}"), 1);
+  EXPECT_FALSE(Sample(m, "riposte_audit_last_run_success").has_value());
+}
+
+TEST(PeriodicAudit, AuditsOnBecomingLeaderThenEveryInterval) {
+  Harness h;
+  h.leader = false;
+  PeriodicAudit pa(h.Config(10min));
+  pa.Start();
+  ASSERT_TRUE(WaitFor([&] { return pa.ticks() == 1; }, 5s));  // the start-up tick of a follower
+  EXPECT_EQ(h.calls.load(), 0);
+  h.leader = true;
+  pa.LeadershipChanged(true);
+  ASSERT_TRUE(WaitFor([&] { return pa.ticks() == 2; }, 5s));
+  EXPECT_EQ(h.calls.load(), 1) << "no pass on becoming leader";
+  // The next pass is due one interval after the first ended.
+  h.clock->Advance(10min);
+  ASSERT_TRUE(WaitFor([&] { return pa.ticks() == 3; }, 5s));
+  EXPECT_EQ(h.calls.load(), 2);
+  // A follower's ticks do nothing.
+  h.leader = false;
+  pa.LeadershipChanged(false);
+  h.clock->Advance(10min);
+  ASSERT_TRUE(WaitFor([&] { return pa.ticks() == 4; }, 5s));
+  EXPECT_EQ(h.calls.load(), 2);
+  pa.Stop();
+}
+
+TEST(PeriodicAudit, StopAbandonsAPassInProgress) {
+  Harness h;
+  std::atomic<bool> entered{false};
+  h.Then([&](const std::function<bool()>& cancelled) {
+    entered = true;
+    // Like Collect between two list requests: give up once cancelled.
+    EXPECT_TRUE(WaitFor([&] { return cancelled(); }, 10s));
+    return AtRisk({"CVE-2025-1974"});
+  });
+  PeriodicAudit pa(h.Config());
+  pa.Start();
+  ASSERT_TRUE(WaitFor([&] { return entered.load(); }, 5s));
+  pa.Stop();
+  const std::string m = pa.RenderAll();
+  EXPECT_EQ(Sample(m, "riposte_audit_runs_total{result=\"cancelled\"}"), 1) << m;
+  EXPECT_FALSE(Sample(m, kCve1974).has_value());
+}
+
+}  // namespace
+}  // namespace riposte::controller
