@@ -112,6 +112,7 @@ ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOpt
       {"result"});
   status_flusher_ = std::make_unique<PeriodicRunner>(opts_.policy_status_interval, [this, &writes] {
     auto st = status_counters_->Flush();
+    last_flush_ok_ = st.failed == 0;
     writes.With({"written"}).Inc(static_cast<double>(st.written));
     writes.With({"conflict"}).Inc(static_cast<double>(st.conflicts));
     writes.With({"failed"}).Inc(static_cast<double>(st.failed));
@@ -147,8 +148,9 @@ void ResponseController::Stop() {
   if (!started_.exchange(false)) return;
   if (audit_) audit_->Stop();
   status_flusher_->Stop();
-  // Counts of the last interval are not lost on a clean shutdown.
-  status_counters_->Flush();
+  // Counts of the last interval are not lost on a clean shutdown; but when the last flush
+  // failed the API is likely unreachable, and shutdown must not wait on its timeouts.
+  if (last_flush_ok_ && status_counters_->pending_policies() > 0) status_counters_->Flush();
   queue_->ShutDown();
   for (auto& t : workers_) t.join();
   workers_.clear();

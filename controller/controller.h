@@ -88,6 +88,7 @@ class ResponseController {
   std::unique_ptr<AlertIngestor> ingestor_;
   std::unique_ptr<PolicyStatusCounters> status_counters_;
   std::unique_ptr<PeriodicRunner> status_flusher_;
+  std::atomic<bool> last_flush_ok_{true};
   std::unique_ptr<PeriodicAudit> audit_;  // null when --audit-interval is 0
   mutable std::mutex mu_;
   std::map<std::string, PolicyPtr> policies_;

@@ -4,11 +4,14 @@
 // "on becoming leader, then every interval".
 
 #include <gtest/gtest.h>
+#include <yaml-cpp/yaml.h>
 
 #include <atomic>
 #include <deque>
 #include <mutex>
+#include <set>
 
+#include "audit/collector.h"
 #include "audit/snapshot.h"
 #include "controller/periodic_audit.h"
 #include "tests/controller/controller_process.h"
@@ -221,6 +224,33 @@ TEST(PeriodicAudit, StopAbandonsAPassInProgress) {
   const std::string m = pa.RenderAll();
   EXPECT_EQ(Sample(m, "riposte_audit_runs_total{result=\"cancelled\"}"), 1) << m;
   EXPECT_FALSE(Sample(m, kCve1974).has_value());
+}
+
+}  // namespace
+}  // namespace riposte::controller
+
+namespace riposte::controller {
+namespace {
+
+// The chart grants the audit exactly files/audit-rbac.yaml: `list` on every resource the
+// collector lists (a missing one would make every pass partial), nothing else (no secrets, no
+// writes). The integration test runs a pass with these rules against the API test server.
+TEST(AuditRbac, ChartRulesCoverExactlyWhatTheCollectorLists) {
+  auto doc = YAML::LoadFile(std::string(RIPOSTE_SOURCE_DIR) + "/helm/riposte/files/audit-rbac.yaml");
+  std::set<std::pair<std::string, std::string>> granted;  // (group, resource) with list
+  for (const auto& rule : doc["rules"]) {
+    for (const auto& verb : rule["verbs"]) EXPECT_EQ(verb.as<std::string>(), "list") << "the audit only lists";
+    for (const auto& g : rule["apiGroups"])
+      for (const auto& r : rule["resources"]) granted.emplace(g.as<std::string>(), r.as<std::string>());
+  }
+  std::set<std::pair<std::string, std::string>> needed;
+  for (const auto& key : audit::SnapshotResources()) {
+    const kube::Resource* res = audit::ResourceForKey(key);
+    ASSERT_NE(res, nullptr) << key;
+    needed.emplace(res->group(), res->plural());
+  }
+  EXPECT_EQ(granted, needed);
+  EXPECT_FALSE(granted.count({"", "secrets"}));
 }
 
 }  // namespace
