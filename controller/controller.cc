@@ -73,7 +73,7 @@ ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOpt
     log::Warn("lost leadership", {{"identity", opts_.identity}});
     if (audit_) audit_->LeadershipChanged(false);
   };
-  elector_ = std::make_unique<kube::LeaderElector>(client_, le);
+  elector_ = std::make_unique<kube::LeaderElector>(opts_.election_client ? opts_.election_client : client_, le);
   metrics_.SetLeader([this] { return elector_->IsLeader(); });
 
   ReconcilerDeps rd;
@@ -94,7 +94,7 @@ ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOpt
     return json::StringMap(*obj, {"metadata", "labels"});
   };
   id.ready = [this] { return Ready(); };
-  id.recorder = std::make_shared<KubeResponseRecorder>(client_);
+  id.recorder = std::make_shared<KubeResponseRecorder>(opts_.recorder_client ? opts_.recorder_client : client_);
   id.guards = guards_.get();
   id.global_dry_run = opts_.dry_run;
   status_counters_ = std::make_unique<PolicyStatusCounters>(
@@ -110,13 +110,13 @@ ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOpt
       "riposte_policy_status_writes_total",
       "ResponsePolicy status counter flushes per policy: written, conflict (retried), failed (kept), dropped.",
       {"result"});
-  status_flusher_ = std::make_unique<PeriodicRunner>(opts_.policy_status_interval, [this, &writes] {
+  status_flusher_ = std::make_unique<PeriodicRunner>(opts_.policy_status_interval, [this, w = &writes] {
     auto st = status_counters_->Flush();
     last_flush_ok_ = st.failed == 0;
-    writes.With({"written"}).Inc(static_cast<double>(st.written));
-    writes.With({"conflict"}).Inc(static_cast<double>(st.conflicts));
-    writes.With({"failed"}).Inc(static_cast<double>(st.failed));
-    writes.With({"dropped"}).Inc(static_cast<double>(st.dropped));
+    w->With({"written"}).Inc(static_cast<double>(st.written));
+    w->With({"conflict"}).Inc(static_cast<double>(st.conflicts));
+    w->With({"failed"}).Inc(static_cast<double>(st.failed));
+    w->With({"dropped"}).Inc(static_cast<double>(st.dropped));
   });
 
   if (opts_.audit_interval.count() > 0) {
