@@ -37,7 +37,8 @@ int RunController(const Args& args) {
   std::string own_ns = pod_ns != nullptr && *pod_ns ? pod_ns : "riposte-system";
   std::string lease_name = "riposte-controller", identity, log_format = "text", log_level = "info";
   bool dry_run = false, insecure_no_auth = false, help = false;
-  int64_t max_destructive = 10, workers = 2, lease_seconds = 15, max_body = 1 << 20;
+  int64_t max_destructive = 10, workers = 2, lease_seconds = 15, max_body = 1 << 20, kube_burst = 100;
+  double kube_qps = 50;
   std::vector<std::string> protected_ns;
   std::string audit_interval_text = "0", status_interval_text = "5s";
   flags.String("kubeconfig", &kubeconfig, "kubeconfig file; in-cluster service account when empty");
@@ -57,6 +58,8 @@ int RunController(const Args& args) {
   flags.Int("max-destructive-per-minute", &max_destructive, "global cap on terminate/evict/cordonNode responses per minute");
   flags.StringList("protected-namespace", &protected_ns, "namespace never acted on (repeatable; kube-system and --namespace always)");
   flags.Int("workers", &workers, "concurrent reconcile workers");
+  flags.Double("kube-api-qps", &kube_qps, "client-side limit on reconcile requests to the API server per second (<= 0: none)");
+  flags.Int("kube-api-burst", &kube_burst, "burst allowed above --kube-api-qps");
   flags.String("audit-interval", &audit_interval_text,
                "run the exposure audit on the leader every DURATION (e.g. 10m, min 1m) and export riposte_audit_* metrics; 0 = off");
   flags.String("policy-status-interval", &status_interval_text,
@@ -87,6 +90,7 @@ int RunController(const Args& args) {
   if (!controller::IsDnsLabel(own_ns)) return Fail("--namespace: \"" + own_ns + "\" is not a namespace name");
   if (max_destructive < 0 || workers < 1 || workers > 64 || lease_seconds < 3 || max_body < 1024)
     return Fail("--max-destructive-per-minute >= 0, 1 <= --workers <= 64, --lease-duration-seconds >= 3, --alerts-max-body-bytes >= 1024");
+  if (kube_burst < 1 || kube_burst > 100000) return Fail("--kube-api-burst must be between 1 and 100000");
   std::unique_ptr<controller::TokenFile> token;
   if (!token_file.empty()) {
     token = std::make_unique<controller::TokenFile>(token_file);
@@ -97,8 +101,19 @@ int RunController(const Args& args) {
 
   auto config = kube::LoadDefaultConfig(kubeconfig);
   if (!config.ok()) return Fail("kubernetes config: " + config.error().message);
+  config.value().qps = kube_qps;
+  config.value().burst = static_cast<int>(kube_burst);
   auto client = kube::NewKubeClient(config.value());
   if (!client.ok()) return Fail("kubernetes client: " + client.error().message);
+  // Lease renewals get their own client so reconcile work never queues them past the renew
+  // deadline. Recording alerts is not throttled client-side: the guards (cooldown, per-policy
+  // rate limit) already bound how many ResponseActions alerts can create, and a throttled
+  // recorder would turn a reconcile backlog into 503s for every sender.
+  auto election_client = kube::NewKubeClient(config.value());
+  kube::ClientConfig recorder_config = config.value();
+  recorder_config.qps = 0;
+  auto recorder_client = kube::NewKubeClient(recorder_config);
+  if (!election_client.ok() || !recorder_client.ok()) return Fail("kubernetes client: cannot create a second client");
 
   controller::ControllerOptions opts;
   opts.own_namespace = own_ns;
@@ -113,6 +128,8 @@ int RunController(const Args& args) {
   opts.retry_period = std::chrono::milliseconds(lease_seconds * 1000 * 2 / 15);
   opts.audit_interval = audit_interval;
   opts.policy_status_interval = *status_interval;
+  opts.election_client = election_client.value();
+  opts.recorder_client = recorder_client.value();
   controller::ResponseController rc(client.value(), opts);
 
   controller::AlertAuth auth{token.get(), !client_ca.empty()};

@@ -38,6 +38,11 @@ struct ControllerOptions {
   std::chrono::milliseconds audit_interval{0};
   // How often ResponsePolicy status counters are written (batched per policy).
   std::chrono::milliseconds policy_status_interval{5000};
+  // Separate clients (each with its own client-side rate limit), so that a backlog of
+  // reconcile work can neither delay Lease renewals past the renew deadline nor hold every
+  // alert's 2xx behind it. Null = the main client.
+  kube::KubeClientPtr election_client;
+  kube::KubeClientPtr recorder_client;
 };
 
 // Records ResponseActions through the kube client.
