@@ -251,8 +251,11 @@ void ResponseController::EnqueueAll() {
 
 void ResponseController::Worker() {
   while (auto key = queue_->Get()) {
-    if (!elector_->IsLeader()) {
-      // Followers keep nothing queued: becoming leader enqueues everything.
+    // Followers keep nothing queued: becoming leader enqueues everything. Stopping drops the
+    // backlog as well (after ShutDown the queue still hands out what it holds): reconcile is
+    // level-based, the next leader resumes it, and a SIGTERM must not wait for minutes of
+    // rate-limited work.
+    if (!started_.load() || !elector_->IsLeader()) {
       queue_->Forget(*key);
       queue_->Done(*key);
       continue;

@@ -266,5 +266,32 @@ TEST_F(ControllerIntegration, ApiOutageAnswers503WithRetryAfter) {
   EXPECT_EQ(ResponseActions().size(), 1u);
 }
 
+// Regression: after SIGTERM the work queue still handed out its whole backlog and the workers
+// reconciled all of it before exiting (controller_bench's controller took minutes to stop).
+TEST_F(ControllerIntegration, SigtermDoesNotWorkOffTheBacklog) {
+  constexpr int kBacklog = 200;
+  auto items = value::array();
+  for (int i = 0; i < kBacklog; ++i) {
+    auto ra = value::parse(std::string(R"({"apiVersion":"riposte.io/v1alpha1","kind":"ResponseAction",
+        "metadata":{"namespace":"shop"},"spec":{"target":{"pod":")") + kPod + R"("},"actions":[{"type":"event"}],"dryRun":true}})");
+    ra["metadata"]["name"] = value::string("backlog-" + std::to_string(i));
+    items[items.size()] = ra;
+  }
+  auto list = value::object();
+  list["items"] = items;
+  server->Seed(list);
+  // ~8 requests per ResponseAction at 10 requests/s: the backlog would take minutes.
+  StartController({"--kube-api-qps", "10", "--kube-api-burst", "1"});
+  auto succeeded = [&] {
+    int n = 0;
+    for (const auto& ra : ResponseActions())
+      if (ra.has_field("status") && ra.at("status").has_field("phase") && ra.at("status").at("phase").as_string() == "Succeeded") ++n;
+    return n;
+  };
+  ASSERT_TRUE(WaitFor([&] { return succeeded() > 0; }, 30s)) << controller->log();
+  EXPECT_TRUE(controller->Stop(20s)) << "exit 0 on SIGTERM while " << kBacklog - succeeded() << " are queued\n" << controller->log();
+  EXPECT_LT(succeeded(), kBacklog);
+}
+
 }  // namespace
 }  // namespace riposte::controller

@@ -139,11 +139,17 @@ void ControllerProcess::Kill() {
   pid_ = -1;
 }
 
-void ControllerProcess::Stop() {
-  if (pid_ <= 0) return;
+bool ControllerProcess::Stop(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return false;
   kill(pid_, SIGTERM);
-  waitpid(pid_, nullptr, 0);
+  int status = 0;
+  bool exited = WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
+  if (!exited) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
   pid_ = -1;
+  return exited && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 bool ControllerProcess::WaitReady(std::chrono::milliseconds timeout) const {

@@ -25,7 +25,8 @@ class ControllerProcess {
   ~ControllerProcess();
   void Start();  // waits for the ports; throws std::runtime_error with the log on failure
   void Kill();   // SIGKILL
-  void Stop();   // SIGTERM, wait
+  // SIGTERM and wait up to `timeout`; then SIGKILL. True when it exited by itself with status 0.
+  bool Stop(std::chrono::milliseconds timeout = std::chrono::seconds(30));
   bool WaitReady(std::chrono::milliseconds timeout) const;
   std::string log() const;
 
