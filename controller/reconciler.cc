@@ -18,6 +18,7 @@ struct Reconciler::State {
   value ra;
   // Objects read for the current action; ActionContext points into these.
   std::optional<value> pod, owner, node, np;
+  bool pod_fresh = false;  // `pod` was read in this pass and nothing has changed it since
   std::string now;
 };
 
@@ -143,7 +144,10 @@ bool Reconciler::LoadContext(State& s, const value& item, int index, ActionConte
                                     "; Riposte response " + s.name;
   auto action = deps_.registry->Find(json::String(item, {"type"}).value_or(""));
   int needs = action->Requires();
-  if (!Fetch(client, kube::resources::kPods, s.ns, ctx->pod_name, &s.pod, error)) return false;
+  // The first action reuses the pod read when the response started; later ones read it again
+  // (an earlier action may have changed it).
+  if (!s.pod_fresh && !Fetch(client, kube::resources::kPods, s.ns, ctx->pod_name, &s.pod, error)) return false;
+  s.pod_fresh = false;
   ctx->pod = s.pod ? &*s.pod : nullptr;
   s.owner.reset();
   if ((needs & static_cast<int>(Needs::kOwner)) && s.pod) {
@@ -258,14 +262,15 @@ ReconcileResult Reconciler::Run(State& s) {
     }
     status["results"] = results;
     // Remember the node now: after a terminate the pod (and its nodeName) is gone.
-    std::optional<value> pod;
-    if (!Fetch(*deps_.client, kube::resources::kPods, s.ns, pod_name, &pod, &error)) return {true, {}, error};
-    if (pod) {
-      auto node = json::String(*pod, {"spec", "nodeName"}).value_or("");
+    if (!Fetch(*deps_.client, kube::resources::kPods, s.ns, pod_name, &s.pod, &error)) return {true, {}, error};
+    s.pod_fresh = true;
+    if (s.pod) {
+      auto node = json::String(*s.pod, {"spec", "nodeName"}).value_or("");
       if (!node.empty()) status["node"] = value::string(node);
     }
     SetCondition(s.ra, "Ready", false, "Running", "actions in progress", s.now);
-    if (!WriteStatus(s, &error)) return {true, {}, error};
+    // Not written yet: the first action's status write (its intent, or its dry-run/skip
+    // result) carries it, before any side effect, one API round trip sooner.
     log::Info("response started", {{"responseAction", s.name}, {"namespace", s.ns}, {"pod", pod_name},
                                    {"alert", json::String(s.ra, {"metadata", "annotations", kAnnotationAlertUuid}).value_or("")}});
   }

@@ -133,13 +133,38 @@ TEST_F(ReconcilerTest, RetryableErrorsAreRetriedWithoutDuplicateSideEffects) {
   EXPECT_FALSE(fake->Peek(res::kPods, "shop", "web-1").has_value());
 }
 
+// Alert-to-action latency is a chain of API round trips: before the first side effect the
+// response needs one read of the pod and one status write (phase Running, the node, and the
+// first action's intent together), not a Running write, a second pod read and an intent write.
+TEST_F(ReconcilerTest, FirstActionFollowsOnePodReadAndOneStatusWrite) {
+  SeedAction(R"([{"type":"event"},{"type":"event"}])");
+  EXPECT_GT(Converge(), 0);
+  EXPECT_EQ(Phase(), "Succeeded");
+  std::vector<std::string> before;
+  for (const auto& a : fake->Actions()) {
+    if (a.verb == "create" && a.resource == "events") break;
+    before.push_back(a.verb + " " + a.resource);
+  }
+  ASSERT_EQ(before.size(), 2u) << ::testing::PrintToString(before);
+  EXPECT_EQ(before[0], "get pods");
+  EXPECT_EQ(before[1], "update-status responseactions.riposte.io");
+  // That one write is durable intent: phase, node and the first action's attempt.
+  auto first = fake->ActionsFor("update-status", "responseactions.riposte.io").at(0).body;
+  EXPECT_EQ(first.at("status").at("phase").as_string(), "Running");
+  EXPECT_EQ(first.at("status").at("node").as_string(), "node-1");
+  EXPECT_EQ(first.at("status").at("results").at(0).at("state").as_string(), "Running");
+  EXPECT_EQ(first.at("status").at("results").at(0).at("attempts").as_integer(), 1);
+  // The second action reads the pod again (the first may have changed it).
+  EXPECT_EQ(fake->ActionsFor("get", "pods").size(), 2u);
+}
+
 TEST_F(ReconcilerTest, ResumesARunningResponseAfterACrashWithoutRepeatingWork) {
   SeedAction(kContain);
   // First controller: starts, records intent for isolate, creates the policy, then dies
   // before recording success (the status write fails as if the process were killed).
   int status_writes = 0;
   fake->AddReactor([&](const fakes::Action& a) -> std::optional<kube::Result<value>> {
-    if (a.verb == "update-status" && a.resource == "responseactions.riposte.io" && ++status_writes == 3)
+    if (a.verb == "update-status" && a.resource == "responseactions.riposte.io" && ++status_writes == 2)
       return kube::Result<value>(kube::ErrorFromResponse(503, ""));
     return std::nullopt;
   });
