@@ -17,6 +17,7 @@
 #include "tests/controller/controller_process.h"
 #include "tests/controller/metrics_text.h"
 #include "tests/fakes/fake_clock.h"
+#include "tests/fakes/fake_kube_client.h"
 
 namespace riposte::controller {
 namespace {
@@ -251,6 +252,26 @@ TEST(AuditRbac, ChartRulesCoverExactlyWhatTheCollectorLists) {
   }
   EXPECT_EQ(granted, needed);
   EXPECT_FALSE(granted.count({"", "secrets"}));
+}
+
+}  // namespace
+}  // namespace riposte::controller
+
+namespace riposte::controller {
+namespace {
+
+// How a pass is abandoned: the collector asks `cancelled` before each resource and marks the
+// rest unreadable, so an abandoned snapshot can never pass for a complete one.
+TEST(AuditCollect, CancellationStopsListingAndMarksTheRestUnreadable) {
+  auto fake = std::make_shared<fakes::FakeKubeClient>();
+  int asked = 0;
+  audit::CollectOptions opts;
+  opts.cancelled = [&] { return ++asked > 2; };  // cancelled after two resources
+  auto snap = audit::Collect(*fake, opts);
+  const auto& keys = audit::SnapshotResources();
+  EXPECT_EQ(fake->ActionsFor("list").size(), 2u);
+  ASSERT_EQ(snap.errors.size(), keys.size() - 2);
+  for (size_t i = 2; i < keys.size(); ++i) EXPECT_EQ(snap.errors.at(keys[i]).reason, "Cancelled") << keys[i];
 }
 
 }  // namespace
