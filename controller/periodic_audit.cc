@@ -147,7 +147,16 @@ PeriodicAudit::Outcome PeriodicAudit::RunOnce() {
     audit::ExportMetrics(report, registry_);
     last_success.With().Set(now);
     size_t at_risk = 0;
-    for (const auto& c : report.controllers) at_risk += c.at_risk ? 1 : 0;
+    for (const auto& c : report.controllers) {
+      if (!c.at_risk) continue;
+      ++at_risk;
+      // One line per exposed workload and pass: what to upgrade, without opening the report.
+      std::string cves;
+      for (const auto& id : c.cves) cves += (cves.empty() ? "" : ",") + id;
+      log::Warn("audit: ingress-nginx controller at risk",
+                {{"workload", c.workload.ToString()}, {"image", c.image}, {"version", c.version},
+                 {"cves", cves}, {"recommendedVersion", c.recommended_version}});
+    }
     const auto counts = report.CountsBySeverity();
     log::Info("audit complete", {{"atRisk", report.at_risk() ? "true" : "false"},
                                  {"controllers", std::to_string(report.controllers.size())},

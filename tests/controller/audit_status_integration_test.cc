@@ -163,6 +163,8 @@ TEST_F(AuditAndStatusIntegration, LeaderAuditsAtStartupAndExportsAtRiskWorkloads
                                              std::chrono::system_clock::now().time_since_epoch()).count());
   EXPECT_NEAR(Sample(m, "riposte_audit_last_success_timestamp_seconds").value_or(0), now, 120);
   EXPECT_NE(c->log().find("audit complete"), std::string::npos);
+  EXPECT_NE(c->log().find("\"workload\":\"Deployment ingress-nginx/ingress-nginx-controller\",\"image\":"),
+            std::string::npos) << c->log();
   // For the docs, not asserted: how long one pass over the seeded cluster took.
   std::printf("audit pass over cluster_vulnerable: %.4f s\n",
               Sample(m, "riposte_audit_last_run_duration_seconds").value_or(-1));
