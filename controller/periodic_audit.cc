@@ -121,15 +121,20 @@ PeriodicAudit::Outcome PeriodicAudit::RunOnce() {
   // Unlabelled gauges are exposed (as 0) from registration on, so they are registered at the
   // first pass: before it, "last run success 0" would read as a failure.
   const double now = Seconds(config_.wall());
-  runs_.With({std::string(OutcomeName(outcome))}).Inc();
-  registry_.AddGauge("riposte_audit_last_run_timestamp_seconds", "Unix time the last audit pass ended, whatever its result.")
-      .With()
-      .Set(now);
-  registry_.AddGauge("riposte_audit_last_run_duration_seconds", "Duration of the last audit pass.").With().Set(secs);
-  registry_.AddGauge("riposte_audit_last_run_success",
-                     "1 when the last audit pass read and judged everything, 0 when it was partial or failed.")
-      .With()
-      .Set(outcome == Outcome::kComplete ? 1 : 0);
+  // The pass summary is published after its results and log lines, so whoever sees a new run
+  // counted also sees what that run produced.
+  const auto publish_summary = [&] {
+    registry_.AddGauge("riposte_audit_last_run_timestamp_seconds",
+                       "Unix time the last audit pass ended, whatever its result.")
+        .With()
+        .Set(now);
+    registry_.AddGauge("riposte_audit_last_run_duration_seconds", "Duration of the last audit pass.").With().Set(secs);
+    registry_.AddGauge("riposte_audit_last_run_success",
+                       "1 when the last audit pass read and judged everything, 0 when it was partial or failed.")
+        .With()
+        .Set(outcome == Outcome::kComplete ? 1 : 0);
+    runs_.With({std::string(OutcomeName(outcome))}).Inc();
+  };
   auto& last_success = registry_.AddGauge(
       "riposte_audit_last_success_timestamp_seconds",
       "Unix time the last complete audit pass ended (the time of the at-risk and findings values); 0 = none yet.");
@@ -165,6 +170,7 @@ PeriodicAudit::Outcome PeriodicAudit::RunOnce() {
                                  {"critical", std::to_string(counts[static_cast<size_t>(core::Severity::kCritical)])},
                                  {"high", std::to_string(counts[static_cast<size_t>(core::Severity::kHigh)])},
                                  {"durationSeconds", Fixed(secs)}});
+    publish_summary();
     return outcome;
   }
   // Keep the last complete results; say what is missing.
@@ -176,6 +182,7 @@ PeriodicAudit::Outcome PeriodicAudit::RunOnce() {
              outcome == Outcome::kFailed ? "audit failed; keeping the last complete results"
                                          : "audit incomplete; keeping the last complete results",
              {{"error", what}, {"durationSeconds", Fixed(secs)}});
+  publish_summary();
   return outcome;
 }
 

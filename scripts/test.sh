@@ -16,6 +16,7 @@ if [ "${RIPOSTE_SKIP_SANITIZE:-0}" != 1 ]; then
   BUILD_TYPE=Debug bash scripts/build.sh build-asan -DRIPOSTE_SANITIZE=ON -DRIPOSTE_BUILD_TESTS=ON -DRIPOSTE_BUILD_BENCH=OFF
   echo "== tests under ASan+UBSan"
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0" \
     ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
 fi
 
