@@ -83,6 +83,8 @@ TEST_F(InformerTest, SyncsThenFollowsEvents) {
   ASSERT_TRUE(fake_->Update(resources::kPods, "shop", v.json()).ok());
   ASSERT_TRUE(fake_->Delete(resources::kPods, "shop", "p1").ok());
   ASSERT_TRUE(Eventually([&] { return Converged(inf); }));
+  // Handlers run after the cache is written: wait for them before counting exactly.
+  EXPECT_TRUE(Eventually([&] { return rec.adds >= 6 && rec.updates >= 1 && rec.deletes >= 1; }));
   EXPECT_EQ(rec.adds, 6);
   EXPECT_EQ(rec.updates, 1);
   EXPECT_EQ(rec.deletes, 1);
@@ -132,11 +134,14 @@ TEST_F(InformerTest, RelistsOn410AndDeliversTombstones) {
     auto keys = inf.Keys();
     return std::set<std::string>(keys.begin(), keys.end()) == std::set<std::string>{"shop/b", "shop/c"};
   }));
+  // Handlers run after the cache is replaced: wait for them before counting exactly.
+  EXPECT_TRUE(Eventually([&] { return rec.tombstones >= 1 && rec.adds >= 3; }))
+      << "tombstones " << rec.tombstones << ", adds " << rec.adds;
+  inf.Stop();
   EXPECT_GE(inf.Stats().gone, 1u);
   EXPECT_EQ(inf.Stats().lists, 2u);
   EXPECT_EQ(rec.tombstones, 1);
   EXPECT_EQ(rec.adds, 3);
-  inf.Stop();
   std::lock_guard<std::mutex> lock(rec.mu);
   EXPECT_NE(std::find(rec.log.begin(), rec.log.end(), "tombstone shop/a"), rec.log.end());
 }
