@@ -24,12 +24,18 @@ AdmissionHandler::AdmissionHandler(PolicyWatcher* policy, metrics::Registry* reg
       requests_(registry->AddCounter("riposte_admission_requests_total",
                                      "Admission reviews by result (allowed, denied, warned, audited, invalid, error, bad_request)",
                                      {"result"})),
+      bad_requests_(requests_.With({"bad_request"})),
       rules_(registry->AddCounter("riposte_admission_rule_findings_total",
                                   "Reviews in which a rule found something, by rule id and result", {"rule", "result"})),
       latency_(registry
                    ->AddHistogram("riposte_admission_duration_seconds", "Time to parse, judge and answer one review",
                                   metrics::LatencyBuckets())
-                   .With()) {}
+                   .With()) {
+  for (Outcome o : {Outcome::kAllowed, Outcome::kDenied, Outcome::kWarned, Outcome::kAudited, Outcome::kInvalid,
+                    Outcome::kError}) {
+    by_outcome_[static_cast<size_t>(o)] = &requests_.With({OutcomeName(o)});
+  }
+}
 
 http::Response AdmissionHandler::Handle(const http::Request& http_req) {
   auto start = std::chrono::steady_clock::now();
@@ -42,7 +48,7 @@ http::Response AdmissionHandler::Handle(const http::Request& http_req) {
   Decision decision;
 
   if (parsed.status == ParseStatus::kBadRequest) {
-    requests_.With({"bad_request"}).Inc();
+    bad_requests_.Inc();
     log::Warn("bad admission request", {{"remote", http_req.remote}, {"error", parsed.error}});
     return http::JsonError(400, parsed.error);
   }
@@ -74,7 +80,7 @@ http::Response AdmissionHandler::Handle(const http::Request& http_req) {
   res.body = BuildResponse(review);
 
   const char* outcome = OutcomeName(decision.outcome);
-  requests_.With({outcome}).Inc();
+  by_outcome_[static_cast<size_t>(decision.outcome)]->Inc();
   for (const auto& rule : decision.rule_ids) rules_.With({rule, outcome}).Inc();
   if (decision.outcome != Outcome::kAllowed && decision.outcome != Outcome::kError) {
     std::string rules = Join(decision.rule_ids);

@@ -193,7 +193,8 @@ TEST_F(WebhookProcessTest, WarnAndAuditModes) {
     return v.allowed && v.warnings.empty();
   }));
   ASSERT_TRUE(child_->WaitForOutput("\"outcome\":\"audited\"", 5000ms)) << child_->Output();
-  EXPECT_NE(Metrics().find("riposte_admission_requests_total{result=\"audited\"}"), std::string::npos);
+  // Every outcome's series exists from the start, so the count is what is checked.
+  EXPECT_NE(Metrics().find("riposte_admission_requests_total{result=\"audited\"} 1\n"), std::string::npos) << Metrics();
 }
 
 TEST_F(WebhookProcessTest, PolicyReloadKeepsLastGoodOnBrokenFileAndReportsMetric) {
