@@ -9,6 +9,8 @@ TEST(JsonEscapeTest, EscapesControlAndQuotes) {
   EXPECT_EQ(JsonEscape("a\"b\\c"), "a\\\"b\\\\c");
   EXPECT_EQ(JsonEscape("x\ny\r\t"), "x\\u000ay\\u000d\\u0009");
   EXPECT_EQ(JsonEscape(std::string_view("\0z", 2)), "\\u0000z");
+  EXPECT_EQ(JsonEscape("plain text, then \x1f and DEL\x7f."), "plain text, then \\u001f and DEL\\u007f.");
+  EXPECT_EQ(JsonEscape(""), "");
 }
 
 TEST(JsonEscapeTest, KeepsValidUtf8AndReplacesInvalidBytes) {
