@@ -463,10 +463,15 @@ TEST_F(KubeClientIT, LeaderElectionTakeoverAndRelease) {
   EXPECT_FALSE(b.IsLeader());
 
   // Another identity writes the Lease: a stops acting within the renew deadline.
-  Lease lease(client_->Get(resources::kLeases, "default", "riposte-it").value());
-  lease.set_holder_identity("intruder").set_lease_duration_seconds(3).set_renew_time(std::chrono::system_clock::now());
-  const auto taken = std::chrono::steady_clock::now();
-  ASSERT_TRUE(client_->Update(resources::kLeases, "default", lease.json()).ok());
+  // a renews every retry period, so the write can meet a newer resourceVersion (409): read
+  // and write again, as any other writer of the Lease would.
+  auto taken = std::chrono::steady_clock::now();
+  ASSERT_TRUE(Eventually([&] {
+    Lease lease(client_->Get(resources::kLeases, "default", "riposte-it").value());
+    lease.set_holder_identity("intruder").set_lease_duration_seconds(3).set_renew_time(std::chrono::system_clock::now());
+    taken = std::chrono::steady_clock::now();
+    return client_->Update(resources::kLeases, "default", lease.json()).ok();
+  }));
   ASSERT_TRUE(Eventually([&] { return stopped_a.load() == 1; }, milliseconds(8000)));
   EXPECT_LT(std::chrono::steady_clock::now() - taken, a.config().renew_deadline);
   EXPECT_FALSE(a.IsLeader());

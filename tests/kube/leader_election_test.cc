@@ -91,12 +91,17 @@ TEST(LeaderElectionTest, LeaderStopsWithinRenewDeadlineWhenLeaseIsTakenOver) {
   LeaderElector a(fake, cfg);
   a.Start();
   ASSERT_TRUE(Eventually([&] { return a.IsLeader(); }));
-  auto got = fake->Get(resources::kLeases, "riposte-system", "riposte-controller");
-  ASSERT_TRUE(got.ok());
-  Lease lease(got.value());
-  lease.set_holder_identity("intruder").set_renew_time(std::chrono::system_clock::now()).set_lease_duration_seconds(30);
-  const auto taken = std::chrono::steady_clock::now();
-  ASSERT_TRUE(fake->Update(resources::kLeases, "riposte-system", lease.json()).ok());
+  // a renews every retry period, so the write can meet a newer resourceVersion (409): read
+  // and write again, as any other writer of the Lease would.
+  auto taken = std::chrono::steady_clock::now();
+  ASSERT_TRUE(Eventually([&] {
+    auto got = fake->Get(resources::kLeases, "riposte-system", "riposte-controller");
+    if (!got.ok()) return false;
+    Lease lease(got.value());
+    lease.set_holder_identity("intruder").set_renew_time(std::chrono::system_clock::now()).set_lease_duration_seconds(30);
+    taken = std::chrono::steady_clock::now();
+    return fake->Update(resources::kLeases, "riposte-system", lease.json()).ok();
+  }));
   ASSERT_TRUE(Eventually([&] { return pa.stopped == 1; }, milliseconds(5000)));
   {
     std::lock_guard<std::mutex> lock(pa.mu);
