@@ -232,8 +232,8 @@ PolicyPtr ParsePolicy(const std::string& text, const std::string& file_name, Pol
     SetError(error, file_name, e.mark, "invalid YAML: " + e.msg);
   } catch (const std::exception& e) {
     SetError(error, file_name, YAML::Mark::null_mark(), std::string("invalid policy: ") + e.what());
-    return nullptr;
   }
+  // Marks count from the document's start; a position-less error (line 0) stays as it is.
   if (error != nullptr && error->line > 0) error->line += line_offset;
   return nullptr;
 }
