@@ -13,8 +13,8 @@ Service::Service(ServiceOptions options)
                                     "NotAfter (unix seconds) of the serving certificate currently loaded")
                           .With()),
       cert_reload_failures_(registry_
-                                .AddGauge("riposte_tls_cert_reload_failures",
-                                          "Certificate changes on disk that could not be loaded (the previous pair stays)")
+                                .AddCounter("riposte_tls_cert_reload_failures_total",
+                                            "Certificate changes on disk that could not be loaded (the previous pair stays)")
                                 .With()),
       up_(registry_.AddGauge("riposte_webhook_ready", "1 when the certificate and the policy are loaded").With()) {}
 
@@ -76,9 +76,11 @@ uint16_t Service::MetricsPort() const { return metrics_server_ ? metrics_server_
 bool Service::Ready() const { return server_ && server_->CertLoaded() && policy_.Loaded(); }
 
 std::string Service::RenderMetrics() {
+  std::lock_guard lock(render_mu_);
   if (server_) {
     cert_not_after_.Set(static_cast<double>(server_->CertNotAfter()));
-    cert_reload_failures_.Set(static_cast<double>(server_->CertReloadFailures()));
+    const double failures = static_cast<double>(server_->CertReloadFailures());
+    if (failures > cert_reload_failures_.Value()) cert_reload_failures_.Inc(failures - cert_reload_failures_.Value());
   }
   up_.Set(Ready() ? 1 : 0);
   return registry_.Render();

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "common/http_server.h"
@@ -48,7 +49,10 @@ class Service {
   PolicyWatcher policy_;
   AdmissionHandler handler_;
   metrics::Gauge& cert_not_after_;
-  metrics::Gauge& cert_reload_failures_;
+  // Mirrors the server's cumulative failure count; render_mu_ keeps concurrent scrapes from
+  // adding the same increase twice.
+  metrics::Counter& cert_reload_failures_;
+  std::mutex render_mu_;
   metrics::Gauge& up_;
   http::ServerPtr server_;
   http::ServerPtr metrics_server_;
