@@ -192,7 +192,7 @@ YAML::Node ValuesSchema() {
 TEST(HelmChart, DefaultValuesMatchTheValuesSchema) {
   const auto schema = ValuesSchema();
   ASSERT_TRUE(schema.IsMap()) << "helm/riposte/values.schema.json missing or not an object";
-  const auto errors = ValidateAgainstSchema(Values(), schema, "values.yaml");
+  const auto errors = ValidateAgainstSchema(Values(), schema, "values.yaml", SchemaDialect::kJsonSchema);
   EXPECT_TRUE(errors.empty()) << "values.yaml does not match values.schema.json:\n" << Join(errors);
 }
 
@@ -219,7 +219,7 @@ TEST(HelmChart, ValuesSchemaRejectsTyposAndBadSettings) {
   for (const auto& c : cases) {
     YAML::Node values = YAML::Clone(Values());
     c.mutate(values);
-    EXPECT_FALSE(ValidateAgainstSchema(values, schema, "values").empty())
+    EXPECT_FALSE(ValidateAgainstSchema(values, schema, "values", SchemaDialect::kJsonSchema).empty())
         << "values.schema.json accepts " << c.what;
   }
 }

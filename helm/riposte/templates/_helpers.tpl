@@ -152,3 +152,21 @@ topologySpreadConstraints:
         {{- include "riposte.selectorLabels" (dict "root" .root "component" .component) | nindent 8 }}
 {{- end }}
 {{- end -}}
+
+{{/* One scrape endpoint of a ServiceMonitor/PodMonitor: the plain-HTTP `metrics` port.
+Argument: dict "cfg" .Values.serviceMonitor (or .Values.podMonitor). */}}
+{{- define "riposte.scrapeEndpoint" -}}
+- port: metrics
+  path: /metrics
+  scheme: http
+  interval: {{ .cfg.interval }}
+  scrapeTimeout: {{ .cfg.scrapeTimeout }}
+  {{- with .cfg.relabelings }}
+  relabelings:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .cfg.metricRelabelings }}
+  metricRelabelings:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end -}}
