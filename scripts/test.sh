@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/bootstrap.sh
+# The chart tests need helm (pinned, from scripts/envtest-tools.sh) and promtool (bootstrap);
+# here a missing one fails them instead of skipping.
+bash scripts/envtest-tools.sh build/envtest-assets >/dev/null
+export RIPOSTE_HELM="$PWD/build/envtest-assets/helm" RIPOSTE_REQUIRE_CHART_TOOLS=1
 
 echo "== build (RelWithDebInfo)"
 bash scripts/build.sh build -DRIPOSTE_BUILD_TESTS=ON -DRIPOSTE_BUILD_BENCH=ON
