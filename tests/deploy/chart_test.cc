@@ -1,4 +1,4 @@
-// The Helm chart cannot be rendered here (no helm), so its templates are checked statically:
+// Static checks of the Helm chart that need no helm (chart_render_test.cc renders it with helm):
 // every value they read is declared (and documented) in values.yaml, every named template
 // they include is defined, and Chart.yaml agrees with the build.
 #include <gtest/gtest.h>
