@@ -326,6 +326,27 @@ TEST(ChartMonitoring, RenderedObjectsMatchThePrometheusOperatorCrds) {
   EXPECT_EQ(seen["PrometheusRule"], 1);
 }
 
+// Disabling every alert of a group drops the group (an empty `rules:` would be null, which the
+// API server refuses); with nothing left the rule has `groups: []`. Both stay valid objects.
+TEST(ChartMonitoring, DisablingEveryAlertOfAGroupKeepsTheRuleValid) {
+  RIPOSTE_REQUIRE_TOOL(helm, "helm");
+  const auto schemas = PrometheusOperatorSchemas();
+  const auto some = HelmTemplate(helm, {"--set", "prometheusRule.enabled=true", "--set",
+                                        "prometheusRule.disabledAlerts={RiposteAlertEndpointUnavailable,"
+                                        "RiposteControllerNoLeader,RiposteResponseActionsFailed}"});
+  ASSERT_EQ(some.exit_code, 0) << some.output;
+  const auto rule = OfKind(some.docs, "PrometheusRule").at(0);
+  EXPECT_TRUE(ValidateObject(rule, schemas).empty()) << Join(ValidateObject(rule, schemas));
+  ASSERT_EQ(rule["spec"]["groups"].size(), 1u) << YAML::Dump(rule);
+  EXPECT_EQ(rule["spec"]["groups"][0]["name"].as<std::string>(), "riposte.webhook");
+
+  const auto none = HelmTemplate(helm, {"--set", "prometheusRule.enabled=true,webhook.enabled=false,controller.enabled=false"});
+  ASSERT_EQ(none.exit_code, 0) << none.output;
+  const auto empty = OfKind(none.docs, "PrometheusRule").at(0);
+  EXPECT_TRUE(empty["spec"]["groups"].IsSequence() && empty["spec"]["groups"].size() == 0) << YAML::Dump(empty);
+  EXPECT_TRUE(ValidateObject(empty, schemas).empty()) << Join(ValidateObject(empty, schemas));
+}
+
 // The validation is real: objects broken in ways the API server refuses fail it, at the path.
 TEST(ChartMonitoring, BrokenObjectsFailTheCrdSchemaAtTheirPath) {
   RIPOSTE_REQUIRE_TOOL(helm, "helm");
