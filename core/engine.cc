@@ -298,8 +298,10 @@ class Judge {
       Add(rule_ids::kPathChars, nullptr, field, hit->what + " in path: " + QuoteFragment(path, hit->pos));
       return;
     }
-    const bool strict = p.path_type == "Exact" || p.path_type == "Prefix";
     if (!uses_regex_) uses_regex_ = UsesRegex() ? 1 : 0;
+    // With use-regex or rewrite-target every path of the server is rendered as a regex
+    // location (`location ~* "^<path>"`, template.go buildLocation), whatever its pathType.
+    const bool strict = (p.path_type == "Exact" || p.path_type == "Prefix") && !*uses_regex_;
     const std::string kind = strict ? p.path_type + " path" : (*uses_regex_ ? "regex path" : "ImplementationSpecific path");
     if (path[0] != '/') {
       Add(rule_ids::kPathChars, nullptr, field, kind + " must start with '/': " + QuoteFragment(path, 0));
