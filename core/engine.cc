@@ -103,20 +103,24 @@ class Judge {
     }
     // The value as ingress-nginx uses it: list items and option values are trimmed (a YAML
     // block scalar's newlines between items never reach nginx.conf).
-    const std::string normalized = type != nullptr ? NormalizeLikeIngressNginx(*type, raw) : std::string(raw);
-    const std::string_view value = normalized;
-    const std::string type_label = type ? std::string(ValueTypeName(type->type)) : "unknown annotation";
+    std::string normalized;
+    std::string_view value = raw;
+    if (type != nullptr && NeedsNormalizing(*type, raw)) {
+      normalized = NormalizeLikeIngressNginx(*type, raw);
+      value = normalized;
+    }
+    const std::string_view type_label = type ? ValueTypeName(type->type) : "unknown annotation";
     bool broken = false;
     if (auto hit = FindControl(value)) {
       broken = true;
-      Add(rule_ids::kControl, type, key, hit->what + " in " + type_label + " value: " + QuoteFragment(value, hit->pos));
+      Add(rule_ids::kControl, type, key, hit->what + " in " + std::string(type_label) + " value: " + QuoteFragment(value, hit->pos));
     }
     std::optional<ScanHit> danger = FindDirective(value);
     if (!danger) danger = FindSensitivePath(value);
     if (!danger && (type == nullptr || !IsUrlType(type->type))) danger = FindMetadataAddress(value);
     if (danger) {
       broken = true;
-      Add(rule_ids::kDirective, type, key, danger->what + " in " + type_label + " value: " + QuoteFragment(value, danger->pos));
+      Add(rule_ids::kDirective, type, key, danger->what + " in " + std::string(type_label) + " value: " + QuoteFragment(value, danger->pos));
     }
     // No ingress-nginx release reads an unknown name under its prefix: only text that never
     // belongs in any value (above) is reported for it.
@@ -126,11 +130,23 @@ class Judge {
       // A control character already explains why the type check fails; keep one finding.
       if (broken && FindControl(value)) return;
       Add(rule_ids::kType, type, key,
-          "not a valid " + type_label + ": " + bad->reason + ": " + QuoteFragment(value, bad->pos));
+          "not a valid " + std::string(type_label) + ": " + bad->reason + ": " + QuoteFragment(value, bad->pos));
       return;
     }
     if (type->namespaced_ref) JudgeReferenceNamespace(key, value, type);
     if (type->placement != ConfigMapPlacement::kNone) JudgeConfigMap(key, value, type);
+  }
+
+  // Whether NormalizeLikeIngressNginx would change anything (the common case is no).
+  static bool NeedsNormalizing(const AnnotationType& type, std::string_view v) {
+    if (type.type == ValueType::kCidrList || type.type == ValueType::kHostList) {
+      for (char c : v) {
+        const auto uc = static_cast<unsigned char>(c);
+        if (IsSpace(c) || uc >= 0x80 || c == ',') return true;
+      }
+      return false;
+    }
+    return type.trims && !v.empty() && (IsSpace(v.front()) || IsSpace(v.back()));
   }
 
   static bool IsUrlType(ValueType t) {

@@ -40,7 +40,8 @@ class Decoder {
 
   bool Fail(const char* message) {
     if (error_ != nullptr) {
-      error_->path = path_;
+      error_->path.clear();
+      for (const auto& step : path_) error_->path.push_back(PathStep{std::string(step.key), step.index, step.map_entry});
       error_->message = message;
     }
     return false;
@@ -50,9 +51,9 @@ class Decoder {
   class Step {
    public:
     Step(Decoder& d, std::string_view key, bool map_entry = false) : d_(d) {
-      d_.path_.push_back(PathStep{std::string(key), PathStep::kNoIndex, map_entry});
+      d_.path_.push_back(ViewStep{key, PathStep::kNoIndex, map_entry});
     }
-    Step(Decoder& d, size_t index) : d_(d) { d_.path_.push_back(PathStep{{}, index, false}); }
+    Step(Decoder& d, size_t index) : d_(d) { d_.path_.push_back(ViewStep{{}, index, false}); }
     ~Step() { d_.path_.pop_back(); }
     Step(const Step&) = delete;
     Step& operator=(const Step&) = delete;
@@ -247,8 +248,14 @@ class Decoder {
   }
 
  private:
+  // Keys point into the JSON document or into static key tables, both alive for the decode.
+  struct ViewStep {
+    std::string_view key;
+    size_t index;
+    bool map_entry;
+  };
   DecodeError* error_;
-  std::vector<PathStep> path_;
+  std::vector<ViewStep> path_;
 };
 
 template <typename T, typename F>
