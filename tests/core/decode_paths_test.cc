@@ -102,3 +102,35 @@ TEST(DecodePaths, ScanWebhookAndAuditYieldIdenticalFindings) {
 
 }  // namespace
 }  // namespace riposte::core
+
+namespace riposte::core {
+namespace {
+
+std::string Review(const std::string& operation, const std::string& object, const std::string& old_object) {
+  return R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","kind":)"
+         R"({"group":"networking.k8s.io","version":"v1","kind":"Ingress"},"namespace":"team","operation":")" +
+         operation + R"(","object":)" + object + (old_object.empty() ? "" : R"(,"oldObject":)" + old_object) + "}}";
+}
+
+TEST(DecodePaths, WebhookJudgesAnUpdateThatChangesTheClass) {
+  const std::string evil = R"({"metadata":{"name":"x","annotations":{"nginx.ingress.kubernetes.io/auth-url":"http://x/;\nssl_engine y;"}},)"
+                           R"("spec":{"ingressClassName":"alb"}})";
+  const Engine engine(DefaultPolicy());
+  auto judged = [&](const std::string& review) {
+    const auto parsed = webhook::ParseAdmissionReview(review);
+    EXPECT_EQ(parsed.status, webhook::ParseStatus::kOk) << parsed.error;
+    return !engine.Check(parsed.request.ingress).empty();
+  };
+  EXPECT_FALSE(judged(Review("CREATE", evil, ""))) << "another controller's class";
+  EXPECT_FALSE(judged(Review("UPDATE", evil, R"({"spec":{"ingressClassName":"alb"}})")));
+  EXPECT_TRUE(judged(Review("UPDATE", evil, R"({"spec":{"ingressClassName":"nginx"}})"))) << "moved away from nginx";
+  EXPECT_TRUE(judged(Review("UPDATE", evil, R"({"metadata":{"annotations":{"kubernetes.io/ingress.class":"nginx"}}})")));
+  EXPECT_TRUE(judged(Review("UPDATE", evil, R"({"metadata":{}})"))) << "gained a class";
+  const auto parsed = webhook::ParseAdmissionReview(Review("UPDATE", evil, R"({"spec":{"ingressClassName":"nginx"}})"));
+  ASSERT_TRUE(parsed.request.ingress.previous_class.has_value());
+  EXPECT_EQ(*parsed.request.ingress.previous_class, "nginx");
+  EXPECT_FALSE(webhook::ParseAdmissionReview(Review("CREATE", evil, "")).request.ingress.previous_class.has_value());
+}
+
+}  // namespace
+}  // namespace riposte::core
