@@ -249,3 +249,66 @@ TEST(KubectlReader, GoTrimSpaceTrimsUnicodeSpaces) {
 
 }  // namespace
 }  // namespace riposte::core
+
+namespace riposte::core {
+namespace {
+
+// Hostile inputs end at a cap with an error and a position, never by expanding (the time and
+// memory bounds themselves are measured in bench/yaml_bench, not asserted here).
+TEST(KubectlReaderBounds, HostileInputsAreRefusedAtTheCaps) {
+  struct Hostile {
+    const char* name;
+    std::string text;
+    const char* message;
+  };
+  const std::string head = kHead + "metadata:\n  name: x\n";
+  std::string laughs = head + "  annotations:\n    a0: &a0 [\"lol\"]\n";
+  for (int i = 1; i <= 9; ++i) {
+    laughs += "    a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int k = 0; k < 9; ++k) laughs += (k ? ",*a" : "*a") + std::to_string(i - 1);
+    laughs += "]\n";
+  }
+  std::string big = head + "  labels:\n    big: &big \"" + std::string(32 * 1024, 'x') + "\"\n  annotations:\n";
+  for (int i = 0; i < 200; ++i) big += "    l" + std::to_string(i) + ": *big\n";
+  std::string list = "apiVersion: v1\nkind: List\nitems:\n- &i {apiVersion: networking.k8s.io/v1, kind: Ingress, "
+                     "metadata: {name: a, annotations: {x: \"" + std::string(40 * 1024, 'x') + "\"}}}\n";
+  for (int i = 0; i < 200; ++i) list += "- *i\n";
+  std::string merges = "m0: &m0 {k0: v}\n";
+  for (int i = 1; i < 600; ++i) {
+    merges += "m" + std::to_string(i) + ": &m" + std::to_string(i) + " {<<: [*m" + std::to_string(i - 1) + "], k" +
+              std::to_string(i) + ": v}\n";
+  }
+  merges += kHead;
+  const Hostile cases[] = {
+      {"billion laughs", laughs, "aliases expand to more than"},
+      {"a large scalar aliased many times in one object", big, "larger than 3145728 bytes"},
+      {"a large item aliased many times in a List", list, "aliases expand to more than"},
+      {"merge-key chain", merges, "more than 100000"},
+      {"deep flow nesting", kHead + "spec: " + std::string(5000, '[') + "\n", "nesting deeper than"},
+      {"deep JSON nesting", "{\"kind\":\"Ingress\",\"spec\":" + std::string(5000, '[') + "\n", "nesting deeper than"},
+  };
+  for (const auto& c : cases) {
+    const ManifestSet set = ParseManifests(c.text, "default");
+    ASSERT_FALSE(set.errors.empty()) << c.name;
+    EXPECT_NE(set.errors[0].message.find(c.message), std::string::npos) << c.name << ": " << set.errors[0].message;
+    EXPECT_GT(set.errors[0].line, 0) << c.name;
+    EXPECT_LT(set.objects.size(), 200u) << c.name << ": expansion stops at the cap";
+  }
+}
+
+TEST(KubectlReaderBounds, KindsNeverJudgedAreNotExpanded) {
+  // The same billion laughs in a Deployment is never expanded: nothing to refuse.
+  std::string t = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  a0: &a0 [\"lol\"]\n";
+  for (int i = 1; i <= 9; ++i) {
+    t += "  a" + std::to_string(i) + ": &a" + std::to_string(i) + " [";
+    for (int k = 0; k < 9; ++k) t += (k ? ",*a" : "*a") + std::to_string(i - 1);
+    t += "]\n";
+  }
+  const ManifestSet set = ParseManifests(t, "default");
+  EXPECT_TRUE(set.errors.empty());
+  EXPECT_TRUE(set.objects.empty());
+  EXPECT_EQ(set.documents, 1u);
+}
+
+}  // namespace
+}  // namespace riposte::core
