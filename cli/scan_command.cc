@@ -217,12 +217,14 @@ int Usage(const FlagSet& flags, const std::string& error) {
 }  // namespace
 
 int RunScan(const Args& args) {
-  std::string policy_file, format = "text", default_ns = "default";
+  std::string policy_file, format = "text", default_ns;
   bool help = false;
   FlagSet flags("scan");
   flags.String("policy", &policy_file, "policy file (YAML, see docs/policy.md); default policy when absent");
   flags.String("format", &format, "output format: text or json");
-  flags.String("namespace", &default_ns, "namespace for documents without metadata.namespace");
+  flags.String("namespace", &default_ns,
+               "namespace for objects without metadata.namespace, like kubectl -n (objects naming another "
+               "namespace are then an error); default: default");
   flags.Bool("help", &help, "show this help");
   std::string error;
   if (!flags.Parse(args, &error)) return Usage(flags, error);
@@ -248,10 +250,16 @@ int RunScan(const Args& args) {
   std::vector<InputError> errors;
   for (const auto& p : flags.positional()) Gather(p, &files, &errors);
 
+  // Like kubectl: objects without a namespace get -n's (or the context's, "default"), and with
+  // -n given an object naming another namespace is refused. Ingresses and the ConfigMaps they
+  // reference are placed by the same rule, so the lookup below sees what the cluster would.
+  core::ManifestLimits limits;
+  limits.enforce_namespace = !default_ns.empty();
+  if (default_ns.empty()) default_ns = "default";
   std::vector<core::ManifestSet> sets(files.size());
   ScanConfigMaps configmaps;
   for (size_t i = 0; i < files.size(); ++i) {
-    sets[i] = core::ParseManifests(files[i].text, default_ns);
+    sets[i] = core::ParseManifests(files[i].text, default_ns, limits);
     for (const auto& e : sets[i].errors) errors.push_back({files[i].name, e.document, e.line, e.column, e.message});
     for (const auto& obj : sets[i].objects) {
       if (obj.kind == "ConfigMap") configmaps.Add(&obj.configmap);

@@ -14,10 +14,15 @@ class Engine {
  public:
   explicit Engine(PolicyPtr policy);
 
-  // Every finding for one Ingress under the engine's policy (rule overrides applied).
-  // `configmaps` may be null; when given, ConfigMaps named by auth-proxy-set-headers /
-  // custom-headers annotations are judged too. Thread-safe; never throws on any input.
+  // Every finding for one Ingress under the engine's policy (rule overrides applied), or none
+  // when it is not judged (see Judges). `configmaps` may be null; when given, ConfigMaps named
+  // by auth-proxy-set-headers / custom-headers / fastcgi-params-configmap are judged too.
+  // Thread-safe; never throws on any input.
   std::vector<Finding> Check(const Ingress& ingress, const ConfigMapLookup* configmaps = nullptr) const;
+
+  // Whether ingress-nginx would read this Ingress: not in an exempt namespace, and its class
+  // (EffectiveClass) is one the policy lists, or it has no class, or an UPDATE changes it.
+  bool Judges(const Ingress& ingress) const;
 
   const Policy& policy() const { return *policy_; }
 

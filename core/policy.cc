@@ -24,6 +24,16 @@ bool Policy::IsExempt(const std::string& ns) const {
   return std::find(exempt_namespaces.begin(), exempt_namespaces.end(), ns) != exempt_namespaces.end();
 }
 
+bool Policy::ServesClass(const std::string& ingress_class) const {
+  return std::find(ingress_classes.begin(), ingress_classes.end(), ingress_class) != ingress_classes.end();
+}
+
+bool Policy::CrossNamespaceAllowed(const std::string& target_ns) const {
+  return cross_namespace_allowed ||
+         std::find(cross_namespace_targets.begin(), cross_namespace_targets.end(), target_ns) !=
+             cross_namespace_targets.end();
+}
+
 std::string PolicyError::ToString() const {
   std::ostringstream out;
   out << (file.empty() ? "<policy>" : file) << ':' << line << ':' << column << ": " << message;
@@ -132,6 +142,33 @@ void ParseSnippets(const YAML::Node& node, Policy& p) {
   }
 }
 
+std::vector<std::string> ParseIngressClasses(const YAML::Node& node) {
+  if (!node.IsSequence()) Fail(node, "ingressClasses: expected a list of IngressClass names, got " + Describe(node));
+  if (node.size() == 0) Fail(node, "ingressClasses: name at least one class (the default is [nginx])");
+  if (node.size() > kMaxListEntries) Fail(node, "ingressClasses: more than " + std::to_string(kMaxListEntries) + " entries");
+  std::vector<std::string> out;
+  for (const auto& item : node) {
+    std::string name = ExpectString(item, "ingressClasses[]");
+    if (!IsDnsSubdomain(name)) Fail(item, "ingressClasses: \"" + name + "\" is not a valid IngressClass name");
+    out.push_back(std::move(name));
+  }
+  return out;
+}
+
+void ParseCrossNamespace(const YAML::Node& node, Policy& p) {
+  ExpectMap(node, "crossNamespaceReferences");
+  for (const auto& kv : node) {
+    std::string key = ExpectString(kv.first, "crossNamespaceReferences key");
+    if (key == "allow") {
+      p.cross_namespace_allowed = ExpectBool(kv.second, "crossNamespaceReferences.allow");
+    } else if (key == "namespaces") {
+      p.cross_namespace_targets = ExpectNamespaces(kv.second, "crossNamespaceReferences.namespaces");
+    } else {
+      Fail(kv.first, "crossNamespaceReferences: unknown key \"" + key + "\" (expected allow, namespaces)");
+    }
+  }
+}
+
 void ParseRules(const YAML::Node& node, Policy& p) {
   ExpectMap(node, "rules");
   for (const auto& kv : node) {
@@ -176,9 +213,14 @@ std::shared_ptr<Policy> Compile(const YAML::Node& root) {
       p->max_value_bytes = ExpectSize(v, "maxValueBytes", kMinValueBytes, kMaxValueBytesCap);
     } else if (key == "rules") {
       ParseRules(v, *p);
+    } else if (key == "ingressClasses") {
+      p->ingress_classes = ParseIngressClasses(v);
+    } else if (key == "crossNamespaceReferences") {
+      ParseCrossNamespace(v, *p);
     } else {
       Fail(kv.first, "unknown key \"" + key +
-                         "\" (expected mode, annotationPrefix, snippets, exemptNamespaces, maxValueBytes, rules)");
+                         "\" (expected mode, annotationPrefix, ingressClasses, snippets, exemptNamespaces, "
+                         "crossNamespaceReferences, maxValueBytes, rules)");
     }
   }
   return p;

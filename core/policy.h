@@ -27,9 +27,18 @@ struct Policy {
   std::vector<std::string> exempt_namespaces;   // never judged
   size_t max_value_bytes = 32 * 1024;          // per annotation value / path
   std::map<std::string, RuleOverride> rules;    // keyed by rule id
+  // IngressClasses ingress-nginx serves (names of IngressClass objects whose controller is
+  // ingress-nginx's --controller-class, or its --ingress-class for the annotation). Ingresses
+  // of other classes are never judged; Ingresses without a class always are.
+  std::vector<std::string> ingress_classes = {"nginx"};
+  // References to Secrets/ConfigMaps in another namespace (RIP-XNS-REF).
+  bool cross_namespace_allowed = false;                 // everywhere
+  std::vector<std::string> cross_namespace_targets;     // referenced namespaces always allowed
 
   bool SnippetsAllowedIn(const std::string& ns) const;
   bool IsExempt(const std::string& ns) const;
+  bool ServesClass(const std::string& ingress_class) const;
+  bool CrossNamespaceAllowed(const std::string& target_ns) const;
 };
 
 using PolicyPtr = std::shared_ptr<const Policy>;

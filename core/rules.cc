@@ -64,11 +64,29 @@ const std::vector<RuleInfo>& Catalogue() {
        "spec.tls secret name or host is malformed",
        "secretName must be a DNS-1123 name; hosts must be DNS names."},
       {rule_ids::kConfigMapHeader, Severity::kCritical, {"CVE-2025-15566"},
-       "header ConfigMap (auth-proxy-set-headers / custom-headers) entry would break out of "
-       "proxy_set_header / more_set_headers",
-       "Header names must be tokens (letters, digits, '-', '_'); values must not contain control "
-       "characters, quotes, backslashes, braces, '#' or directive text. Upgrade ingress-nginx to "
-       "v1.12.5 / v1.13.1 or later, which quote these values (CVE-2025-15566, kubernetes/kubernetes#136789)."},
+       "entry of a ConfigMap named by auth-proxy-set-headers, custom-headers or "
+       "fastcgi-params-configmap would break out of the quoting it is rendered in",
+       "Header names must be tokens (letters, digits, '-', '_'). auth-proxy-set-headers values "
+       "land in single quotes: no \"'\", no backslash, no control characters. custom-headers and "
+       "fastcgi-params values are Go-quoted: no control characters. Upgrade ingress-nginx to a "
+       "release that quotes auth-proxy-set-headers with %q (kubernetes/ingress-nginx#13371, "
+       "CVE-2025-15566)."},
+      {rule_ids::kCrossNamespace, Severity::kHigh, {},
+       "annotation references a Secret or ConfigMap in another namespace (auth-secret, "
+       "auth-tls-secret, proxy-ssl-secret, auth-proxy-set-headers, custom-headers, "
+       "fastcgi-params-configmap)",
+       "Reference an object in the Ingress's own namespace. ingress-nginx before v1.12 (and any "
+       "controller with allow-cross-namespace-resources=true; custom-headers in every version) "
+       "reads it from the other namespace, letting one tenant use another tenant's CA, "
+       "credentials or headers. If the shared namespace is intended, list it in the policy: "
+       "crossNamespaceReferences: {namespaces: [NS]}."},
+      {rule_ids::kMetadataAddress, Severity::kCritical, {"CVE-2025-24514"},
+       "URL or host annotation points at a cloud metadata or link-local address (169.254.0.0/16 "
+       "in any form a resolver accepts: decimal, hex, octal, short dotted, IPv4-mapped IPv6; "
+       "fe80::/10, fd00:ec2::254, 100.100.100.200, metadata.google.internal, ...)",
+       "Point the annotation at the real service. The controller fetches auth-url and mirrors "
+       "requests with its own network identity, so a metadata address hands node or cloud "
+       "credentials to whoever reads the response."},
       {rule_ids::kEngineError, Severity::kCritical, {},
        "the engine could not finish judging this object (resource exhaustion)",
        "Retry; the object is treated as unsafe until it can be judged."},

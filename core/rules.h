@@ -33,6 +33,8 @@ inline constexpr std::string_view kUid = "RIP-UID";
 inline constexpr std::string_view kHost = "RIP-HOST";
 inline constexpr std::string_view kTls = "RIP-TLS";
 inline constexpr std::string_view kConfigMapHeader = "RIP-CM-HEADER";
+inline constexpr std::string_view kCrossNamespace = "RIP-XNS-REF";
+inline constexpr std::string_view kMetadataAddress = "RIP-ANN-METADATA";
 inline constexpr std::string_view kEngineError = "RIP-ENGINE-ERROR";
 }  // namespace rule_ids
 

@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   cmake g++ make pkg-config git ccache
   libcpprest-dev libssl-dev openssl ca-certificates
-  libyaml-cpp-dev libspdlog-dev libfmt-dev
+  libyaml-cpp-dev libyaml-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev
   libboost-dev libboost-system-dev libsimdjson-dev
   clang libclang-rt-14-dev

@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include "common/http_server.h"
+#include "core/ingress_json.h"
 
 namespace riposte::webhook {
 
@@ -71,100 +72,6 @@ class Reader {
     return !out->is_null();
   }
 };
-
-bool ParseIngress(Reader& rd, dom::element obj, core::Ingress* ing) {
-  if (!obj.is_object()) return rd.Fail("request.object must be an object");
-  dom::object meta_obj;
-  bool has_meta = false;
-  if (!rd.Object(obj, "metadata", "metadata", &meta_obj, &has_meta)) return false;
-  if (has_meta) {
-    dom::element meta = obj["metadata"].value_unsafe();
-    if (!rd.String(meta, "name", "metadata.name", &ing->name) ||
-        !rd.String(meta, "namespace", "metadata.namespace", &ing->ns) ||
-        !rd.String(meta, "uid", "metadata.uid", &ing->uid))
-      return false;
-    dom::object ann;
-    bool has_ann = false;
-    if (!rd.Object(meta, "annotations", "metadata.annotations", &ann, &has_ann)) return false;
-    if (has_ann) {
-      for (auto [key, value] : ann) {
-        std::string v;
-        std::string path = "metadata.annotations[" + http::JsonQuote(key) + "]";
-        if (!rd.StringValue(value, path, &v)) return false;
-        ing->annotations.emplace_back(std::string(key), std::move(v));
-      }
-    }
-  }
-  dom::object spec_obj;
-  bool has_spec = false;
-  if (!rd.Object(obj, "spec", "spec", &spec_obj, &has_spec)) return false;
-  if (!has_spec) return true;
-  dom::element spec = obj["spec"].value_unsafe();
-  if (!rd.String(spec, "ingressClassName", "spec.ingressClassName", &ing->ingress_class)) return false;
-
-  dom::array rules;
-  bool has_rules = false;
-  if (!rd.Array(spec, "rules", "spec.rules", &rules, &has_rules)) return false;
-  if (has_rules) {
-    size_t i = 0;
-    for (dom::element rule : rules) {
-      std::string rp = "spec.rules[" + std::to_string(i++) + "]";
-      if (rule.is_null()) continue;
-      if (!rule.is_object()) return rd.Fail(rp + " must be an object");
-      core::IngressRule r;
-      if (!rd.String(rule, "host", rp + ".host", &r.host)) return false;
-      dom::object http_obj;
-      bool has_http = false;
-      if (!rd.Object(rule, "http", rp + ".http", &http_obj, &has_http)) return false;
-      if (has_http) {
-        dom::element http = rule["http"].value_unsafe();
-        dom::array paths;
-        bool has_paths = false;
-        if (!rd.Array(http, "paths", rp + ".http.paths", &paths, &has_paths)) return false;
-        if (has_paths) {
-          size_t j = 0;
-          for (dom::element p : paths) {
-            std::string pp = rp + ".http.paths[" + std::to_string(j++) + "]";
-            if (p.is_null()) continue;
-            if (!p.is_object()) return rd.Fail(pp + " must be an object");
-            core::IngressPath ip;
-            if (!rd.String(p, "path", pp + ".path", &ip.path) || !rd.String(p, "pathType", pp + ".pathType", &ip.path_type))
-              return false;
-            r.paths.push_back(std::move(ip));
-          }
-        }
-      }
-      ing->rules.push_back(std::move(r));
-    }
-  }
-
-  dom::array tls;
-  bool has_tls = false;
-  if (!rd.Array(spec, "tls", "spec.tls", &tls, &has_tls)) return false;
-  if (has_tls) {
-    size_t i = 0;
-    for (dom::element t : tls) {
-      std::string tp = "spec.tls[" + std::to_string(i++) + "]";
-      if (t.is_null()) continue;
-      if (!t.is_object()) return rd.Fail(tp + " must be an object");
-      core::IngressTls entry;
-      if (!rd.String(t, "secretName", tp + ".secretName", &entry.secret_name)) return false;
-      dom::array hosts;
-      bool has_hosts = false;
-      if (!rd.Array(t, "hosts", tp + ".hosts", &hosts, &has_hosts)) return false;
-      if (has_hosts) {
-        size_t j = 0;
-        for (dom::element h : hosts) {
-          std::string host;
-          if (!rd.StringValue(h, tp + ".hosts[" + std::to_string(j++) + "]", &host)) return false;
-          entry.hosts.push_back(std::move(host));
-        }
-      }
-      ing->tls.push_back(std::move(entry));
-    }
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -235,8 +142,17 @@ ParseResult ParseAdmissionReview(std::string_view body) {
   if (obj.error() || obj.value_unsafe().is_null())
     return bad(ParseStatus::kInvalidObject, "request.object is missing for " + req.operation);
   req.has_object = true;
-  if (!ParseIngress(rd, obj.value_unsafe(), &req.ingress))
-    return bad(ParseStatus::kInvalidObject, "request.object." + rd.error);
+  // The same decoder as `riposte scan` and the audit (core/ingress_json.h).
+  core::DecodeError decode_error;
+  if (!core::DecodeIngress(obj.value_unsafe(), &req.ingress, &decode_error)) {
+    const std::string where = decode_error.PathString();
+    return bad(ParseStatus::kInvalidObject,
+               "request.object" + (where.empty() ? std::string() : "." + where) + " " + decode_error.message);
+  }
+  if (req.operation == "UPDATE") {
+    auto old = request["oldObject"];
+    req.ingress.previous_class = old.error() ? std::string() : core::IngressClassOf(old.value_unsafe());
+  }
   if (req.ingress.ns.empty()) req.ingress.ns = req.ns;
   if (req.name.empty()) req.name = req.ingress.name;
   if (req.ns.empty()) req.ns = req.ingress.ns;
