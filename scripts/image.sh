@@ -12,6 +12,9 @@
 #   RIPOSTE_IMAGE_BASE=auto              auto: debian:bookworm from its registry when one answers,
 #                                        else a local base; registry / local force one of them
 #   RIPOSTE_BASE_MAX_AGE_DAYS=30         the local base is remade when older (security updates)
+#   RIPOSTE_BASE_SOURCES="FILE..."       apt source files for the local base (default: every
+#                                        sources.list(.d) file of this machine; name only the
+#                                        Debian ones when others need keyrings the base lacks)
 #   RIPOSTE_TEST_APISERVER=PATH          the test API server the audit check talks to
 #                                        (default build/tests/apiserver/riposte-test-apiserver,
 #                                        built there when missing)
@@ -87,8 +90,8 @@ export BUILDAH_ISOLATION=${BUILDAH_ISOLATION:-chroot}
 make_local_base() {
   command -v mmdebstrap >/dev/null || die "mmdebstrap is not installed (scripts/bootstrap.sh installs it)"
   local sources=() f opts=() key value
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-    [ -s "$f" ] && sources+=("$f")
+  for f in ${RIPOSTE_BASE_SOURCES:-/etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources}; do
+    if [ -s "$f" ]; then sources+=("$f"); fi
   done
   [ ${#sources[@]} -gt 0 ] || die "no apt sources configured on this machine"
   # Settings this machine's apt needs to use those sources (a proxy, a frozen snapshot whose
