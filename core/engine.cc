@@ -5,6 +5,8 @@
 
 #include "core/annotation_types.h"
 #include "core/kubectl_reader.h"
+#include "core/profile_ngf.h"
+#include "core/profile_nic.h"
 #include "core/rules.h"
 #include "core/scanners.h"
 #include "core/text.h"
@@ -375,25 +377,57 @@ class Judge {
 Engine::Engine(PolicyPtr policy) : policy_(policy ? std::move(policy) : DefaultPolicy()) {}
 
 bool Engine::Judges(const Ingress& ingress) const {
-  if (policy_->IsExempt(ingress.ns)) return false;
+  if (!policy_->ingress_nginx_enabled || policy_->IsExempt(ingress.ns)) return false;
   const std::string cls = EffectiveClass(ingress);
   if (ingress.previous_class && *ingress.previous_class != cls) return true;  // a class change
   // No class: served by ingress-nginx under --watch-ingress-without-class, so judged.
   return cls.empty() || policy_->ServesClass(cls);
 }
 
+bool Engine::JudgesAny(const Ingress& ingress) const { return Judges(ingress) || NicServes(*policy_, ingress); }
+
+namespace {
+
+std::vector<Finding> EngineError(const std::exception& e) {
+  Finding f;
+  f.rule_id = std::string(rule_ids::kEngineError);
+  f.severity = Severity::kCritical;
+  f.field = "metadata";
+  f.message = std::string("engine error: ") + e.what();
+  f.remediation = std::string(FindRule(rule_ids::kEngineError)->remediation);
+  return {f};
+}
+
+}  // namespace
+
 std::vector<Finding> Engine::Check(const Ingress& ingress, const ConfigMapLookup* configmaps) const {
-  if (!Judges(ingress)) return {};
   try {
-    return Judge(*policy_, ingress, configmaps).Run();
+    const bool ingress_nginx = Judges(ingress);
+    std::vector<Finding> findings;
+    if (ingress_nginx) findings = Judge(*policy_, ingress, configmaps).Run();
+    // The F5 profile reads other annotation names; the spec is judged once, by ingress-nginx's
+    // rules when both profiles serve the class.
+    if (policy_->f5_nginx_ingress.enabled && NicServes(*policy_, ingress)) {
+      JudgeNicIngress(*policy_, ingress, ingress_nginx, &findings);
+    }
+    return findings;
   } catch (const std::exception& e) {
-    Finding f;
-    f.rule_id = std::string(rule_ids::kEngineError);
-    f.severity = Severity::kCritical;
-    f.field = "metadata";
-    f.message = std::string("engine error: ") + e.what();
-    f.remediation = std::string(FindRule(rule_ids::kEngineError)->remediation);
-    return {f};
+    return EngineError(e);
+  }
+}
+
+bool Engine::Judges(const NginxResource& resource) const {
+  return NicServesResource(*policy_, resource) || NgfServesResource(*policy_, resource);
+}
+
+std::vector<Finding> Engine::Check(const NginxResource& resource) const {
+  try {
+    std::vector<Finding> findings;
+    if (NicServesResource(*policy_, resource)) JudgeNicResource(*policy_, resource, &findings);
+    if (NgfServesResource(*policy_, resource)) JudgeNgfResource(*policy_, resource, &findings);
+    return findings;
+  } catch (const std::exception& e) {
+    return EngineError(e);
   }
 }
 

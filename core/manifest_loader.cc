@@ -8,7 +8,11 @@ namespace riposte::core {
 namespace {
 
 const std::set<std::string, std::less<>>& JudgedKinds() {
-  static const std::set<std::string, std::less<>> kinds = {"Ingress", "ConfigMap"};
+  static const std::set<std::string, std::less<>> kinds = [] {
+    std::set<std::string, std::less<>> k = {"Ingress", "ConfigMap"};
+    for (const auto& r : AllResourceKinds()) k.emplace(r.kind);
+    return k;
+  }();
   return kinds;
 }
 
@@ -30,8 +34,16 @@ ManifestSet ParseManifests(std::string_view text, const std::string& default_nam
     obj.column = raw.mark.column;
     obj.kind = raw.kind;
     DecodeError error;
-    const bool ok = raw.kind == "Ingress" ? DecodeIngressJson(raw.json, &obj.ingress, &error)
-                                          : DecodeConfigMapJson(raw.json, &obj.configmap, &error);
+    const bool resource = raw.kind != "Ingress" && raw.kind != "ConfigMap";
+    bool ok;
+    if (resource) {
+      ok = DecodeNginxResourceJson(raw.json, &obj.resource, &error);
+      // The same kind name in another API group (a Kyverno Policy, ...) is not ours to judge.
+      if (obj.resource.kind == nullptr) continue;
+    } else {
+      ok = raw.kind == "Ingress" ? DecodeIngressJson(raw.json, &obj.ingress, &error)
+                                 : DecodeConfigMapJson(raw.json, &obj.configmap, &error);
+    }
     if (!ok) {
       const SourceMark at = raw.Locate(error.path);
       const std::string where = error.PathString();
@@ -40,7 +52,7 @@ ManifestSet ParseManifests(std::string_view text, const std::string& default_nam
                                 " (the API server would refuse it)"});
       continue;
     }
-    std::string& ns = raw.kind == "Ingress" ? obj.ingress.ns : obj.configmap.ns;
+    std::string& ns = resource ? obj.resource.ns : raw.kind == "Ingress" ? obj.ingress.ns : obj.configmap.ns;
     if (ns.empty()) {
       ns = default_namespace;
     } else if (limits.enforce_namespace && ns != default_namespace) {

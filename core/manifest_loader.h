@@ -15,6 +15,7 @@
 
 #include "core/ingress.h"
 #include "core/kubectl_reader.h"
+#include "core/nginx_resource.h"
 
 namespace riposte::core {
 
@@ -22,9 +23,10 @@ struct ManifestObject {
   size_t document = 0;  // 0-based index of the document in its file
   int line = 0;         // 1-based line of the object in the file
   int column = 0;
-  std::string kind;     // "Ingress" or "ConfigMap"
+  std::string kind;     // "Ingress", "ConfigMap", or a kind of core/nginx_resource.h
   Ingress ingress;      // when kind == "Ingress"
   ConfigMap configmap;  // when kind == "ConfigMap"
+  NginxResource resource;  // when resource.kind != nullptr (VirtualServer, SnippetsFilter, ...)
 };
 
 struct ManifestError {
