@@ -79,8 +79,10 @@ bool AdmissionRequest::IsIngress() const {
   return kind.kind == "Ingress" && (kind.group == "networking.k8s.io" || kind.group == "extensions");
 }
 
+bool AdmissionRequest::IsNginxResource() const { return core::FindResourceKind(kind.group, kind.kind) != nullptr; }
+
 bool AdmissionRequest::NeedsJudgement() const {
-  return IsIngress() && (operation == "CREATE" || operation == "UPDATE");
+  return (IsIngress() || IsNginxResource()) && (operation == "CREATE" || operation == "UPDATE");
 }
 
 ParseResult ParseAdmissionReview(std::string_view body) {
@@ -142,8 +144,21 @@ ParseResult ParseAdmissionReview(std::string_view body) {
   if (obj.error() || obj.value_unsafe().is_null())
     return bad(ParseStatus::kInvalidObject, "request.object is missing for " + req.operation);
   req.has_object = true;
-  // The same decoder as `riposte scan` and the audit (core/ingress_json.h).
   core::DecodeError decode_error;
+  if (!req.IsIngress()) {
+    // Routed by kind: the profiles' resources have their own decoder (core/nginx_resource.h),
+    // shared with `riposte scan`.
+    if (!core::DecodeNginxResource(obj.value_unsafe(), &req.resource, &decode_error)) {
+      const std::string where = decode_error.PathString();
+      return bad(ParseStatus::kInvalidObject,
+                 "request.object" + (where.empty() ? std::string() : "." + where) + " " + decode_error.message);
+    }
+    if (req.resource.ns.empty()) req.resource.ns = req.ns;
+    if (req.name.empty()) req.name = req.resource.name;
+    if (req.ns.empty()) req.ns = req.resource.ns;
+    return out;
+  }
+  // The same decoder as `riposte scan` and the audit (core/ingress_json.h).
   if (!core::DecodeIngress(obj.value_unsafe(), &req.ingress, &decode_error)) {
     const std::string where = decode_error.PathString();
     return bad(ParseStatus::kInvalidObject,

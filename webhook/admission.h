@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/ingress.h"
+#include "core/nginx_resource.h"
 
 namespace riposte::webhook {
 
@@ -28,10 +29,14 @@ struct AdmissionRequest {
   std::string username;
   bool dry_run = false;
   bool has_object = false;
-  core::Ingress ingress;  // filled from request.object when IsIngress()
+  core::Ingress ingress;          // filled from request.object when IsIngress()
+  core::NginxResource resource;  // filled from request.object when IsNginxResource()
 
   // networking.k8s.io (v1, v1beta1) or the legacy extensions group.
   bool IsIngress() const;
+  // A successor controller's resource a profile judges (core/nginx_resource.h: VirtualServer,
+  // SnippetsFilter, ...), by group and kind.
+  bool IsNginxResource() const;
   // Only CREATE and UPDATE carry a new object to judge. On UPDATE only `object` (the new
   // state) is judged: oldObject is what is already admitted.
   bool NeedsJudgement() const;

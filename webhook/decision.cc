@@ -31,7 +31,7 @@ std::string FormatFinding(const core::Finding& f) {
   return s;
 }
 
-Decision Decide(core::Mode mode, const std::vector<core::Finding>& findings) {
+Decision Decide(core::Mode mode, const std::vector<core::Finding>& findings, std::string_view kind) {
   Decision d;
   if (findings.empty()) return d;
   for (const auto& f : findings) {
@@ -42,7 +42,7 @@ Decision Decide(core::Mode mode, const std::vector<core::Finding>& findings) {
       d.outcome = Outcome::kDenied;
       d.allowed = false;
       d.code = 403;
-      std::string msg = "riposte denied this Ingress (" + std::to_string(findings.size()) + " finding" +
+      std::string msg = "riposte denied this " + std::string(kind.empty() ? "object" : kind) + " (" + std::to_string(findings.size()) + " finding" +
                         (findings.size() == 1 ? "" : "s") + "):";
       size_t shown = 0;
       for (const auto& f : findings) {

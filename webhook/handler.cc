@@ -62,7 +62,10 @@ http::Response AdmissionHandler::Handle(const http::Request& http_req) {
       core::EnginePtr engine = policy_->Engine();
       if (!engine) throw std::runtime_error("no policy loaded");
       const core::Policy& policy = engine->policy();
-      if (!policy.IsExempt(req.ns)) decision = Decide(policy.mode, engine->Check(req.ingress));
+      if (!policy.IsExempt(req.ns)) {
+        decision = Decide(policy.mode, req.IsIngress() ? engine->Check(req.ingress) : engine->Check(req.resource),
+                          req.kind.kind);
+      }
     } catch (const std::exception& e) {
       decision = Decision{};
       decision.outcome = Outcome::kError;
