@@ -57,7 +57,8 @@ class Walker {
       case dom::element_type::STRING: return Add(std::string(e.get_string().value_unsafe()), false);
       case dom::element_type::ARRAY: {
         size_t i = 0;
-        const dom::array arr = e.get_array().value_unsafe();
+        dom::array arr;
+        if (e.get_array().get(arr) != simdjson::SUCCESS) return true;
         for (dom::element item : arr) {
           stack_.push_back(Step{{}, i++, false});
           const bool ok = Walk(item);
@@ -68,7 +69,8 @@ class Walker {
       }
       case dom::element_type::OBJECT: {
         const bool key_map = IsKeyMap();
-        const dom::object obj = e.get_object().value_unsafe();
+        dom::object obj;
+        if (e.get_object().get(obj) != simdjson::SUCCESS) return true;
         for (auto field : obj) {
           stack_.push_back(Step{field.key, PathStep::kNoIndex, key_map});
           bool ok = true;
@@ -206,6 +208,24 @@ bool DecodeNginxResource(const dom::element& obj, NginxResource* out, DecodeErro
     if (!StringMember(m, "name", &out->name)) return SetError(error, {PathStep{"metadata"}, PathStep{"name"}}, "must be a string");
     if (!StringMember(m, "namespace", &out->ns)) {
       return SetError(error, {PathStep{"metadata"}, PathStep{"namespace"}}, "must be a string");
+    }
+    auto ann = m["annotations"];
+    if (!ann.error() && ann.value_unsafe().type() != dom::element_type::NULL_VALUE) {
+      if (ann.value_unsafe().type() != dom::element_type::OBJECT) {
+        return SetError(error, {PathStep{"metadata"}, PathStep{"annotations"}}, "must be an object");
+      }
+      // Copy the handle out first: a range-for over value_unsafe() of a temporary would dangle.
+      const dom::object annotations = ann.value_unsafe().get_object().value_unsafe();
+      for (auto field : annotations) {
+        std::string value;
+        if (field.value.type() == dom::element_type::STRING) {
+          value = std::string(field.value.get_string().value_unsafe());
+        } else if (field.value.type() != dom::element_type::NULL_VALUE) {
+          return SetError(error, {PathStep{"metadata"}, PathStep{"annotations"}, PathStep{std::string(field.key), PathStep::kNoIndex, true}},
+                          "must be a string");
+        }
+        out->annotations.emplace_back(std::string(field.key), std::move(value));
+      }
     }
   }
   auto spec = root["spec"];

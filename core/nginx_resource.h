@@ -52,7 +52,8 @@ struct NginxResource {
   std::string api_version;  // as written, e.g. "k8s.nginx.org/v1"
   std::string ns;
   std::string name;
-  std::vector<ResourceField> fields;  // document order
+  KeyValues annotations;              // metadata.annotations (not judged: no profile reads them)
+  std::vector<ResourceField> fields;  // strings under spec, document order
 
   // The value of the field with this shape, or nullptr.
   const ResourceField* Field(std::string_view shape) const;

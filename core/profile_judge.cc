@@ -35,7 +35,7 @@ std::string BreakoutReason(char c, Sink sink) {
     case '}': return "'}' closes the enclosing nginx block";
     case '#': return "'#' turns the rest of the line into a comment";
     case '\\':
-      return sink == Sink::kUnquoted ? "'\\' escapes the next character of the nginx token"
+      return sink == Sink::kUnquoted ? "a '\\' at the end or before whitespace, a quote or ';' escapes what ends the nginx token"
                                      : "a trailing '\\' escapes the closing quote";
     case '"':
       return sink == Sink::kDoubleQuoted ? "an unescaped '\"' ends the double-quoted nginx string"
@@ -49,7 +49,9 @@ std::string BreakoutReason(char c, Sink sink) {
 
 // nginx's tokenizer (ngx_conf_file.c, ngx_conf_read_token): inside a token ';' and '{' end it
 // and '\' escapes the next character; '}', '#' and quotes are special only where a token
-// starts (the value's first byte, or after whitespace).
+// starts (the value's first byte, or after whitespace). A backslash is harmless before an
+// ordinary character (regexes: \d, \.), but a trailing one escapes the ';' the controller
+// writes after the value and one before whitespace or a quote joins what follows.
 std::optional<ScanHit> FindUnquotedBreakout(std::string_view v, bool semicolon_ok) {
   for (size_t i = 0; i < v.size(); ++i) {
     const char c = v[i];
@@ -60,9 +62,15 @@ std::optional<ScanHit> FindUnquotedBreakout(std::string_view v, bool semicolon_o
         continue;
       }
     }
+    if (c == '\\') {
+      if (i + 1 == v.size() || IsSpace(v[i + 1]) || v[i + 1] == '"' || v[i + 1] == '\'' || v[i + 1] == ';') {
+        return ScanHit{i, BreakoutReason(c, Sink::kUnquoted)};
+      }
+      ++i;
+      continue;
+    }
     const bool token_start = i == 0 || IsSpace(v[i - 1]);
-    if ((c == ';' && !semicolon_ok) || c == '{' || c == '\\' ||
-        (token_start && (c == '}' || c == '#' || c == '"' || c == '\''))) {
+    if ((c == ';' && !semicolon_ok) || c == '{' || (token_start && (c == '}' || c == '#' || c == '"' || c == '\''))) {
       return ScanHit{i, BreakoutReason(c, Sink::kUnquoted)};
     }
   }

@@ -47,7 +47,6 @@ const std::vector<NgfField>& Fields() {
        "oidc.extraAuthArgs value (extra_auth_args \"...\")", kFixed264},
       {"AuthenticationFilter", "spec.basic.realm", false, Sink::kDoubleQuoted, {}, "basic.realm (auth_basic \"...\")", ""},
       {"AuthenticationFilter", "spec.jwt.realm", false, Sink::kDoubleQuoted, {}, "jwt.realm (auth_jwt \"...\")", ""},
-      {"AuthenticationFilter", ".claims[].values[]", true, Sink::kUnquoted, {}, "claim value", ""},
       {"NginxProxy", "spec.serverTokens", false, Sink::kDoubleQuoted, kServerTokens, "serverTokens (server_tokens)", kFixed264},
       {"NginxProxy", "spec.logging.accessLog.format", false, Sink::kSingleQuoted, kLogFormat,
        "logging.accessLog.format (log_format '...')", kFixed264},

@@ -609,13 +609,13 @@ std::string_view NicTypeName(NicType t) {
     case T::kStickyCookie: return "sticky cookie list";
     case T::kRewriteTarget: return "rewrite target";
     case T::kAppRoot: return "app root path";
-    case T::kProxyRedirect: return "proxy_redirect value";
+    case T::kProxyRedirect: return "proxy_redirect argument";
     case T::kProxySetHeaders: return "header list (Name[:Value])";
     case T::kAddHeaders: return "header list (Name:Value[:always])";
     case T::kHeaderNames: return "header name list";
     case T::kName: return "object name";
     case T::kRealm: return "realm";
-    case T::kServerTokens: return "server tokens value";
+    case T::kServerTokens: return "server tokens";
     case T::kCiphers: return "cipher list";
     case T::kPolicies: return "Policy reference list";
     case T::kJwtToken: return "nginx variable";
