@@ -160,8 +160,12 @@ TEST_P(ProfileCorpus, AttacksAreDeniedWithTheirRules) {
       denied_only &= rule == p.snippet_denied;
     }
     const auto with_snippets = Judge(snippets_allowed, o);
-    if (danger) EXPECT_TRUE(Has(with_snippets, p.snippet_danger)) << Name(o) << Describe(with_snippets);
-    if (!denied_only) EXPECT_FALSE(with_snippets.empty()) << Name(o) << " must stay denied where snippets are allowed";
+    if (danger) {
+      EXPECT_TRUE(Has(with_snippets, p.snippet_danger)) << Name(o) << Describe(with_snippets);
+    }
+    if (!denied_only) {
+      EXPECT_FALSE(with_snippets.empty()) << Name(o) << " must stay denied where snippets are allowed";
+    }
   }
   EXPECT_GE(attacks, p.min_attacks);
 }
@@ -178,10 +182,11 @@ TEST_P(ProfileCorpus, NothingIsJudgedWhileTheProfileIsDisabled) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Profiles, ProfileCorpus, ::testing::Values(kF5, kNgf),
-                         [](const ::testing::TestParamInfo<Profile>& info) {
-                           return std::string(info.param.dir == std::string("f5-nginx-ingress") ? "F5" : "NGF");
-                         });
+std::string ProfileName(const ::testing::TestParamInfo<Profile>& i) {
+  return i.param.dir == std::string("f5-nginx-ingress") ? "F5" : "NGF";
+}
+
+INSTANTIATE_TEST_SUITE_P(Profiles, ProfileCorpus, ::testing::Values(kF5, kNgf), ProfileName);
 
 // A cluster that runs both controllers under the same class name: each profile judges its own
 // annotations, the spec is judged once (by ingress-nginx's rules), and every F5 attack on an
