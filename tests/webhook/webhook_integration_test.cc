@@ -177,6 +177,47 @@ TEST_F(WebhookProcessTest, UnjudgedOperationsKindsDryRunAndExemptNamespaces) {
   EXPECT_EQ(child_->Output().find("\"uid\":\"dry-1\""), std::string::npos);  // ...but not an incident
 }
 
+std::string ResourceReview(const std::string& uid, const std::string& group, const std::string& version,
+                           const std::string& kind, const std::string& ns, const std::string& spec) {
+  return R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":")" + uid +
+         R"(","kind":{"group":")" + group + R"(","version":")" + version + R"(","kind":")" + kind +
+         R"("},"operation":"CREATE","namespace":")" + ns + R"(","name":"x","userInfo":{"username":"mallory@example.com"},)" +
+         R"("object":{"apiVersion":")" + group + "/" + version + R"(","kind":")" + kind +
+         R"(","metadata":{"name":"x","namespace":")" + ns + R"("},"spec":)" + spec + "}}}";
+}
+
+// The profiles' resources reach the same endpoint and are judged only while their profile is
+// enabled; the snippet namespaces of the policy apply.
+TEST_F(WebhookProcessTest, ProfileResourcesAreJudgedWhileTheirProfileIsEnabled) {
+  const std::string vs_snippet = ResourceReview("vs-1", "k8s.nginx.org", "v1", "VirtualServer", "shop",
+                                                R"({"host":"cafe.example.com","server-snippets":"gzip on;"})");
+  const std::string sf_token = ResourceReview(
+      "sf-1", "gateway.nginx.org", "v1alpha1", "SnippetsFilter", "platform",
+      R"({"snippets":[{"context":"http.server.location","value":"alias /var/run/secrets/kubernetes.io/serviceaccount/;"}]})");
+  const std::string sf_benign = ResourceReview("sf-2", "gateway.nginx.org", "v1alpha1", "SnippetsFilter", "platform",
+                                               R"({"snippets":[{"context":"http.server.location","value":"keepalive_time 1h;"}]})");
+  WritePolicy("mode: enforce\n");
+  Start({"--policy", Path("policy.yaml")});
+  EXPECT_TRUE(Judge(vs_snippet).allowed) << "profiles are off by default";
+
+  WritePolicy("mode: enforce\nprofiles:\n  f5NginxIngress: {enabled: true}\n"
+              "  nginxGatewayFabric: {enabled: true, snippets: {namespaces: [platform]}}\n");
+  ASSERT_TRUE(WaitFor([&] { return !Judge(vs_snippet).allowed; }));
+  Verdict vs = Judge(vs_snippet);
+  EXPECT_EQ(vs.uid, "vs-1");
+  EXPECT_EQ(vs.code, 403);
+  EXPECT_EQ(vs.message.rfind("riposte denied this VirtualServer (1 finding)", 0), 0u) << vs.message;
+  EXPECT_NE(vs.message.find("RIP-NIC-SNIPPET-DENIED at spec.server-snippets"), std::string::npos) << vs.message;
+  EXPECT_NE(vs.message.find("Fix:"), std::string::npos);
+  EXPECT_TRUE(Judge(sf_benign).allowed) << "snippets are allowed in platform";
+  Verdict sf = Judge(sf_token);
+  EXPECT_FALSE(sf.allowed);
+  EXPECT_NE(sf.message.find("RIP-NGF-SNIPPET-DANGER"), std::string::npos) << sf.message;
+  EXPECT_NE(Metrics().find("riposte_admission_rule_findings_total{rule=\"RIP-NIC-SNIPPET-DENIED\",result=\"denied\"}"),
+            std::string::npos)
+      << Metrics();
+}
+
 TEST_F(WebhookProcessTest, WarnAndAuditModes) {
   WritePolicy("mode: warn\n");
   Start({"--policy", Path("policy.yaml")});
