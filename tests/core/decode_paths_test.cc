@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "audit/ingress_checker.h"
@@ -130,6 +131,54 @@ TEST(DecodePaths, WebhookJudgesAnUpdateThatChangesTheClass) {
   ASSERT_TRUE(parsed.request.ingress.previous_class.has_value());
   EXPECT_EQ(*parsed.request.ingress.previous_class, "nginx");
   EXPECT_FALSE(webhook::ParseAdmissionReview(Review("CREATE", evil, "")).request.ingress.previous_class.has_value());
+}
+
+}  // namespace
+}  // namespace riposte::core
+
+namespace riposte::core {
+namespace {
+
+// The profiles' resources: scan (YAML -> kubectl's JSON -> the resource decoder) and the
+// webhook (the same JSON inside an AdmissionReview) yield identical findings.
+TEST(DecodePaths, ProfileResourcesScanAndWebhookAgree) {
+  auto policy = std::make_shared<Policy>();
+  policy->f5_nginx_ingress.enabled = true;
+  policy->nginx_gateway_fabric.enabled = true;
+  const Engine engine(policy);
+  std::set<std::string, std::less<>> kinds;
+  for (const auto& k : AllResourceKinds()) kinds.emplace(k.kind);
+  size_t compared = 0, with_findings = 0;
+  for (const char* dir : {"f5-nginx-ingress", "nginx-gateway-fabric"}) {
+    for (const char* file : {"benign.yaml", "benign-snippets.yaml", "attacks.yaml"}) {
+      const std::string path = std::string(RIPOSTE_TEST_DATA_DIR) + "/profiles/" + dir + "/" + file;
+      const std::string text = Slurp(path);
+      const ManifestSet set = ParseManifests(text, "default");
+      ASSERT_TRUE(set.errors.empty()) << path;
+      std::vector<const ManifestObject*> resources;
+      for (const auto& o : set.objects) {
+        if (o.resource.kind != nullptr) resources.push_back(&o);
+      }
+      const ReadResult raw = ReadKubectlManifests(text, kinds);
+      ASSERT_EQ(raw.objects.size(), resources.size()) << path;
+      for (size_t i = 0; i < resources.size(); ++i) {
+        const NginxResource& scanned = resources[i]->resource;
+        const std::string group(scanned.kind->group);
+        const std::string review =
+            R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","kind":{"group":)" +
+            JsonQuote(group) + R"(,"version":"v1","kind":)" + JsonQuote(scanned.kind->kind) +
+            R"(},"operation":"CREATE","namespace":)" + JsonQuote(scanned.ns) + R"(,"object":)" + raw.objects[i].json + "}}";
+        const webhook::ParseResult parsed = webhook::ParseAdmissionReview(review);
+        ASSERT_EQ(parsed.status, webhook::ParseStatus::kOk) << parsed.error;
+        const std::string from_scan = Key(engine.Check(scanned));
+        EXPECT_EQ(Key(engine.Check(parsed.request.resource)), from_scan) << path << " " << scanned.name;
+        ++compared;
+        if (!from_scan.empty()) ++with_findings;
+      }
+    }
+  }
+  EXPECT_GT(compared, 100u);
+  EXPECT_GT(with_findings, 30u);
 }
 
 }  // namespace
