@@ -6,10 +6,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <map>
+#include <set>
 #include <regex>
 #include <sstream>
 
+#include "core/nginx_resource.h"
+#include "core/policy.h"
 #include "tests/deploy/chart_tools.h"
 
 namespace riposte::deploy_test {
@@ -258,6 +264,125 @@ TEST(ChartValuesSchema, CoversEveryValueAndIsClosed) {
         }
       };
   walk(DefaultValues(), schema, "values");
+}
+
+// --- successor-controller profiles -------------------------------------------------------------
+
+// Structural equality (flow and block style alike).
+bool SameYaml(const YAML::Node& a, const YAML::Node& b) {
+  if (a.Type() != b.Type()) return false;
+  if (a.IsScalar()) return a.Scalar() == b.Scalar();
+  if (a.IsSequence()) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!SameYaml(a[i], b[i])) return false;
+    }
+    return true;
+  }
+  if (a.IsMap()) {
+    if (a.size() != b.size()) return false;
+    for (const auto& kv : a) {
+      const auto other = b[kv.first.as<std::string>()];
+      if (!other || !SameYaml(kv.second, other)) return false;
+    }
+  }
+  return true;
+}
+
+std::map<std::string, std::set<std::string>> WebhookRules(const YAML::Node& hook) {
+  std::map<std::string, std::set<std::string>> out;
+  for (const auto& rule : hook["rules"]) {
+    for (const auto& g : rule["apiGroups"])
+      for (const auto& r : rule["resources"]) out[g.as<std::string>()].insert(r.as<std::string>());
+  }
+  return out;
+}
+
+// Each combination of webhook.policy.profiles renders a policy the webhook loads with the same
+// profiles on, and a second webhook entry for exactly the kinds the engine judges for them,
+// with the Ingress entry's settings; with none enabled there is no second entry.
+TEST(ChartRender, ProfilesAddTheirResourcesToTheWebhookAndThePolicy) {
+  RIPOSTE_REQUIRE_TOOL(helm, "helm");
+  for (const auto& [f5, ngf] : std::vector<std::pair<bool, bool>>{{false, false}, {true, false}, {false, true}, {true, true}}) {
+    const std::string what = std::string("f5NginxIngress=") + (f5 ? "true" : "false") + " nginxGatewayFabric=" + (ngf ? "true" : "false");
+    const auto r = HelmTemplate(helm, {"--set", std::string("webhook.policy.profiles.f5NginxIngress.enabled=") + (f5 ? "true" : "false"),
+                                       "--set", std::string("webhook.policy.profiles.nginxGatewayFabric.enabled=") + (ngf ? "true" : "false")});
+    ASSERT_EQ(r.exit_code, 0) << what << r.output;
+    const auto vwc = OfKind(r.docs, "ValidatingWebhookConfiguration");
+    ASSERT_EQ(vwc.size(), 1u) << what;
+    const auto hooks = vwc[0]["webhooks"];
+    std::map<std::string, std::set<std::string>> expected;
+    for (const auto& k : core::AllResourceKinds()) {
+      const bool on = k.profile == core::ProfileId::kF5NginxIngress ? f5 : ngf;
+      if (on) expected[std::string(k.group)].insert(std::string(k.resource));
+    }
+    ASSERT_EQ(hooks.size(), expected.empty() ? 1u : 2u) << what;
+    EXPECT_EQ(WebhookRules(hooks[0]), (std::map<std::string, std::set<std::string>>{{"networking.k8s.io", {"ingresses"}}}));
+    if (!expected.empty()) {
+      EXPECT_EQ(hooks[1]["name"].as<std::string>(""), "successors.validate.riposte.io");
+      EXPECT_EQ(WebhookRules(hooks[1]), expected) << what;
+      for (const char* key : {"admissionReviewVersions", "clientConfig", "failurePolicy", "matchPolicy", "sideEffects",
+                              "timeoutSeconds", "namespaceSelector"}) {
+        EXPECT_TRUE(SameYaml(hooks[1][key], hooks[0][key])) << what << ": " << key;
+      }
+    }
+    const auto cm = OfKind(r.docs, "ConfigMap", "riposte-policy");
+    ASSERT_EQ(cm.size(), 1u);
+    core::PolicyError err;
+    const auto policy = core::ParsePolicy(cm[0]["data"]["policy.yaml"].as<std::string>(), "rendered policy.yaml", &err);
+    ASSERT_NE(policy, nullptr) << what << ": " << err.ToString();
+    EXPECT_EQ(policy->f5_nginx_ingress.enabled, f5) << what;
+    EXPECT_EQ(policy->nginx_gateway_fabric.enabled, ngf) << what;
+  }
+  // The same safety settings reach the second entry when they are changed.
+  const auto r = HelmTemplate(helm, {"--set", "webhook.policy.profiles.nginxGatewayFabric.enabled=true", "--set",
+                                     "webhook.failurePolicy=Ignore", "--set", "webhook.timeoutSeconds=9", "--set",
+                                     "webhook.objectSelector.matchLabels.riposte=on"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto hook = OfKind(r.docs, "ValidatingWebhookConfiguration")[0]["webhooks"][1];
+  EXPECT_EQ(hook["failurePolicy"].as<std::string>(""), "Ignore");
+  EXPECT_EQ(hook["timeoutSeconds"].as<int>(0), 9);
+  EXPECT_EQ(hook["objectSelector"]["matchLabels"]["riposte"].as<std::string>(""), "on");
+}
+
+// The plain manifests with manifests/components/successor-profiles, built by the real kubectl
+// kustomize, carry the same second entry as the chart with both profiles on.
+TEST(ChartRender, SuccessorComponentBuildsLikeTheChart) {
+  RIPOSTE_REQUIRE_TOOL(helm, "helm");
+  RIPOSTE_REQUIRE_TOOL(kubectl, "kubectl");
+  const fs::path dir = fs::path(RIPOSTE_BUILD_DIR) / "tests" / "deploy" / "kustomize-successors";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const fs::path manifests = Repo("manifests");
+  {
+    std::ofstream out(dir / "kustomization.yaml");
+    out << "resources: [" << fs::relative(manifests, dir).string() << "]\ncomponents: ["
+        << fs::relative(manifests / "components" / "successor-profiles", dir).string() << "]\n";
+  }
+  const auto built = RunProcess({kubectl, "kustomize", dir.string()});
+  ASSERT_EQ(built.exit_code, 0) << built.out;
+  std::vector<YAML::Node> docs;
+  for (auto& d : YAML::LoadAll(built.out)) docs.push_back(d);
+  const auto plain = OfKind(docs, "ValidatingWebhookConfiguration");
+  ASSERT_EQ(plain.size(), 1u);
+  ASSERT_EQ(plain[0]["webhooks"].size(), 2u);
+  const auto r = HelmTemplate(helm, {"--set", "webhook.policy.profiles.f5NginxIngress.enabled=true", "--set",
+                                     "webhook.policy.profiles.nginxGatewayFabric.enabled=true"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto chart = OfKind(r.docs, "ValidatingWebhookConfiguration")[0]["webhooks"][1];
+  const auto component = plain[0]["webhooks"][1];
+  EXPECT_EQ(component["name"].as<std::string>(""), chart["name"].as<std::string>(""));
+  EXPECT_EQ(WebhookRules(component), WebhookRules(chart));
+  for (const char* key : {"admissionReviewVersions", "failurePolicy", "matchPolicy", "sideEffects", "timeoutSeconds"}) {
+    EXPECT_TRUE(SameYaml(component[key], chart[key])) << key << ":\n" << YAML::Dump(component[key]) << "\n" << YAML::Dump(chart[key]);
+  }
+  const auto cm = OfKind(docs, "ConfigMap", "riposte-policy");
+  ASSERT_EQ(cm.size(), 1u);
+  core::PolicyError err;
+  const auto policy = core::ParsePolicy(cm[0]["data"]["policy.yaml"].as<std::string>(), "kustomized policy.yaml", &err);
+  ASSERT_NE(policy, nullptr) << err.ToString();
+  EXPECT_TRUE(policy->f5_nginx_ingress.enabled && policy->nginx_gateway_fabric.enabled);
+  fs::remove_all(dir);
 }
 
 // --- monitoring objects against the Prometheus Operator CRDs ---------------------------------

@@ -212,6 +212,16 @@ TEST(HelmChart, ValuesSchemaRejectsTyposAndBadSettings) {
       {"runAsUser 0", [](YAML::Node& v) { v["securityContext"]["runAsUser"] = 0; }},
       {"action toggle not boolean", [](YAML::Node& v) { v["controller"]["actions"]["terminate"] = "no"; }},
       {"port 70000", [](YAML::Node& v) { v["controller"]["alerts"]["port"] = 70000; }},
+      {"profile enabled not boolean",
+       [](YAML::Node& v) { v["webhook"]["policy"]["profiles"]["f5NginxIngress"]["enabled"] = "yes"; }},
+      {"unknown profile", [](YAML::Node& v) { v["webhook"]["policy"]["profiles"]["traefik"]["enabled"] = true; }},
+      {"profile classes empty",
+       [](YAML::Node& v) { v["webhook"]["policy"]["profiles"]["f5NginxIngress"]["ingressClasses"] = YAML::Node(YAML::NodeType::Sequence); }},
+      {"Gateway Fabric has no classes",
+       [](YAML::Node& v) { v["webhook"]["policy"]["profiles"]["nginxGatewayFabric"]["ingressClasses"].push_back("nginx"); }},
+      {"bad snippet namespace",
+       [](YAML::Node& v) { v["webhook"]["policy"]["profiles"]["nginxGatewayFabric"]["snippets"]["namespaces"].push_back("Bad!"); }},
+      {"ingress-nginx classes empty", [](YAML::Node& v) { v["webhook"]["policy"]["ingressClasses"] = YAML::Node(YAML::NodeType::Sequence); }},
       {"bad CIDR", [](YAML::Node& v) {
          v["ingressNginxAdmissionPolicy"]["apiServerCIDRs"].push_back("10.0.0.1");
        }},
