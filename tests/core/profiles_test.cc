@@ -468,7 +468,9 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(NicAnnotations, TrimmedTypesIgnoreSurroundingWhitespaceLikeTheController) {
   Ingress ing = SnippetIngress("nginx");
   // ParseOffset / ParseSize / ParseLBMethod trim before matching, and the whitespace is harmless.
-  ing.annotations = {{"nginx.org/client-body-buffer-size", " 16k\n"}, {"nginx.org/lb-method", "least_conn\n"}};
+  ing.annotations = {{"nginx.org/client-body-buffer-size", " 16k\n"},
+                     {"nginx.org/lb-method", "least_conn\n"},
+                     {"nginx.org/proxy-read-timeout", "30s\n"}};  // ParseTime's output has no whitespace
   EXPECT_TRUE(Engine(F5Only()).Check(ing).empty());
 }
 
