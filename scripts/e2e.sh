@@ -45,7 +45,13 @@ if [ -n "${KUBEBUILDER_ASSETS:-}" ]; then
   [ -n "$api" ] || [ ! -x "$KUBEBUILDER_ASSETS/kube-apiserver" ] || api="$KUBEBUILDER_ASSETS/kube-apiserver"
   [ -n "$etcd" ] || [ ! -x "$KUBEBUILDER_ASSETS/etcd" ] || etcd="$KUBEBUILDER_ASSETS/etcd"
 fi
-link() { [ -z "$2" ] || ln -sf "$(realpath "$2")" "$assets/$1"; }
+link() {
+  [ -n "$2" ] || return 0
+  local src
+  src="$(realpath "$2")"
+  # KUBEBUILDER_ASSETS may be this very directory.
+  [ "$src" = "$(realpath -m "$assets/$1")" ] || ln -sf "$src" "$assets/$1"
+}
 link kube-apiserver "$api"
 link etcd "$etcd"
 link kubectl "$kubectl"
