@@ -125,6 +125,7 @@ TEST(Diagnostics, CrdsNotInstalled) {
   // The next preflight pass (every 5 s while a problem stands) notices the fix.
   EXPECT_TRUE(controller.WaitForLog("preflight: resolved", 30s)) << controller.Log();
   controller.Stop();
+  ExpectNoSanitizerReport(controller.Log(), "riposte controller");
 }
 
 }  // namespace

@@ -1,3 +1,6 @@
+// gtest before cpprestsdk: its U() macro breaks gtest headers included after it.
+#include <gtest/gtest.h>
+
 #include "tests/e2e/riposte_local.h"
 
 #include <signal.h>
@@ -15,7 +18,16 @@ LocalController::LocalController(std::string name, LocalControllerOptions option
   Start();
 }
 
-LocalController::~LocalController() { process_.Stop(std::chrono::seconds(10)); }
+LocalController::~LocalController() {
+  process_.Stop(std::chrono::seconds(10));
+  ExpectNoSanitizerReport(process_.Log(), "riposte controller " + name_);
+}
+
+void ExpectNoSanitizerReport(const std::string& log, const std::string& what) {
+  // Under the ASan build a child's report ends up in its log, not in the test's exit status.
+  for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"})
+    EXPECT_EQ(log.find(marker), std::string::npos) << what << " reported a sanitizer error:\n" << log;
+}
 
 void LocalController::Start() {
   auto& suite = Suite::Get();

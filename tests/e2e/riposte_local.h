@@ -60,4 +60,7 @@ class LocalController {
   int alerts_port_ = 0, metrics_port_ = 0, starts_ = 0;
 };
 
+// Fails the current test when a child's log holds an ASan/LSan/UBSan report.
+void ExpectNoSanitizerReport(const std::string& log, const std::string& what);
+
 }  // namespace riposte::e2e

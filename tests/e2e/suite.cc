@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "tests/e2e/https_client.h"
+#include "tests/e2e/riposte_local.h"
 
 namespace riposte::e2e {
 
@@ -105,6 +106,7 @@ void Suite::StopWebhook() { webhook_.Stop(); }
 
 void Suite::TearDown() {
   webhook_.Stop();
+  ExpectNoSanitizerReport(webhook_.Log(), "riposte webhook");
   if (cluster_ && ::testing::UnitTest::GetInstance()->Failed()) {
     cluster_->set_keep_dir(true);
     std::printf("[e2e] a test failed: logs kept in %s\n", cluster_->dir().c_str());
