@@ -341,6 +341,14 @@ TEST(ChartRender, ProfilesAddTheirResourcesToTheWebhookAndThePolicy) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const auto hook = OfKind(r.docs, "ValidatingWebhookConfiguration")[0]["webhooks"][1];
   EXPECT_EQ(hook["failurePolicy"].as<std::string>(""), "Ignore");
+  // A webhook run outside the cluster (webhook.url) serves both entries.
+  const auto url = HelmTemplate(helm, {"--set", "webhook.policy.profiles.f5NginxIngress.enabled=true", "--set",
+                                       "webhook.url=https://127.0.0.1:8443/validate/ingress"});
+  ASSERT_EQ(url.exit_code, 0) << url.output;
+  for (const auto& h : OfKind(url.docs, "ValidatingWebhookConfiguration")[0]["webhooks"]) {
+    EXPECT_EQ(h["clientConfig"]["url"].as<std::string>(""), "https://127.0.0.1:8443/validate/ingress") << h["name"];
+    EXPECT_FALSE(h["clientConfig"]["service"]) << h["name"];
+  }
   EXPECT_EQ(hook["timeoutSeconds"].as<int>(0), 9);
   EXPECT_EQ(hook["objectSelector"]["matchLabels"]["riposte"].as<std::string>(""), "on");
 }
