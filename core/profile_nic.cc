@@ -282,13 +282,13 @@ Check CheckNicPath(std::string_view v, std::string_view what) {
 }
 
 Check CheckLbMethod(std::string_view v) {
-  static constexpr std::array<std::string_view, 15> kMethods = {
+  static constexpr std::array<std::string_view, 12> kMethods = {
       "round_robin", "least_conn", "ip_hash", "random", "random two", "random two least_conn",
       // NGINX Plus
       "random two least_time=header", "random two least_time=last_byte", "least_time header", "least_time last_byte",
-      "least_time header inflight", "least_time last_byte inflight", "", "", ""};
+      "least_time header inflight", "least_time last_byte inflight"};
   for (auto m : kMethods) {
-    if (!m.empty() && v == m) return std::nullopt;
+    if (v == m) return std::nullopt;
   }
   if (v.substr(0, 5) != "hash ") return At(0, "not a load-balancing method (round_robin, least_conn, ip_hash, random, hash <key> ...)");
   // hash <key> [consistent], split on single spaces as ParseLBMethod does.
