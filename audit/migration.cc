@@ -1,0 +1,106 @@
+#include "audit/migration.h"
+
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "audit/gateway_mapping.h"
+#include "audit/ingress_checker.h"
+
+namespace riposte::audit {
+
+namespace {
+
+constexpr std::string_view kDefaultPrefix = "nginx.ingress.kubernetes.io";
+
+size_t Index(GatewayClass c) { return static_cast<size_t>(c); }
+
+// The annotation prefix the serving controllers read (the first one's; they normally agree).
+std::string PrefixFor(const IngressResult& r, const Report& report) {
+  for (const auto& name : r.controllers) {
+    for (const auto& c : report.controllers) {
+      if (c.workload.ToString() == name && !c.annotations_prefix.empty()) return c.annotations_prefix;
+    }
+  }
+  return std::string(kDefaultPrefix);
+}
+
+bool HasDefaultPrefixAnnotation(const core::Ingress& ing) {
+  const std::string prefix = std::string(kDefaultPrefix) + "/";
+  return std::any_of(ing.annotations.begin(), ing.annotations.end(),
+                     [&](const auto& kv) { return kv.first.starts_with(prefix); });
+}
+
+}  // namespace
+
+MigrationInventory BuildMigrationInventory(const ClusterSnapshot& snapshot, const Report& report) {
+  MigrationInventory inv;
+  inv.mapping_basis = GatewayMappingBasis();
+  std::map<std::pair<std::string, std::string>, const IngressResult*> results;
+  for (const auto& r : report.ingresses) results[{r.ingress.ns, r.ingress.name}] = &r;
+  const bool no_controller_seen = report.controllers.empty();
+
+  std::map<std::string, MigrationNamespace> by_ns;
+  for (const auto& obj : snapshot.Objects(res::kIngresses)) {
+    core::Ingress ing = IngressFromJson(obj);
+    auto it = results.find({ing.ns, ing.name});
+    if (it == results.end()) continue;
+    const IngressResult& r = *it->second;
+    MigrationIngress mi;
+    mi.ns = ing.ns;
+    mi.name = ing.name;
+    mi.ingress_class = r.ingress_class;
+    mi.controllers = r.controllers;
+    if (mi.controllers.empty()) {
+      if (!no_controller_seen) continue;  // another controller's Ingress
+      if (!(r.ingress_class == "nginx" || HasDefaultPrefixAnnotation(ing))) continue;
+      mi.controllers.push_back("controller not seen");
+    }
+    const std::string prefix = PrefixFor(r, report) + "/";
+    for (const auto& [key, val] : ing.annotations) {
+      if (!key.starts_with(prefix)) continue;
+      AnnotationUse use;
+      use.annotation = key.substr(prefix.size());
+      if (const GatewayMapping* m = FindGatewayMapping(use.annotation)) {
+        use.gateway_class = ClassifyAnnotation(*m, val, &use.reason);
+        use.gateway_feature = m->gateway_feature;
+      } else {
+        use.gateway_class = GatewayClass::kUnrecognized;
+        use.reason = "not an annotation ingress-nginx reads; it ignores it, and so can the migration";
+      }
+      if (use.gateway_class != GatewayClass::kUnrecognized) mi.hardest = std::max(mi.hardest, use.gateway_class);
+      if (use.gateway_class == GatewayClass::kNone) {
+        std::string why = use.reason;
+        if (why.empty()) {
+          const GatewayMapping* m = FindGatewayMapping(use.annotation);
+          why = m != nullptr && !m->notes.empty() ? m->notes : "no Gateway API equivalent";
+        }
+        inv.blockers.push_back({mi.ns, mi.name, use.annotation, why});
+      }
+      mi.annotations.push_back(std::move(use));
+    }
+    std::sort(mi.annotations.begin(), mi.annotations.end(),
+              [](const AnnotationUse& a, const AnnotationUse& b) { return a.annotation < b.annotation; });
+    MigrationNamespace& ns = by_ns[mi.ns];
+    ns.ns = mi.ns;
+    ++ns.ingresses;
+    ++ns.ingresses_by_hardest[Index(mi.hardest)];
+    ++inv.ingresses_by_hardest[Index(mi.hardest)];
+    for (const auto& a : mi.annotations) {
+      ++ns.annotations_by_class[Index(a.gateway_class)];
+      ++inv.annotations_by_class[Index(a.gateway_class)];
+      if (a.gateway_class == GatewayClass::kNone) ++ns.blockers;
+    }
+    inv.ingresses.push_back(std::move(mi));
+  }
+  for (auto& [name, ns] : by_ns) inv.namespaces.push_back(std::move(ns));
+  std::sort(inv.ingresses.begin(), inv.ingresses.end(), [](const MigrationIngress& a, const MigrationIngress& b) {
+    return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
+  });
+  std::sort(inv.blockers.begin(), inv.blockers.end(), [](const MigrationBlocker& a, const MigrationBlocker& b) {
+    return std::tie(a.ns, a.ingress, a.annotation) < std::tie(b.ns, b.ingress, b.annotation);
+  });
+  return inv;
+}
+
+}  // namespace riposte::audit
