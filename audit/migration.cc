@@ -53,7 +53,9 @@ MigrationInventory BuildMigrationInventory(const ClusterSnapshot& snapshot, cons
     mi.controllers = r.controllers;
     if (mi.controllers.empty()) {
       if (!no_controller_seen) continue;  // another controller's Ingress
-      if (!(r.ingress_class == "nginx" || HasDefaultPrefixAnnotation(ing))) continue;
+      // Without a controller to compare with: class "nginx" (the default), or no class and
+      // annotations only ingress-nginx reads.
+      if (!(r.ingress_class == "nginx" || (r.ingress_class.empty() && HasDefaultPrefixAnnotation(ing)))) continue;
       mi.controllers.push_back("controller not seen");
     }
     const std::string prefix = PrefixFor(r, report) + "/";

@@ -13,8 +13,9 @@ namespace riposte::audit {
 
 // An Ingress counts as served by ingress-nginx when the analysis attached it to a controller
 // (its class is the controller's --ingress-class, or it has none). When the audit saw no
-// controller at all (e.g. --namespace of an application namespace), Ingresses of class "nginx"
-// or carrying annotations under the default prefix are taken, marked "controller not seen".
+// controller at all (e.g. --namespace of an application namespace), Ingresses of class "nginx",
+// or without a class and with annotations under the default prefix, are taken, marked
+// "controller not seen".
 MigrationInventory BuildMigrationInventory(const ClusterSnapshot& snapshot, const Report& report);
 
 }  // namespace riposte::audit
