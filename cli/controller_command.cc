@@ -20,6 +20,7 @@
 #include "controller/endpoint.h"
 #include "controller/names.h"
 #include "controller/periodic_audit.h"
+#include "controller/preflight.h"
 #include "kube/config.h"
 
 namespace riposte::cli {
@@ -145,6 +146,9 @@ int RunController(const Args& args) {
   opts.election_client = election_client.value();
   opts.recorder_client = recorder_client.value();
   controller::ResponseController rc(client.value(), opts);
+  // Says why a replica never becomes ready (missing namespace, CRDs or RBAC) instead of
+  // answering every alert 503 in silence.
+  controller::PreflightMonitor preflight(client.value(), {own_ns, lease_name});
 
   controller::AlertAuth auth{token.get(), !client_ca.empty()};
   // Adapts the shared server's request to the library-independent endpoint handlers.
@@ -188,7 +192,8 @@ int RunController(const Args& args) {
   for (const char* path : {"/healthz", "/readyz", "/metrics"}) {
     metrics->AddRoute({path, {"GET", "HEAD"}, [&, view, reply](const http::Request& r) {
                          return reply(controller::HandleOpsRequest(view(r), [&] { return rc.Ready(); },
-                                                                   [&] { return rc.metrics().Render(); }));
+                                                                   [&] { return rc.metrics().Render(); },
+                                                                   [&] { return preflight.Reason(); }));
                        }, {}});
   }
   if (!alerts->Start(&error)) return Fail("alert listener: " + error);
@@ -196,6 +201,7 @@ int RunController(const Args& args) {
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
+  preflight.Start();
   rc.Start();
   // Ports on stdout: integration tests and scripts bind port 0 and read them here.
   std::printf("alerts listening on %s (port %u)\nmetrics listening on %s (port %u)\n", alerts_listen.c_str(),
@@ -210,6 +216,7 @@ int RunController(const Args& args) {
   log::Info("controller stopping");
   alerts->Stop();
   metrics->Stop();
+  preflight.Stop();
   rc.Stop();
   return 0;
 }

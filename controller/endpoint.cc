@@ -58,7 +58,8 @@ HttpReply HandleAlertRequest(const HttpRequestView& req, const AlertAuth& auth, 
 }
 
 HttpReply HandleOpsRequest(const HttpRequestView& req, const std::function<bool()>& ready,
-                           const std::function<std::string()>& metrics) {
+                           const std::function<std::string()>& metrics,
+                           const std::function<std::string()>& not_ready_reason) {
   auto path = Path(req.target);
   HttpReply r;
   r.content_type = "text/plain; charset=utf-8";
@@ -73,7 +74,8 @@ HttpReply HandleOpsRequest(const HttpRequestView& req, const std::function<bool(
   } else if (path == "/readyz") {
     bool ok = ready();
     r.status = ok ? 200 : 503;
-    r.body = ok ? "ok\n" : "not ready: caches syncing or no leader known\n";
+    std::string reason = ok || !not_ready_reason ? "" : not_ready_reason();
+    r.body = ok ? "ok\n" : "not ready: " + (reason.empty() ? "caches syncing or no leader known" : reason) + "\n";
   } else if (path == "/metrics") {
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     r.body = metrics();

@@ -37,8 +37,10 @@ struct AlertAuth {
 // POST / and POST /v1/alerts. Answers JSON in every case, including errors.
 HttpReply HandleAlertRequest(const HttpRequestView& req, const AlertAuth& auth, AlertIngestor& ingestor);
 
-// GET /healthz, /readyz, /metrics.
+// GET /healthz, /readyz, /metrics. `not_ready_reason` (optional) explains a 503 from /readyz
+// when it knows why (PreflightMonitor::Reason()).
 HttpReply HandleOpsRequest(const HttpRequestView& req, const std::function<bool()>& ready,
-                           const std::function<std::string()>& metrics);
+                           const std::function<std::string()>& metrics,
+                           const std::function<std::string()>& not_ready_reason = nullptr);
 
 }  // namespace riposte::controller

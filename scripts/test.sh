@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh machine: install packages, build, run every test,
-# then rebuild and rerun under ASan+UBSan, then run each fuzz target for a bounded time, then
-# build and smoke-test the container image (its own stage, timed: scripts/image.sh).
+# The whole test suite, from a fresh machine: install packages, build, run every test, run the
+# end-to-end suite against a real API server, then rebuild and rerun under ASan+UBSan, then run
+# each fuzz target for a bounded time, then build and smoke-test the container image (its own
+# stage, timed: scripts/image.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,10 @@ echo "== build (RelWithDebInfo)"
 bash scripts/build.sh build -DRIPOSTE_BUILD_TESTS=ON -DRIPOSTE_BUILD_BENCH=ON
 echo "== tests"
 ctest --test-dir build --output-on-failure -j "$(nproc)"
+echo "== end-to-end tests (real kube-apiserver v1.26.5 + etcd)"
+# kube-apiserver unpacked from ../shared/envtest (RIPOSTE_ENVTEST_SOURCE, or KUBEBUILDER_ASSETS,
+# overrides), etcd from Debian's etcd-server; skipped with a banner when there is none.
+bash scripts/e2e.sh build
 
 if [ "${RIPOSTE_SKIP_SANITIZE:-0}" != 1 ]; then
   echo "== build (ASan+UBSan)"
