@@ -15,7 +15,6 @@
 #include "audit/mitigation.h"
 #include "audit/riposte_install.h"
 #include "audit/version.h"
-#include "kube/selector.h"
 
 namespace riposte::audit {
 
