@@ -5,7 +5,7 @@
 #include <tuple>
 
 #include "audit/gateway_mapping.h"
-#include "audit/ingress_checker.h"
+#include "audit/k8s_read.h"
 
 namespace riposte::audit {
 
@@ -25,10 +25,9 @@ std::string PrefixFor(const IngressResult& r, const Report& report) {
   return std::string(kDefaultPrefix);
 }
 
-bool HasDefaultPrefixAnnotation(const core::Ingress& ing) {
+bool HasDefaultPrefixAnnotation(const std::map<std::string, std::string>& annotations) {
   const std::string prefix = std::string(kDefaultPrefix) + "/";
-  return std::any_of(ing.annotations.begin(), ing.annotations.end(),
-                     [&](const auto& kv) { return kv.first.starts_with(prefix); });
+  return std::any_of(annotations.begin(), annotations.end(), [&](const auto& kv) { return kv.first.starts_with(prefix); });
 }
 
 }  // namespace
@@ -41,31 +40,40 @@ MigrationInventory BuildMigrationInventory(const ClusterSnapshot& snapshot, cons
   const bool no_controller_seen = report.controllers.empty();
 
   std::map<std::string, MigrationNamespace> by_ns;
+  std::map<std::string, AnnotationSummary> used;
   for (const auto& obj : snapshot.Objects(res::kIngresses)) {
-    core::Ingress ing = IngressFromJson(obj);
-    auto it = results.find({ing.ns, ing.name});
+    // Only annotation keys and a few values are needed: read them straight from the object
+    // (the full decode is for judging, which the analysis has done already).
+    auto it = results.find({k8s::Meta(obj, "namespace"), k8s::Meta(obj, "name")});
     if (it == results.end()) continue;
     const IngressResult& r = *it->second;
+    const auto annotations = k8s::Labels(k8s::At(obj, {"metadata", "annotations"}));
     MigrationIngress mi;
-    mi.ns = ing.ns;
-    mi.name = ing.name;
+    mi.ns = r.ingress.ns;
+    mi.name = r.ingress.name;
     mi.ingress_class = r.ingress_class;
     mi.controllers = r.controllers;
     if (mi.controllers.empty()) {
       if (!no_controller_seen) continue;  // another controller's Ingress
       // Without a controller to compare with: class "nginx" (the default), or no class and
       // annotations only ingress-nginx reads.
-      if (!(r.ingress_class == "nginx" || (r.ingress_class.empty() && HasDefaultPrefixAnnotation(ing)))) continue;
+      if (!(r.ingress_class == "nginx" || (r.ingress_class.empty() && HasDefaultPrefixAnnotation(annotations)))) continue;
       mi.controllers.push_back("controller not seen");
     }
     const std::string prefix = PrefixFor(r, report) + "/";
-    for (const auto& [key, val] : ing.annotations) {
+    for (const auto& [key, val] : annotations) {
       if (!key.starts_with(prefix)) continue;
       AnnotationUse use;
       use.annotation = key.substr(prefix.size());
-      if (const GatewayMapping* m = FindGatewayMapping(use.annotation)) {
+      const GatewayMapping* m = FindGatewayMapping(use.annotation);
+      AnnotationSummary& summary = used[use.annotation];
+      if (summary.uses++ == 0) {
+        summary.annotation = use.annotation;
+        summary.gateway_class = m != nullptr ? m->gateway_class : GatewayClass::kUnrecognized;
+        if (m != nullptr) summary.gateway_feature = m->gateway_feature;
+      }
+      if (m != nullptr) {
         use.gateway_class = ClassifyAnnotation(*m, val, &use.reason);
-        use.gateway_feature = m->gateway_feature;
       } else {
         use.gateway_class = GatewayClass::kUnrecognized;
         use.reason = "not an annotation ingress-nginx reads; it ignores it, and so can the migration";
@@ -73,10 +81,7 @@ MigrationInventory BuildMigrationInventory(const ClusterSnapshot& snapshot, cons
       if (use.gateway_class != GatewayClass::kUnrecognized) mi.hardest = std::max(mi.hardest, use.gateway_class);
       if (use.gateway_class == GatewayClass::kNone) {
         std::string why = use.reason;
-        if (why.empty()) {
-          const GatewayMapping* m = FindGatewayMapping(use.annotation);
-          why = m != nullptr && !m->notes.empty() ? m->notes : "no Gateway API equivalent";
-        }
+        if (why.empty()) why = m != nullptr && !m->notes.empty() ? m->notes : "no Gateway API equivalent";
         inv.blockers.push_back({mi.ns, mi.name, use.annotation, why});
       }
       mi.annotations.push_back(std::move(use));
@@ -96,6 +101,7 @@ MigrationInventory BuildMigrationInventory(const ClusterSnapshot& snapshot, cons
     inv.ingresses.push_back(std::move(mi));
   }
   for (auto& [name, ns] : by_ns) inv.namespaces.push_back(std::move(ns));
+  for (auto& [name, a] : used) inv.annotations.push_back(std::move(a));
   std::sort(inv.ingresses.begin(), inv.ingresses.end(), [](const MigrationIngress& a, const MigrationIngress& b) {
     return std::tie(a.ns, a.name) < std::tie(b.ns, b.name);
   });

@@ -26,8 +26,16 @@ std::string_view GatewayClassName(GatewayClass c);
 struct AnnotationUse {
   std::string annotation;      // name without the prefix ("rewrite-target")
   GatewayClass gateway_class = GatewayClass::kUnrecognized;
-  std::string gateway_feature; // what carries it over, from the mapping table
   std::string reason;          // set when the value decided the class (capture groups, AJP, 308...)
+};
+
+// One annotation across the inventory: what carries it over and how often it is used (the
+// feature text is kept here once, not per use).
+struct AnnotationSummary {
+  std::string annotation;
+  GatewayClass gateway_class = GatewayClass::kUnrecognized;  // the table's class for the key
+  std::string gateway_feature;
+  size_t uses = 0;
 };
 
 struct MigrationIngress {
@@ -59,6 +67,7 @@ struct MigrationInventory {
   std::vector<MigrationIngress> ingresses;     // sorted by namespace/name
   std::vector<MigrationNamespace> namespaces;  // sorted by name
   std::vector<MigrationBlocker> blockers;      // sorted by namespace/ingress/annotation
+  std::vector<AnnotationSummary> annotations;  // every annotation used, sorted by name
   std::array<size_t, kGatewayClassCount> ingresses_by_hardest{};
   std::array<size_t, kGatewayClassCount> annotations_by_class{};
 };

@@ -73,6 +73,12 @@ std::string MigrationText(const MigrationInventory& inv) {
     out << "    " << TextEscape(b.ns) << "/" << TextEscape(b.ingress) << ": " << TextEscape(b.annotation) << " -- "
         << TextEscape(b.reason) << "\n";
   }
+  if (!inv.annotations.empty()) out << "  annotations in use (class, uses):\n";
+  for (const auto& a : inv.annotations) {
+    out << "    " << TextEscape(a.annotation) << ": " << GatewayClassName(a.gateway_class) << ", " << a.uses;
+    if (!a.gateway_feature.empty()) out << " -- " << TextEscape(a.gateway_feature);
+    out << "\n";
+  }
   if (!inv.ingresses.empty()) out << "  Ingresses (hardest class: annotations):\n";
   for (const auto& i : inv.ingresses) {
     out << "    " << TextEscape(i.ns) << "/" << TextEscape(i.name) << " [" << GatewayClassName(i.hardest) << "]";
@@ -118,6 +124,17 @@ value MigrationJson(const MigrationInventory& inv) {
     blockers[i] = j;
   }
   o["blockers"] = blockers;
+  value used = value::array(inv.annotations.size());
+  for (size_t i = 0; i < inv.annotations.size(); ++i) {
+    const auto& a = inv.annotations[i];
+    value j = value::object(true);
+    j["annotation"] = value::string(a.annotation);
+    j["class"] = value::string(std::string(GatewayClassName(a.gateway_class)));
+    j["gatewayFeature"] = value::string(a.gateway_feature);
+    j["uses"] = value::number(static_cast<uint64_t>(a.uses));
+    used[i] = j;
+  }
+  o["annotationsUsed"] = used;
   value ings = value::array(inv.ingresses.size());
   for (size_t i = 0; i < inv.ingresses.size(); ++i) {
     const auto& g = inv.ingresses[i];
@@ -133,7 +150,6 @@ value MigrationJson(const MigrationInventory& inv) {
       value aj = value::object(true);
       aj["annotation"] = value::string(a.annotation);
       aj["class"] = value::string(std::string(GatewayClassName(a.gateway_class)));
-      aj["gatewayFeature"] = value::string(a.gateway_feature);
       aj["reason"] = value::string(a.reason);
       anns[k] = aj;
     }
@@ -178,6 +194,14 @@ std::string MigrationHtml(const MigrationInventory& inv) {
   }
   out << "</tbody></table>\n";
   if (inv.blockers.empty()) out << "<p class=\"empty\">No blockers.</p>\n";
+  out << "<h3>Annotations in use</h3>\n<table id=\"migration-annotations\"><thead><tr><th>Annotation</th>"
+         "<th>Class</th><th>Uses</th><th>Gateway API</th></tr></thead><tbody>\n";
+  for (const auto& a : inv.annotations) {
+    out << "<tr><td class=\"mono\">" << esc(a.annotation) << "</td><td><span class=\"gw "
+        << GatewayClassName(a.gateway_class) << "\">" << GatewayClassName(a.gateway_class) << "</span></td><td>" << a.uses
+        << "</td><td>" << esc(a.gateway_feature) << "</td></tr>\n";
+  }
+  out << "</tbody></table>\n";
   out << "<h3>Ingresses</h3>\n<table id=\"migration-ingresses\"><thead><tr><th>Ingress</th><th>Hardest</th>"
          "<th>Annotations</th></tr></thead><tbody>\n";
   for (const auto& i : inv.ingresses) {
@@ -188,8 +212,7 @@ std::string MigrationHtml(const MigrationInventory& inv) {
     for (const auto& a : i.annotations) {
       out << "<div><span class=\"mono\">" << esc(a.annotation) << "</span> <span class=\"gw "
           << GatewayClassName(a.gateway_class) << "\">" << GatewayClassName(a.gateway_class) << "</span>";
-      const std::string& more = a.reason.empty() ? a.gateway_feature : a.reason;
-      if (!more.empty()) out << "<small>" << esc(more) << "</small>";
+      if (!a.reason.empty()) out << "<small>" << esc(a.reason) << "</small>";
       out << "</div>";
     }
     out << "</td></tr>\n";

@@ -173,6 +173,32 @@ TEST(MigrationInventory, PerNamespaceCountsAndBlockers) {
   EXPECT_EQ(inv.blockers[1].annotation, "rewrite-target");
   EXPECT_NE(inv.blockers[1].reason.find("capture groups"), std::string::npos);
   EXPECT_EQ(inv.ingresses_by_hardest[static_cast<size_t>(G::kCore)], 2u);
+  // Every annotation in use once, with the table's class for the key and its feature.
+  ASSERT_EQ(inv.annotations.size(), 8u);
+  for (const auto& a : inv.annotations) {
+    EXPECT_EQ(a.uses, 1u) << a.annotation;
+    if (a.annotation == "rewrite-target") {
+      EXPECT_EQ(a.gateway_class, G::kExtended);  // the blocked use is a per-value refinement
+      EXPECT_FALSE(a.gateway_feature.empty());
+    }
+    if (a.annotation == "not-a-real-one") {
+      EXPECT_EQ(a.gateway_class, G::kUnrecognized);
+    }
+  }
+}
+
+TEST(MigrationInventory, AnnotationUsesAreCountedAcrossIngresses) {
+  ClusterSnapshot snap = MigrationCluster();
+  for (const char* name : {"one", "two", "three"}) {
+    snap.objects[res::kIngresses].push_back(
+        IngressJson("shop", name, "nginx", value::parse(R"({"nginx.ingress.kubernetes.io/limit-rps": "5"})")));
+  }
+  Report r = WithMigration(snap);
+  for (const auto& a : r.migration->annotations) {
+    if (a.annotation == "limit-rps") {
+      EXPECT_EQ(a.uses, 4u);
+    }
+  }
 }
 
 TEST(MigrationInventory, CustomAnnotationPrefix) {
