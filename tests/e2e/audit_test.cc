@@ -86,6 +86,24 @@ TEST_F(Audit, TheAuditRoleAloneIsEnoughForACompleteReport) {
   EXPECT_TRUE(controller) << r.out;
   EXPECT_TRUE(evil) << doc.at("ingresses").serialize();
   EXPECT_TRUE(headers) << doc.at("ingresses").serialize();
+  // Riposte's installation as the chart renders it, read with the audit role alone: the
+  // excluded namespaces from the namespaceSelector. legacy-shop is excluded, so the virtual
+  // patch is partial. The suite's webhook runs outside the cluster (webhook.url), so its policy
+  // is not something the audit can see, and it says so.
+  const value& rip = doc.at("riposteWebhook");
+  EXPECT_FALSE(rip.at("policy").at("known").as_bool()) << rip.serialize();
+  EXPECT_NE(Str(rip, {"policy", "error"}).find("called by URL"), std::string::npos) << rip.serialize();
+  std::set<std::string> excluded;
+  for (const auto& n : rip.at("scope").at("excludedNamespaces").as_array()) excluded.insert(n.as_string());
+  EXPECT_TRUE(excluded.count("legacy-shop") && excluded.count("kube-system") && excluded.count(kReleaseNamespace))
+      << rip.serialize();
+  for (const auto& c : doc.at("controllers").as_array()) {
+    if (Str(c, {"workload", "name"}) != "ingress-nginx-controller") continue;
+    EXPECT_EQ(Str(c, {"virtualPatch", "state"}), "partly-mitigated") << c.at("virtualPatch").serialize();
+    EXPECT_NE(c.at("virtualPatch").serialize().find("namespaceSelector excludes namespace(s) legacy-shop"), std::string::npos)
+        << c.at("virtualPatch").serialize();
+    EXPECT_TRUE(c.at("endOfLife").at("retired").as_bool());
+  }
 }
 
 TEST_F(Audit, TheAuditRoleGrantsNothingMore) {
