@@ -92,7 +92,7 @@ int RunController(const Args& args) {
   if (cert.empty() || key.empty()) return Fail("--alerts-tls-cert and --alerts-tls-key are required (the alert endpoint is HTTPS only)");
   if (token_file.empty() && client_ca.empty() && !insecure_no_auth)
     return Fail("set --alerts-token-file and/or --alerts-client-ca, or explicitly --alerts-insecure-no-auth");
-  if (!controller::IsDnsLabel(own_ns)) return Fail("--namespace: \"" + own_ns + "\" is not a namespace name");
+  if (std::string why = k8s::ValidateName(k8s::NameKind::kNamespace, own_ns); !why.empty()) return Fail("--namespace: " + why);
   if (max_destructive < 0 || workers < 1 || workers > 64 || lease_seconds < 3 || max_body < 1024)
     return Fail("--max-destructive-per-minute >= 0, 1 <= --workers <= 64, --lease-duration-seconds >= 3, --alerts-max-body-bytes >= 1024");
   if (kube_burst < 1 || kube_burst > 100000) return Fail("--kube-api-burst must be between 1 and 100000");
