@@ -231,6 +231,11 @@ class Server {
 
 using ServerPtr = std::unique_ptr<Server>;
 
+// GET /healthz ({"status":"ok"}) and GET /readyz ({"status":"ready"}, or 503 with
+// `not_ready_message` in the usual error shape): the same bodies on every Riposte listener.
+// Anonymous routes (kubelet probes carry no credentials).
+void AddHealthRoutes(Server& server, std::function<bool()> ready, std::string not_ready_message);
+
 // Checks the options (caps, CIDRs); "" when they are usable.
 std::string ValidateOptions(const ServerOptions& options);
 ServerPtr NewServer(ServerOptions options);

@@ -816,7 +816,9 @@ const Route* Shared::FindRoute(std::string_view method, std::string_view path, s
                             [&](const std::string& t) { return IEquals(t, media); });
       if (!ok) {
         std::string want;
-        for (const auto& t : r.content_types) want += (want.empty() ? "" : ", ") + t;
+        for (const auto& t : r.content_types)
+          if (!t.empty()) want += (want.empty() ? "" : ", ") + t;
+        if (std::find(r.content_types.begin(), r.content_types.end(), "") != r.content_types.end()) want += " or none";
         *early = JsonError(415, "unsupported content type \"" + std::string(content_type.substr(0, 128)) +
                                     "\"; expected " + want);
         return nullptr;
@@ -1528,6 +1530,23 @@ class ServerImpl : public Server {
 }  // namespace
 
 ServerPtr NewServer(ServerOptions options) { return std::make_unique<ServerImpl>(std::move(options)); }
+
+void AddHealthRoutes(Server& server, std::function<bool()> ready, std::string not_ready_message) {
+  Route health{"/healthz", {"GET", "HEAD"}, [](const Request&) {
+                 return Response{200, "application/json", "{\"status\":\"ok\"}", {}};
+               },
+               {}};
+  health.require_auth = false;
+  server.AddRoute(std::move(health));
+  Route readyz{"/readyz", {"GET", "HEAD"},
+               [ready = std::move(ready), msg = std::move(not_ready_message)](const Request&) {
+                 if (ready()) return Response{200, "application/json", "{\"status\":\"ready\"}", {}};
+                 return JsonError(503, msg);
+               },
+               {}};
+  readyz.require_auth = false;
+  server.AddRoute(std::move(readyz));
+}
 
 uint64_t RaiseOpenFileLimit(uint64_t want) {
   struct rlimit rl {};
