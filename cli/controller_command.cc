@@ -54,6 +54,7 @@ int RunController(const Args& args) {
   int64_t record_workers = so.record_workers, record_queue = static_cast<int64_t>(so.record_queue);
   int64_t max_conns = static_cast<int64_t>(so.max_connections), reserved = static_cast<int64_t>(so.reserved_connections);
   int64_t per_peer = static_cast<int64_t>(so.max_connections_per_peer);
+  int64_t header_ms = so.header_timeout.count(), untrusted_idle_ms = so.untrusted_idle_timeout.count();
   std::string audit_interval_text = "0", status_interval_text = "5s";
   flags.String("kubeconfig", &kubeconfig, "kubeconfig file; in-cluster service account when empty");
   flags.String("alerts-listen", &alerts_listen, "alert endpoint address (HTTPS)");
@@ -73,6 +74,9 @@ int RunController(const Args& args) {
   flags.Int("alerts-reserved-connections", &reserved,
             "of --alerts-max-connections, slots only authenticated or trusted senders may use");
   flags.Int("alerts-max-connections-per-peer", &per_peer, "unauthenticated connections one address may hold");
+  flags.Int("alerts-header-timeout-ms", &header_ms, "time from the first byte of a request to its complete headers");
+  flags.Int("alerts-untrusted-idle-timeout-ms", &untrusted_idle_ms,
+            "time an unauthenticated connection may wait for its next request (authenticated ones: 60 s)");
   flags.String("metrics-listen", &metrics_listen, "address for /healthz, /readyz and /metrics (HTTP)");
   flags.String("namespace", &own_ns, "the controller's own namespace (Lease; always protected)");
   flags.String("lease-name", &lease_name, "name of the leader-election Lease");
@@ -116,9 +120,11 @@ int RunController(const Args& args) {
   if (kube_burst < 1 || kube_burst > 100000) return Usage("--kube-api-burst must be between 1 and 100000");
   if (record_workers < 1 || record_workers > 256 || record_queue < 0 || record_queue > 100000)
     return Usage("--alerts-recorders must be 1..256 and --alerts-queue 0..100000");
-  if (max_conns < 16 || max_conns > 65536 || reserved < 0 || reserved >= max_conns || per_peer < 1)
+  if (max_conns < 16 || max_conns > 65536 || reserved < 0 || reserved >= max_conns || per_peer < 1 || header_ms < 100 ||
+      untrusted_idle_ms < 100)
     return Usage("--alerts-max-connections must be 16..65536, --alerts-reserved-connections 0..max-1, "
-                 "--alerts-max-connections-per-peer >= 1");
+                 "--alerts-max-connections-per-peer >= 1, --alerts-header-timeout-ms and "
+                 "--alerts-untrusted-idle-timeout-ms >= 100");
   for (const auto& n : trusted_networks) {
     http::ServerOptions probe;
     probe.trusted_networks = {n};
@@ -184,6 +190,8 @@ int RunController(const Args& args) {
   so.max_connections = static_cast<size_t>(max_conns);
   so.reserved_connections = static_cast<size_t>(reserved);
   so.max_connections_per_peer = static_cast<size_t>(per_peer);
+  so.header_timeout = std::chrono::milliseconds(header_ms);
+  so.untrusted_idle_timeout = std::chrono::milliseconds(untrusted_idle_ms);
   controller::Service service(client.value(), so);
 
   // Leader-only work is put together here: controller/ knows it only as a LeaderTask.
