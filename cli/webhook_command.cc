@@ -1,5 +1,6 @@
 // `riposte webhook`: the validating admission webhook for Ingress objects.
 
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/commands.h"
@@ -23,6 +24,7 @@ int RunWebhook(const Args& args) {
   int64_t per_peer = static_cast<int64_t>(opts.max_connections_per_peer);
   int64_t header_ms = opts.header_timeout.count();
   int64_t untrusted_idle_ms = opts.untrusted_idle_timeout.count();
+  int64_t inflight = static_cast<int64_t>(opts.max_inflight_body_bytes);
   flags.String("tls-cert", &opts.tls_cert, "PEM certificate chain served on --listen (reloaded when it changes)");
   flags.String("tls-key", &opts.tls_key, "PEM private key for --tls-cert");
   flags.String("listen", &opts.listen, "HTTPS address for admission reviews, ADDR:PORT, :PORT or [IPv6]:PORT");
@@ -44,6 +46,8 @@ int RunWebhook(const Args& args) {
             "of --max-connections, slots only trusted connections (--trusted-network, --client-ca) may use");
   flags.Int("max-connections-per-peer", &per_peer, "untrusted connections one address may hold");
   flags.Int("header-timeout-ms", &header_ms, "time from the first byte of a request to its complete headers");
+  flags.Int("max-inflight-body-bytes", &inflight,
+            "review bodies being read at once (a quarter kept for trusted connections); beyond, 503 with Retry-After");
   flags.Int("untrusted-idle-timeout-ms", &untrusted_idle_ms,
             "time an untrusted connection may wait for its next request (trusted ones: 60 s)");
   bool help = false;
@@ -74,14 +78,18 @@ int RunWebhook(const Args& args) {
                  "--reload-interval-ms >= 100\n");
     return 2;
   }
+  // Room for at least four bodies of the largest size unless set explicitly.
+  if (!flags.WasSet("max-inflight-body-bytes")) inflight = std::max<int64_t>(inflight, 4 * max_body);
   if (max_conns < 16 || max_conns > 65536 || reserved < 0 || reserved >= max_conns || per_peer < 1 || header_ms < 100 ||
-      untrusted_idle_ms < 100) {
+      untrusted_idle_ms < 100 || inflight < max_body) {
     std::fprintf(stderr,
                  "riposte webhook: --max-connections must be 16..65536, --reserved-connections 0..max-1, "
-                 "--max-connections-per-peer >= 1, --header-timeout-ms and --untrusted-idle-timeout-ms >= 100\n");
+                 "--max-connections-per-peer >= 1, --header-timeout-ms and --untrusted-idle-timeout-ms >= 100, "
+                 "--max-inflight-body-bytes >= --max-body-bytes\n");
     return 2;
   }
   opts.max_connections = static_cast<size_t>(max_conns);
+  opts.max_inflight_body_bytes = static_cast<size_t>(inflight);
   opts.reserved_connections = static_cast<size_t>(reserved);
   opts.max_connections_per_peer = static_cast<size_t>(per_peer);
   opts.header_timeout = std::chrono::milliseconds(header_ms);

@@ -145,6 +145,10 @@ struct ServerOptions {
   size_t max_connections = 1024;
   size_t reserved_connections = 256;
   size_t max_connections_per_peer = 64;
+  // Bytes of request bodies being read at once (a body's Content-Length, or max_body_bytes
+  // when chunked, is reserved once its head is accepted); a quarter is kept for trusted
+  // connections. Beyond: 503 with Retry-After and close. 0 = no budget.
+  size_t max_inflight_body_bytes = 0;
   // CIDRs ("10.0.0.0/8", "fd00::/8", "192.0.2.7") whose connections are trusted from accept
   // (reserved slots, no per-peer cap, long idle timeout, never evicted). Their requests still
   // go through `authenticate` when it is set.
@@ -189,6 +193,7 @@ enum class CloseReason {
   kBodyTimeout,
   kWriteTimeout,
   kEvicted,           // untrusted and idle while the untrusted share was full
+  kBusy,              // its body did not fit in max_inflight_body_bytes: 503
   kCount
 };
 std::string_view RefuseReasonName(RefuseReason r);  // "per_peer", "untrusted_full", "full"

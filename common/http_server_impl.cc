@@ -348,6 +348,7 @@ std::string_view CloseReasonName(CloseReason r) {
     case CloseReason::kBodyTimeout: return "body_timeout";
     case CloseReason::kWriteTimeout: return "write_timeout";
     case CloseReason::kEvicted: return "evicted";
+    case CloseReason::kBusy: return "busy";
     case CloseReason::kCount: break;
   }
   return "unknown";
@@ -687,6 +688,23 @@ struct Shared {
   size_t trusted = 0;
   std::map<PeerKey, size_t> per_peer;  // untrusted connections per address
 
+  // Bodies being read (max_inflight_body_bytes).
+  std::atomic<size_t> inflight_body{0};
+
+  bool ReserveBody(size_t bytes, bool from_trusted) {
+    const size_t budget = opts.max_inflight_body_bytes;
+    if (budget == 0 || bytes == 0) return true;
+    const size_t cap = from_trusted ? budget : budget - budget / 4;
+    size_t cur = inflight_body.load();
+    do {
+      if (cur + bytes > cap) return false;
+    } while (!inflight_body.compare_exchange_weak(cur, cur + bytes));
+    return true;
+  }
+  void ReleaseBody(size_t bytes) {
+    if (bytes > 0) inflight_body.fetch_sub(bytes);
+  }
+
   // Statistics.
   std::atomic<uint64_t> accepted{0};
   std::atomic<uint64_t> active{0};
@@ -850,6 +868,7 @@ class Session final : public SessionBase {
         remote_(std::move(remote)) {}
 
   ~Session() override {
+    shared_->ReleaseBody(body_reserved_);
     shared_->CountClosed(reason_.value_or(CloseReason::kPeerClosed));
     {
       std::lock_guard<std::mutex> lock(shared_->mu);
@@ -1099,9 +1118,20 @@ class Session final : public SessionBase {
       }
       shared_->Promote(this);
     }
-    if (auto len = parser_->content_length(); len && *len > opts().max_body_bytes) {
+    auto len = parser_->content_length();
+    if (len && *len > opts().max_body_bytes) {
       Reject(413, "request body larger than " + std::to_string(opts().max_body_bytes) + " bytes", CloseReason::kBodyLimit);
       return false;
+    }
+    if (!parser_->is_done()) {
+      size_t want = len ? static_cast<size_t>(*len) : opts().max_body_bytes;
+      if (!shared_->ReserveBody(want, trusted.load(std::memory_order_relaxed))) {
+        Response busy = JsonError(503, "too many request bodies being read; retry", "busy");
+        busy.headers.emplace_back("Retry-After", "1");
+        Reject(std::move(busy), CloseReason::kBusy);
+        return false;
+      }
+      body_reserved_ = want;
     }
     parser_->eager(true);
     if (req_.version >= 11 && parser_->expect_seen()) {
@@ -1175,6 +1205,9 @@ class Session final : public SessionBase {
   void Reject(int status, const std::string& message, CloseReason reason) { Reject(JsonError(status, message), reason); }
 
   void Write(Response r, bool keep_alive, CloseReason reason_if_closing) {
+    // The body has been read and handled: its share of the budget is free again (released
+    // here rather than after the write, so that a client's next request never finds it taken).
+    shared_->ReleaseBody(std::exchange(body_reserved_, 0));
     keep_alive = keep_alive && !shared_->stopping.load();
     bool head = req_.method == "HEAD";
     out_.clear();
@@ -1245,6 +1278,7 @@ class Session final : public SessionBase {
   size_t head_bytes_ = 0;
   size_t consumed_in_body_ = 0;
   size_t lingered_ = 0;
+  size_t body_reserved_ = 0;  // of Shared::inflight_body, until the answer is written
   bool head_done_ = false;
   bool keep_alive_ = true;
   bool closed_ = false;

@@ -60,6 +60,7 @@ bool Service::Start(std::string* error) {
   ao.max_connections = opts_.max_connections;
   ao.reserved_connections = opts_.reserved_connections;
   ao.max_connections_per_peer = opts_.max_connections_per_peer;
+  ao.max_inflight_body_bytes = opts_.max_inflight_body_bytes;
   ao.trusted_networks = opts_.trusted_networks;
   ao.authenticate = MakeAlertAuthenticator(AlertAuth{token_.get(), !opts_.client_ca.empty()});
   ao.metrics = &registry_;

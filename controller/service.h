@@ -46,6 +46,7 @@ struct ServiceOptions {
   size_t max_connections = 1024;
   size_t reserved_connections = 256;
   size_t max_connections_per_peer = 64;
+  size_t max_inflight_body_bytes = 16u << 20;  // alert bodies being read and recorded at once
   std::chrono::milliseconds header_timeout{5000};
   std::chrono::milliseconds untrusted_idle_timeout{5000};
   std::chrono::milliseconds idle_timeout{60000};

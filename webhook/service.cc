@@ -41,6 +41,7 @@ bool Service::Start(std::string* error) {
   so.max_connections = opts_.max_connections;
   so.reserved_connections = opts_.reserved_connections;
   so.max_connections_per_peer = opts_.max_connections_per_peer;
+  so.max_inflight_body_bytes = opts_.max_inflight_body_bytes;
   so.trusted_networks = opts_.trusted_networks;
   // No authenticator: the API server sends no credentials of its own unless configured for
   // mTLS, which the TLS layer checks. Every request is judged; trust only decides limits.

@@ -35,6 +35,9 @@ struct ServiceOptions {
   size_t max_connections = 1024;
   size_t reserved_connections = 256;
   size_t max_connections_per_peer = 128;
+  // Review bodies being read at once (a quarter kept for trusted connections): with 3 MiB
+  // reviews, what keeps many slow large reviews from exhausting the pod's memory.
+  size_t max_inflight_body_bytes = 32u << 20;
   std::chrono::milliseconds header_timeout{5000};
   std::chrono::milliseconds untrusted_idle_timeout{5000};
   std::chrono::milliseconds idle_timeout{60000};

@@ -575,6 +575,7 @@ TEST_F(Limits, TrustedNetworksAndAuthenticatedSendersUseTheReservedSlots) {
   ASSERT_TRUE(ConnectFrom(a, port(), "127.0.1.1", &err)) << err;
   ASSERT_TRUE(ConnectFrom(b, port(), "127.0.1.2", &err)) << err;
   a.WriteRaw("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n");
+  ASSERT_TRUE(WaitHeld(1));  // held_[0] is a's
   b.WriteRaw("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n");
   ASSERT_TRUE(WaitHeld(2));
   TestClient refused;
@@ -598,6 +599,36 @@ TEST_F(Limits, TrustedNetworksAndAuthenticatedSendersUseTheReservedSlots) {
   EXPECT_EQ(sender.Request("POST", "/alerts", "{}", "application/json", false, {{"Authorization", kToken}}).status, 200);
   EXPECT_TRUE(a.ClosedByPeer(5000));
   EXPECT_EQ(stats().trusted_connections, 2u);
+}
+
+TEST_F(Limits, BodiesBeingReadShareABudgetWithAQuarterKeptForTrustedConnections) {
+  ServerOptions o;
+  o.max_inflight_body_bytes = 10000;  // 7,500 for untrusted connections
+  o.max_connections_per_peer = 100;
+  o.trusted_networks = {"127.0.0.9/32"};
+  Start(o);
+  std::string err;
+  TestClient first, second, trusted;
+  ASSERT_TRUE(ConnectFrom(first, port(), "127.0.1.1", &err)) << err;
+  first.WriteRaw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n\"");
+  ASSERT_TRUE(WaitFor([&] { return stats().active_connections == 1u; }));
+  ASSERT_TRUE(ConnectFrom(second, port(), "127.0.1.2", &err)) << err;
+  second.WriteRaw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n");
+  HttpResult busy = second.ReadResponse();
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_EQ(busy.headers["retry-after"], "1");
+  EXPECT_NE(busy.body.find("\"reason\":\"busy\""), std::string::npos) << busy.body;
+  EXPECT_TRUE(second.ClosedByPeer(5000));
+  EXPECT_TRUE(WaitFor([&] { return stats().Closed(CloseReason::kBusy) == 1u; }));
+  // A trusted connection may use the last quarter.
+  ASSERT_TRUE(ConnectFrom(trusted, port(), "127.0.0.9", &err)) << err;
+  EXPECT_EQ(trusted.Request("POST", "/echo", "\"" + std::string(3998, 't') + "\"").status, 200);
+  // Once the first body is complete and answered its reservation is returned.
+  first.WriteRaw(std::string(4998, 'f') + "\"");
+  EXPECT_EQ(first.ReadResponse().status, 200);
+  TestClient third;
+  ASSERT_TRUE(ConnectFrom(third, port(), "127.0.1.3", &err)) << err;
+  EXPECT_EQ(third.Request("POST", "/echo", "\"" + std::string(4998, 'x') + "\"").status, 200);
 }
 
 // ----- Async handlers ----------------------------------------------------------------------------

@@ -310,7 +310,12 @@ TEST_F(HttpServerTest, MaxConnectionsClosesExtraConnections) {
   TestClient a, b, c;
   ASSERT_TRUE(a.Connect(server_->Port(), ClientOptions{false, 0, 0, nullptr}, &err));
   ASSERT_TRUE(b.Connect(server_->Port(), ClientOptions{false, 0, 0, nullptr}, &err));
+  // One after the other, so that held[0] is a's.
   ASSERT_TRUE(a.WriteRaw("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n"));
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return held.size() == 1; }));
+  }
   ASSERT_TRUE(b.WriteRaw("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n"));
   {
     std::unique_lock<std::mutex> lock(mu);

@@ -10,6 +10,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
@@ -175,6 +177,10 @@ bool TestClient::Connect(uint16_t port, const ClientOptions& opts, std::string* 
     return false;
   }
   sock.set_option(tcp::no_delay(true), ec);
+  // A server that never answers fails the test instead of hanging it.
+  timeval tv{60, 0};
+  setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(sock.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   if (!opts.tls) {
     impl_->plain.emplace(std::move(sock));
     return true;
