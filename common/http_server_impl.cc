@@ -684,7 +684,11 @@ struct Shared {
   // about 4 to 11 ms in webhook_bench for no gain in CPU per request.
   asio::io_context ioc;
   std::atomic<bool> stopping{false};
-  std::atomic<bool> stopped{false};  // threads joined: completions may no longer be posted
+  // Threads joined and the queue drained: completions from other threads are dropped (which
+  // closes their connection) instead of being posted where nothing would ever run them.
+  // post_mu orders a completion's check-and-post against the final drain.
+  std::recursive_mutex post_mu;  // recursive: a handler run by the final drain may complete inline
+  bool stopped = false;
 
   // Accounting (mu).
   std::mutex mu;
@@ -914,7 +918,8 @@ class Session final : public SessionBase {
 
   // From a Responder, any thread.
   void CompleteAsync(Response r) {
-    if (shared_->stopped.load()) return;  // nothing runs the strand any more; dropping closes
+    std::lock_guard<std::recursive_mutex> lock(shared_->post_mu);
+    if (shared_->stopped) return;  // nothing runs the strand any more; dropping closes
     asio::post(Lowest().get_executor(), [self = Self(), r = std::move(r)]() mutable {
       if (self->closed_) return;
       self->Answer(std::move(r));
@@ -1385,10 +1390,11 @@ class ServerImpl : public Server {
     shared_->ioc.stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
-    shared_->stopped.store(true);
     // Whatever is still queued only releases sessions now (their sockets are closed).
+    std::lock_guard<std::recursive_mutex> lock(shared_->post_mu);
     shared_->ioc.restart();
     shared_->ioc.poll();
+    shared_->stopped = true;
   }
 
   bool CertLoaded() const override { return certs_ && certs_->Current() != nullptr; }
@@ -1497,8 +1503,22 @@ class ServerImpl : public Server {
     std::string remote = ep.address().is_v6() ? "[" + ep.address().to_string() + "]:" + std::to_string(ep.port())
                                               : ep.address().to_string() + ":" + std::to_string(ep.port());
     std::shared_ptr<SessionBase> s;
-    if (certs_) s = std::make_shared<Session<true>>(shared_, std::move(socket), certs_->Current(), std::move(remote));
-    else s = std::make_shared<Session<false>>(shared_, std::move(socket), nullptr, std::move(remote));
+    try {
+      if (certs_) s = std::make_shared<Session<true>>(shared_, std::move(socket), certs_->Current(), std::move(remote));
+      else s = std::make_shared<Session<false>>(shared_, std::move(socket), nullptr, std::move(remote));
+    } catch (const std::exception& e) {
+      // Out of memory for the TLS state, most likely: give the slot back and drop the socket.
+      log::Error("cannot set up a connection", {{"server", o.name}, {"error", e.what()}});
+      std::lock_guard<std::mutex> lock(sh.mu);
+      if (trusted_net) --sh.trusted;
+      else if (auto it = sh.per_peer.find(key); it != sh.per_peer.end()) {
+        --sh.untrusted;
+        if (--it->second == 0) sh.per_peer.erase(it);
+      }
+      sh.active.fetch_sub(1);
+      sh.UpdateOpenGauges();
+      return;
+    }
     s->peer = key;
     s->accepted_ns = NowNs();
     {
