@@ -19,6 +19,15 @@
 namespace riposte::controller {
 namespace {
 
+// The RSS bound for the chunk-extension flood. Under AddressSanitizer freed memory is held in
+// its quarantine (up to 256 MiB) and counts as resident, so only a loose bound is meaningful
+// there; it still catches the unbounded growth (hundreds of MiB) the limits exist against.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr uint64_t kRssBoundKiB = 160u * 1024;
+#else
+constexpr uint64_t kRssBoundKiB = 16u * 1024;
+#endif
+
 using riposte::testing::ClientOptions;
 using riposte::testing::IdleFlood;
 using riposte::testing::TestClient;
@@ -123,7 +132,7 @@ TEST_F(EndpointDos, FourClientsStreaming100MBOfChunkExtensionKeepMemoryFlat) {
   EXPECT_GE(offered.load(), 4 * kPerClient);
   // Stated bound: 16 MiB over the idle process (before the fix: 24 -> 217 MB for one stream,
   // 1.7 GB for four).
-  EXPECT_LT(peak - baseline, 16u * 1024) << "RSS grew from " << baseline << " to " << peak << " KiB";
+  EXPECT_LT(peak - baseline, kRssBoundKiB) << "RSS grew from " << baseline << " to " << peak << " KiB";
   EXPECT_TRUE(WaitFor([&] { return Closed("unauthenticated") >= 2 && Closed("framing_limit") >= 2; }, 30s)) << Metrics();
   EXPECT_EQ(Metric(Metrics(), "riposte_alerts_received_total"), 1) << "no streamed body reached the ingest";
   EXPECT_TRUE(Genuine(&ms));

@@ -21,6 +21,15 @@
 namespace riposte::webhook {
 namespace {
 
+// The RSS bound for the chunk-extension flood. Under AddressSanitizer freed memory is held in
+// its quarantine (up to 256 MiB) and counts as resident, so only a loose bound is meaningful
+// there; it still catches the unbounded growth (hundreds of MiB) the limits exist against.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr uint64_t kRssBoundKiB = 160u * 1024;
+#else
+constexpr uint64_t kRssBoundKiB = 16u * 1024;
+#endif
+
 using riposte::testing::ChildProcess;
 using riposte::testing::ClientOptions;
 using riposte::testing::Fetch;
@@ -146,7 +155,7 @@ TEST_F(WebhookDos, FourClientsStreaming100MBOfChunkExtensionKeepMemoryFlat) {
   EXPECT_GE(offered.load(), 4 * kPerClient);
   // Stated bound: 16 MiB over the idle process (before the fix one 190 MB stream grew it by
   // about 290 MB).
-  EXPECT_LT(peak - baseline, 16u * 1024) << "RSS grew from " << baseline << " to " << peak << " KiB";
+  EXPECT_LT(peak - baseline, kRssBoundKiB) << "RSS grew from " << baseline << " to " << peak << " KiB";
   EXPECT_TRUE(WaitFor([&] { return Closed("framing_limit") >= 4; })) << Metrics();
   EXPECT_TRUE(Genuine("after-extension-flood", &ms));
 }
