@@ -538,8 +538,6 @@ class RequestParser final : public bhttp::basic_parser<true> {
   const std::string& violation_text() const { return violation_text_; }
   bool expect_seen() const { return expect_seen_; }
   bool expect_continue() const { return expect_continue_; }
-  bool has_transfer_encoding() const { return te_seen_; }
-  size_t body_bytes() const { return req_->body.size(); }
 
  private:
   void on_request_impl(bhttp::verb, beast::string_view method, beast::string_view target, int version,
@@ -669,7 +667,6 @@ class SessionBase : public std::enable_shared_from_this<SessionBase> {
   bool listed = false;
   std::list<SessionBase*>::iterator it;
   PeerKey peer{};
-  int64_t accepted_ns = 0;
 };
 
 // State shared by the server and its sessions; sessions hold a shared_ptr so a late
@@ -1520,7 +1517,6 @@ class ServerImpl : public Server {
       return;
     }
     s->peer = key;
-    s->accepted_ns = NowNs();
     {
       std::lock_guard<std::mutex> lock(sh.mu);
       s->counted = true;
