@@ -3,8 +3,11 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace riposte::log {
 namespace {
@@ -104,46 +107,74 @@ bool ParseFormat(std::string_view t, Format* out) {
 
 void Write(Level level, std::string_view msg, Fields fields) { WriteImpl(level, msg, fields); }
 
+bool Enabled(Level level) { return Logger()->should_log(ToSpd(level)); }
+
 void Write(Level level, std::string_view msg,
            const std::vector<std::pair<std::string, std::string>>& fields) {
   WriteImpl(level, msg, fields);
 }
 
-std::string JsonEscape(std::string_view in) {
-  std::string out;
-  out.reserve(in.size() + 8);
-  for (size_t i = 0; i < in.size();) {
-    // Plain printable ASCII is the common case (admission responses, log fields): copy runs of
-    // it at once instead of a byte at a time.
-    size_t run = i;
-    while (run < in.size()) {
-      const auto b = static_cast<unsigned char>(in[run]);
-      if (b < 0x20 || b >= 0x7F || b == '"' || b == '\\') break;
-      ++run;
+namespace {
+
+// Bytes copied as they are: printable ASCII other than '"' and '\\'.
+constexpr std::array<bool, 256> kPlain = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x7F; ++c) t[static_cast<size_t>(c)] = c != '"' && c != '\\';
+  return t;
+}();
+
+// Nonzero when one of the 8 bytes in `v` is not plain (< 0x20, '"', '\\', 0x7F or >= 0x80).
+// The usual "has a byte less than n / equal to n" word tricks: exact about whether such a byte
+// exists, which is all that is asked.
+inline uint64_t Special8(uint64_t v) {
+  constexpr uint64_t k01 = 0x0101010101010101ULL, k80 = 0x8080808080808080ULL;
+  const uint64_t quote = v ^ (k01 * '"'), backslash = v ^ (k01 * '\\'), del = v ^ (k01 * 0x7F);
+  return (((v - k01 * 0x20) & ~v) | ((quote - k01) & ~quote) | ((backslash - k01) & ~backslash) |
+          ((del - k01) & ~del) | v) &
+         k80;
+}
+
+}  // namespace
+
+void AppendJsonEscaped(std::string* out, std::string_view in) {
+  out->reserve(out->size() + in.size() + 8);
+  const char* p = in.data();
+  const size_t n = in.size();
+  size_t i = 0;
+  while (i < n) {
+    // Plain printable ASCII is the common case (admission responses, log fields): skip it
+    // eight bytes at a time and copy whole runs.
+    const size_t start = i;
+    for (uint64_t w; i + 8 <= n; i += 8) {
+      std::memcpy(&w, p + i, 8);
+      if (Special8(w) != 0) break;
     }
-    if (run > i) {
-      out.append(in.data() + i, run - i);
-      i = run;
-      continue;
-    }
-    auto c = static_cast<unsigned char>(in[i]);
+    while (i < n && kPlain[static_cast<unsigned char>(p[i])]) ++i;
+    if (i > start) out->append(p + start, i - start);
+    if (i >= n) break;
+    auto c = static_cast<unsigned char>(p[i]);
     if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
+      out->push_back('\\');
+      out->push_back(static_cast<char>(c));
       ++i;
     } else if (c < 0x20 || c == 0x7F) {
       static constexpr char kHex[] = "0123456789abcdef";
       const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-      out.append(esc, sizeof esc);
+      out->append(esc, sizeof esc);
       ++i;
-    } else if (size_t n = Utf8Len(in, i)) {
-      out.append(in.substr(i, n));
-      i += n;
+    } else if (size_t len = Utf8Len(in, i)) {
+      out->append(p + i, len);
+      i += len;
     } else {
-      out += "\\ufffd";  // invalid byte: replace rather than emit broken JSON
+      out->append("\\ufffd");  // invalid byte: replace rather than emit broken JSON
       ++i;
     }
   }
+}
+
+std::string JsonEscape(std::string_view in) {
+  std::string out;
+  AppendJsonEscaped(&out, in);
   return out;
 }
 

@@ -34,5 +34,9 @@ inline void Error(std::string_view msg, Fields f = {}) { Write(Level::kError, ms
 // Control characters and invalid UTF-8 bytes are escaped, so attacker-controlled values
 // cannot forge log lines.
 std::string JsonEscape(std::string_view in);
+// The same, appended to *out (no temporary string).
+void AppendJsonEscaped(std::string* out, std::string_view in);
+// Whether a line at `level` would be written: check before building expensive fields.
+bool Enabled(Level level);
 
 }  // namespace riposte::log

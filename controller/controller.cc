@@ -4,7 +4,6 @@
 
 #include <random>
 
-#include "audit/metrics.h"
 #include "common/log.h"
 #include "controller/json_util.h"
 #include "controller/names.h"
@@ -67,11 +66,13 @@ ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOpt
   le.on_started_leading = [this] {
     log::Info("became leader", {{"identity", opts_.identity}});
     EnqueueAll();
-    if (audit_) audit_->LeadershipChanged(true);
+    for (auto& t : opts_.leader_tasks)
+      if (t.leadership_changed) t.leadership_changed(true);
   };
   le.on_stopped_leading = [this] {
     log::Warn("lost leadership", {{"identity", opts_.identity}});
-    if (audit_) audit_->LeadershipChanged(false);
+    for (auto& t : opts_.leader_tasks)
+      if (t.leadership_changed) t.leadership_changed(false);
   };
   elector_ = std::make_unique<kube::LeaderElector>(opts_.election_client ? opts_.election_client : client_, le);
   metrics_.SetLeader([this] { return elector_->IsLeader(); });
@@ -119,18 +120,8 @@ ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOpt
     w->With({"dropped"}).Inc(static_cast<double>(st.dropped));
   });
 
-  if (opts_.audit_interval.count() > 0) {
-    PeriodicAuditConfig ac;
-    ac.interval = opts_.audit_interval;
-    ac.is_leader = [this] { return elector_->IsLeader(); };
-    ac.run = [client = client_](const std::function<bool()>& cancelled) {
-      audit::CollectOptions collect;
-      collect.cancelled = cancelled;
-      return audit::RunAudit(*client, collect, FormatRfc3339(std::chrono::system_clock::now()));
-    };
-    audit_ = std::make_unique<PeriodicAudit>(std::move(ac));
-    metrics_.AddSection([this] { return audit_->RenderMetrics(); });
-  }
+  for (auto& t : opts_.leader_tasks)
+    if (t.render_metrics) metrics_.AddSection(t.render_metrics);
 }
 
 ResponseController::~ResponseController() { Stop(); }
@@ -141,12 +132,14 @@ void ResponseController::Start() {
   elector_->Start();
   for (int i = 0; i < opts_.workers; ++i) workers_.emplace_back([this] { Worker(); });
   status_flusher_->Start(false);
-  if (audit_) audit_->Start();
+  for (auto& t : opts_.leader_tasks)
+    if (t.start) t.start([this] { return elector_->IsLeader(); });
 }
 
 void ResponseController::Stop() {
   if (!started_.exchange(false)) return;
-  if (audit_) audit_->Stop();
+  for (auto& t : opts_.leader_tasks)
+    if (t.stop) t.stop();
   status_flusher_->Stop();
   // Counts of the last interval are not lost on a clean shutdown; but when the last flush
   // failed the API is likely unreachable, and shutdown must not wait on its timeouts.

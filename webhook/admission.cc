@@ -2,8 +2,11 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "common/http_server.h"
 #include "core/ingress_json.h"
+#include "common/log.h"
 
 namespace riposte::webhook {
 
@@ -17,49 +20,55 @@ class Reader {
  public:
   std::string error;
 
-  bool Object(dom::element parent, std::string_view key, const std::string& path, dom::object* out, bool* present) {
+  // `path` names the field in errors only; it is copied only when there is one.
+  bool Object(dom::element parent, std::string_view key, std::string_view path, dom::object* out, bool* present) {
     *present = false;
     dom::element e;
     if (!Child(parent, key, &e)) return true;
-    if (!e.is_object()) return Fail(path + " must be an object");
+    if (!e.is_object()) return Fail(path, " must be an object");
     *out = e.get_object().value_unsafe();
     *present = true;
     return true;
   }
 
-  bool Array(dom::element parent, std::string_view key, const std::string& path, dom::array* out, bool* present) {
+  bool Array(dom::element parent, std::string_view key, std::string_view path, dom::array* out, bool* present) {
     *present = false;
     dom::element e;
     if (!Child(parent, key, &e)) return true;
-    if (!e.is_array()) return Fail(path + " must be an array");
+    if (!e.is_array()) return Fail(path, " must be an array");
     *out = e.get_array().value_unsafe();
     *present = true;
     return true;
   }
 
-  bool String(dom::element parent, std::string_view key, const std::string& path, std::string* out) {
+  bool String(dom::element parent, std::string_view key, std::string_view path, std::string* out) {
     dom::element e;
     if (!Child(parent, key, &e)) return true;
     return StringValue(e, path, out);
   }
 
-  bool StringValue(dom::element e, const std::string& path, std::string* out) {
+  bool StringValue(dom::element e, std::string_view path, std::string* out) {
     if (e.is_null()) return true;
-    if (!e.is_string()) return Fail(path + " must be a string");
-    *out = std::string(e.get_string().value_unsafe());
+    if (!e.is_string()) return Fail(path, " must be a string");
+    out->assign(e.get_string().value_unsafe());
     return true;
   }
 
-  bool Bool(dom::element parent, std::string_view key, const std::string& path, bool* out) {
+  bool Bool(dom::element parent, std::string_view key, std::string_view path, bool* out) {
     dom::element e;
     if (!Child(parent, key, &e)) return true;
-    if (!e.is_bool()) return Fail(path + " must be a boolean");
+    if (!e.is_bool()) return Fail(path, " must be a boolean");
     *out = e.get_bool().value_unsafe();
     return true;
   }
 
   bool Fail(std::string message) {
     error = std::move(message);
+    return false;
+  }
+  bool Fail(std::string_view path, std::string_view what) {
+    error.assign(path);
+    error.append(what);
     return false;
   }
 
@@ -85,7 +94,7 @@ bool AdmissionRequest::NeedsJudgement() const {
   return (IsIngress() || IsNginxResource()) && (operation == "CREATE" || operation == "UPDATE");
 }
 
-ParseResult ParseAdmissionReview(std::string_view body) {
+ParseResult ParseAdmissionReview(std::string_view body, size_t readable_after) {
   ParseResult out;
   auto bad = [&](ParseStatus s, std::string msg) {
     out.status = s;
@@ -95,7 +104,8 @@ ParseResult ParseAdmissionReview(std::string_view body) {
   // One parser per thread: reuses its buffers across requests without locking.
   thread_local dom::parser parser;
   dom::element root;
-  auto err = parser.parse(body.data(), body.size()).get(root);
+  const bool in_place = readable_after >= simdjson::SIMDJSON_PADDING;
+  auto err = parser.parse(body.data(), body.size(), /*realloc_if_needed=*/!in_place).get(root);
   if (err) return bad(ParseStatus::kBadRequest, std::string("malformed JSON: ") + simdjson::error_message(err));
   if (!root.is_object()) return bad(ParseStatus::kBadRequest, "body must be a JSON object (AdmissionReview)");
 
@@ -183,29 +193,46 @@ std::string Truncate(std::string_view s, size_t max) {
 }
 
 std::string BuildResponse(const ReviewResponse& r) {
+  // Appended in place: a review's answer is built for every request, and temporaries for each
+  // piece cost more than the escaping itself.
+  auto quoted = [](std::string* out, std::string_view v) {
+    out->push_back('"');
+    log::AppendJsonEscaped(out, v);
+    out->push_back('"');
+  };
   std::string out;
   out.reserve(256 + r.message.size());
-  out += "{\"apiVersion\":" + http::JsonQuote(r.api_version) + ",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":";
-  out += http::JsonQuote(r.uid);
+  out += "{\"apiVersion\":";
+  quoted(&out, r.api_version);
+  out += ",\"kind\":\"AdmissionReview\",\"response\":{\"uid\":";
+  quoted(&out, r.uid);
   out += r.allowed ? ",\"allowed\":true" : ",\"allowed\":false";
   if (!r.allowed || r.code != 0) {
     int code = r.code != 0 ? r.code : 403;
     const char* reason = code == 403 ? "Forbidden" : code == 400 ? "BadRequest" : "InternalError";
-    out += ",\"status\":{\"status\":\"Failure\",\"code\":" + std::to_string(code) + ",\"reason\":\"" + reason +
-           "\",\"message\":" + http::JsonQuote(Truncate(r.message, kMaxMessageBytes)) + "}";
+    out += ",\"status\":{\"status\":\"Failure\",\"code\":";
+    out += std::to_string(code);
+    out += ",\"reason\":\"";
+    out += reason;
+    out += "\",\"message\":";
+    if (r.message.size() <= kMaxMessageBytes) quoted(&out, r.message);
+    else quoted(&out, Truncate(r.message, kMaxMessageBytes));
+    out += '}';
   }
   if (!r.warnings.empty()) {
     out += ",\"warnings\":[";
     size_t n = std::min(r.warnings.size(), kMaxWarnings);
     for (size_t i = 0; i < n; ++i) {
-      if (i) out += ",";
+      if (i) out += ',';
       if (i + 1 == kMaxWarnings && r.warnings.size() > kMaxWarnings) {
-        out += http::JsonQuote("... and " + std::to_string(r.warnings.size() - i) + " more findings");
+        quoted(&out, "... and " + std::to_string(r.warnings.size() - i) + " more findings");
+      } else if (r.warnings[i].size() <= kMaxWarningBytes) {
+        quoted(&out, r.warnings[i]);
       } else {
-        out += http::JsonQuote(Truncate(r.warnings[i], kMaxWarningBytes));
+        quoted(&out, Truncate(r.warnings[i], kMaxWarningBytes));
       }
     }
-    out += "]";
+    out += ']';
   }
   out += "}}";
   return out;

@@ -49,6 +49,9 @@ TEST(VirtualPatchTable, RulesExistAndAreStillEmitted) {
 TEST(VirtualPatchTable, AgreesWithTheEngineAttributions) {
   std::set<std::string> engine;
   for (const auto& r : core::AllRules()) {
+    // The successor profiles' rules (F5 NGINX Ingress Controller, NGINX Gateway Fabric) name
+    // those controllers' CVEs; the audit's table is about ingress-nginx (docs/profiles.md).
+    if (r.id.rfind("RIP-NIC-", 0) == 0 || r.id.rfind("RIP-NGF-", 0) == 0) continue;
     for (auto cve : r.cves) engine.insert(std::string(cve));
   }
   for (const auto& t : core::AllAnnotationTypes()) {

@@ -143,16 +143,38 @@ TEST(PreflightMonitor, StartsChecksInTheBackgroundAndStopsPromptly) {
   EXPECT_EQ(problems, 1);
 }
 
+// Keeps the routes a listener would serve, so the /readyz handler can be called directly.
+class RouteCapture : public http::Server {
+ public:
+  void AddRoute(http::Route route) override { routes.push_back(std::move(route)); }
+  bool Start(std::string*) override { return true; }
+  uint16_t Port() const override { return 0; }
+  void Stop(std::chrono::milliseconds) override {}
+  bool CertLoaded() const override { return false; }
+  int64_t CertNotAfter() const override { return 0; }
+  uint64_t CertReloads() const override { return 0; }
+  uint64_t CertReloadFailures() const override { return 0; }
+  http::ServerStats Stats() const override { return {}; }
+  std::vector<http::Route> routes;
+};
+
 TEST(PreflightMonitor, ReadinessSaysWhy) {
   auto call = [](const std::function<std::string()>& reason) {
-    HttpRequestView r{"GET", "/readyz", "", "", "", false};
-    return HandleOpsRequest(r, [] { return false; }, [] { return std::string(); }, reason);
+    RouteCapture server;
+    http::AddHealthRoutes(server, [] { return false; }, "not ready: caches syncing or no leader known", reason);
+    for (const auto& route : server.routes) {
+      if (route.path == "/readyz") return route.handler(http::Request{});
+    }
+    ADD_FAILURE() << "no /readyz route";
+    return http::Response{};
   };
-  EXPECT_EQ(call(nullptr).body, "not ready: caches syncing or no leader known\n");
-  EXPECT_EQ(call([] { return std::string(); }).body, "not ready: caches syncing or no leader known\n");
+  const std::string generic = http::JsonError(503, "not ready: caches syncing or no leader known").body;
+  EXPECT_EQ(call(nullptr).body, generic);
+  EXPECT_EQ(call([] { return std::string(); }).body, generic);
   auto r = call([] { return std::string("namespace \"x\" does not exist; fix: create it"); });
   EXPECT_EQ(r.status, 503);
-  EXPECT_EQ(r.body, "not ready: namespace \"x\" does not exist; fix: create it\n");
+  EXPECT_EQ(r.body, http::JsonError(503, "not ready: namespace \"x\" does not exist; fix: create it").body);
+  EXPECT_NE(r.body.find("does not exist; fix: create it"), std::string::npos) << r.body;
 }
 
 }  // namespace

@@ -288,7 +288,9 @@ TEST_F(WebhookProcessTest, BadRequestsGetJsonErrors) {
 }
 
 TEST_F(WebhookProcessTest, SlowClientDoesNotBlockOthersAndConcurrentClientsAllAnswered) {
-  Start({"--threads", "2"});
+  // A long header timeout: the assertion at the end is that nobody waited on the slow client,
+  // not that it was cut off (HttpServerTest and WebhookDos cover the timeouts).
+  Start({"--threads", "2", "--header-timeout-ms", "120000"});
   TestClient slow;
   std::string err;
   ASSERT_TRUE(slow.Connect(port_, ClientOptions{}, &err)) << err;
@@ -312,6 +314,51 @@ TEST_F(WebhookProcessTest, SlowClientDoesNotBlockOthersAndConcurrentClientsAllAn
   for (auto& th : threads) th.join();
   EXPECT_EQ(correct.load(), 16 * 50);
   EXPECT_FALSE(slow.ClosedByPeer(0));  // still within its read timeout; nobody waited on it
+}
+
+TEST_F(WebhookProcessTest, ClientCaRequiresTheApiServersCertificate) {
+  auto ca = riposte::testing::MakeCert("apiserver-ca", 30, nullptr, true);
+  auto apiserver = riposte::testing::MakeCert("kube-apiserver", 30, &ca);
+  auto stranger_ca = riposte::testing::MakeCert("other-ca", 30, nullptr, true);
+  auto stranger = riposte::testing::MakeCert("someone", 30, &stranger_ca);
+  riposte::testing::WriteFile(Path("client-ca.crt"), ca.cert_pem);
+  Start({"--client-ca", Path("client-ca.crt")});
+  std::string err;
+  TestClient anonymous;
+  if (anonymous.Connect(port_, ClientOptions{}, &err)) {
+    EXPECT_NE(anonymous.Request("POST", "/validate/ingress", Review("m-0", kBenign)).status, 200);
+  }
+  TestClient wrong;
+  if (wrong.Connect(port_, ClientOptions{true, 0, 0, &stranger}, &err)) {
+    EXPECT_NE(wrong.Request("POST", "/validate/ingress", Review("m-1", kBenign)).status, 200);
+  }
+  TestClient api;
+  ASSERT_TRUE(api.Connect(port_, ClientOptions{true, 0, 0, &apiserver}, &err)) << err;
+  HttpResult r = api.Request("POST", "/validate/ingress", Review("m-2", kBenign));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(ParseVerdict(r.body).allowed);
+  // A verified certificate makes the connection trusted (reserved slots, long idle timeout).
+  EXPECT_NE(Metrics().find("riposte_http_connections_open{server=\"webhook\",trust=\"trusted\"} 1\n"), std::string::npos)
+      << Metrics();
+  EXPECT_NE(Metrics().find("riposte_http_connections_closed_total{server=\"webhook\",reason=\"handshake_failed\"}"),
+            std::string::npos);
+}
+
+TEST_F(WebhookProcessTest, ListenerLimitFlagsAreValidated) {
+  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+           {"--max-connections", "8"},
+           {"--reserved-connections", "1024"},
+           {"--max-connections-per-peer", "0"},
+           {"--header-timeout-ms", "10"},
+           {"--trusted-network", "10.0.0.0/40"}}) {
+    std::vector<std::string> args = {"webhook", "--tls-cert", Path("tls.crt"), "--tls-key", Path("tls.key"),
+                                     "--listen", "127.0.0.1:0", "--metrics-listen", ""};
+    args.insert(args.end(), bad.begin(), bad.end());
+    ChildProcess p(RIPOSTE_BINARY, args, Path("flags.log"));
+    int status = p.Signal(0, 10000ms);
+    ASSERT_NE(status, -1) << bad[0];
+    EXPECT_NE(WEXITSTATUS(status), 0) << bad[0] << ": " << p.Output();
+  }
 }
 
 TEST_F(WebhookProcessTest, RefusesTls11) {

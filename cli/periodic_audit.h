@@ -1,6 +1,9 @@
 #pragma once
-// The exposure audit (audit/, the same collector and analysis as `riposte audit`) run by the
-// controller every --audit-interval, exported as riposte_audit_* Prometheus metrics.
+// The exposure audit (audit/, the same collector and analysis as `riposte audit`) run by
+// `riposte controller` every --audit-interval, exported as riposte_audit_* Prometheus metrics.
+// It lives here, where the command puts the controller and the audit together, and reaches
+// the controller only as a LeaderTask (controller/leader_task.h): controller/ does not depend
+// on audit/.
 //
 // Only the Lease holder audits: a pass lists every Pod, Service, ConfigMap, Ingress, ... in
 // the cluster, and N replicas doing it would multiply that load for the same answer. It runs
@@ -19,10 +22,14 @@
 #include "audit/report.h"
 #include "common/metrics.h"
 #include "controller/guards.h"
+#include "controller/leader_task.h"
 #include "controller/periodic.h"
 #include "kube/clock.h"
 
-namespace riposte::controller {
+namespace riposte::cli {
+
+using controller::PeriodicRunner;
+using controller::WallClock;
 
 // The smallest interval accepted: a pass reads the whole cluster.
 inline constexpr std::chrono::minutes kMinAuditInterval{1};
@@ -48,6 +55,8 @@ class PeriodicAudit {
   PeriodicAudit(const PeriodicAudit&) = delete;
   PeriodicAudit& operator=(const PeriodicAudit&) = delete;
 
+  // Replaces config.is_leader; only before Start (the controller provides it when it starts).
+  void SetIsLeader(std::function<bool()> is_leader) { config_.is_leader = std::move(is_leader); }
   void Start();
   void Stop();  // abandons a pass in progress (after its current list request) and joins
   // From the leader-election callbacks (must not block): gaining the Lease audits at once.
@@ -72,4 +81,8 @@ class PeriodicAudit {
 
 std::string_view OutcomeName(PeriodicAudit::Outcome o);
 
-}  // namespace riposte::controller
+// The audit as the controller's leader-only task: started and stopped with the controller,
+// told of leadership changes, its metrics appended to the controller's /metrics.
+controller::LeaderTask AsLeaderTask(PeriodicAudit* audit);
+
+}  // namespace riposte::cli

@@ -1,4 +1,4 @@
-#include "controller/periodic_audit.h"
+#include "cli/periodic_audit.h"
 
 #include <exception>
 
@@ -7,7 +7,10 @@
 #include "common/log.h"
 #include "controller/duration.h"
 
-namespace riposte::controller {
+namespace riposte::cli {
+
+using controller::FormatDuration;
+using controller::ParseDuration;
 
 namespace {
 
@@ -186,4 +189,18 @@ PeriodicAudit::Outcome PeriodicAudit::RunOnce() {
   return outcome;
 }
 
-}  // namespace riposte::controller
+controller::LeaderTask AsLeaderTask(PeriodicAudit* audit) {
+  controller::LeaderTask t;
+  t.name = "periodic-audit";
+  // The audit asks the controller whether it leads through its own is_leader, set here.
+  t.start = [audit](std::function<bool()> is_leader) {
+    audit->SetIsLeader(std::move(is_leader));
+    audit->Start();
+  };
+  t.stop = [audit] { audit->Stop(); };
+  t.leadership_changed = [audit](bool leading) { audit->LeadershipChanged(leading); };
+  t.render_metrics = [audit] { return audit->RenderMetrics(); };
+  return t;
+}
+
+}  // namespace riposte::cli

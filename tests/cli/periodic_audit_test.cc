@@ -13,18 +13,19 @@
 
 #include "audit/collector.h"
 #include "audit/snapshot.h"
-#include "controller/periodic_audit.h"
+#include "cli/periodic_audit.h"
 #include "tests/controller/controller_process.h"
 #include "tests/controller/metrics_text.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_kube_client.h"
 
-namespace riposte::controller {
+namespace riposte::cli {
 namespace {
 
+
 using namespace std::chrono_literals;
-using testing::Sample;
-using testing::WaitFor;
+using controller::testing::Sample;
+using controller::testing::WaitFor;
 
 audit::Report AtRisk(std::vector<std::string> cves, size_t critical = 1) {
   audit::Report r;
@@ -227,11 +228,39 @@ TEST(PeriodicAudit, StopAbandonsAPassInProgress) {
   EXPECT_FALSE(Sample(m, kCve1974).has_value());
 }
 
-}  // namespace
-}  // namespace riposte::controller
+TEST(AuditInterval, ZeroOrEmptyIsOffAndAMinuteIsTheFloor) {
+  std::chrono::milliseconds out{-1};
+  std::string err;
+  ASSERT_TRUE(ParseAuditInterval("0", &out, &err)) << err;
+  EXPECT_EQ(out, 0ms);
+  ASSERT_TRUE(ParseAuditInterval("", &out, &err)) << err;
+  EXPECT_EQ(out, 0ms);
+  ASSERT_TRUE(ParseAuditInterval("1m", &out, &err)) << err;
+  EXPECT_EQ(out, 1min);
+  ASSERT_TRUE(ParseAuditInterval("10m", &out, &err)) << err;
+  EXPECT_EQ(out, 10min);
+  ASSERT_TRUE(ParseAuditInterval("24h", &out, &err)) << err;
+  EXPECT_EQ(out, 24h);
+}
 
-namespace riposte::controller {
+TEST(AuditInterval, BelowAMinuteOrMalformedIsAClearError) {
+  std::chrono::milliseconds out{7};
+  std::string err;
+  EXPECT_FALSE(ParseAuditInterval("59s", &out, &err));
+  EXPECT_NE(err.find("--audit-interval: 59s is too short; use 0 (off) or at least 1m"), std::string::npos) << err;
+  EXPECT_FALSE(ParseAuditInterval("30", &out, &err));
+  EXPECT_NE(err.find("--audit-interval: missing unit"), std::string::npos) << err;
+  EXPECT_FALSE(ParseAuditInterval("1x", &out, &err));
+  EXPECT_NE(err.find("unknown unit"), std::string::npos) << err;
+  EXPECT_EQ(out, 7ms) << "a refused value must not be stored";
+}
+
+}  // namespace
+}  // namespace riposte::cli
+
+namespace riposte::cli {
 namespace {
+
 
 // The chart grants the audit exactly files/audit-rbac.yaml: `list` on every resource the
 // collector lists (a missing one would make every pass partial), nothing else (no secrets, no
@@ -255,10 +284,11 @@ TEST(AuditRbac, ChartRulesCoverExactlyWhatTheCollectorLists) {
 }
 
 }  // namespace
-}  // namespace riposte::controller
+}  // namespace riposte::cli
 
-namespace riposte::controller {
+namespace riposte::cli {
 namespace {
+
 
 // How a pass is abandoned: the collector asks `cancelled` before each resource and marks the
 // rest unreadable, so an abandoned snapshot can never pass for a complete one.
@@ -275,4 +305,4 @@ TEST(AuditCollect, CancellationStopsListingAndMarksTheRestUnreadable) {
 }
 
 }  // namespace
-}  // namespace riposte::controller
+}  // namespace riposte::cli

@@ -7,7 +7,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "tests/fakes/test_tls.h"
@@ -157,6 +159,8 @@ TEST_F(HttpServerTest, HandlerExceptionIs500Json) {
 TEST_F(HttpServerTest, SlowClientIsClosedAndDoesNotBlockOthers) {
   ServerOptions o;
   o.read_timeout = std::chrono::milliseconds(500);
+  o.header_timeout = std::chrono::milliseconds(500);
+  o.handshake_timeout = std::chrono::milliseconds(500);
   o.threads = 1;  // even with a single I/O thread
   StartServer(true, o);
   TestClient slow;
@@ -168,10 +172,12 @@ TEST_F(HttpServerTest, SlowClientIsClosedAndDoesNotBlockOthers) {
   // Beast closes the socket when the timer fires and only then runs the handler that counts
   // the timeout, so the client can see the close first.
   EXPECT_TRUE(WaitFor([&] { return server_->Stats().timeouts >= 1u; })) << server_->Stats().timeouts;
+  EXPECT_EQ(server_->Stats().Closed(CloseReason::kHeaderTimeout), 1u);
   // A client that connects and never starts the TLS handshake is dropped too.
   TestClient silent;
   ASSERT_TRUE(silent.Connect(server_->Port(), ClientOptions{false, 0, 0, nullptr}, &err)) << err;
   EXPECT_TRUE(WaitFor([&] { return silent.ClosedByPeer(100); }));
+  EXPECT_TRUE(WaitFor([&] { return server_->Stats().Closed(CloseReason::kHandshakeTimeout) == 1u; }));
 }
 
 TEST_F(HttpServerTest, SlowBodyIsCutOffByReadTimeout) {
@@ -183,6 +189,7 @@ TEST_F(HttpServerTest, SlowBodyIsCutOffByReadTimeout) {
   ASSERT_TRUE(c.Connect(server_->Port(), ClientOptions{false, 0, 0, nullptr}, &err)) << err;
   ASSERT_TRUE(c.WriteRaw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"));
   EXPECT_TRUE(WaitFor([&] { return c.ClosedByPeer(100); }));
+  EXPECT_TRUE(WaitFor([&] { return server_->Stats().Closed(CloseReason::kBodyTimeout) == 1u; }));
 }
 
 TEST_F(HttpServerTest, ConcurrentTlsClients) {
@@ -278,20 +285,55 @@ TEST_F(HttpServerTest, MutualTlsExposesVerifiedSubject) {
 }
 
 TEST_F(HttpServerTest, MaxConnectionsClosesExtraConnections) {
+  // Connections that are busy (their request is with a handler) cannot be evicted, so a
+  // connection beyond the cap is closed at accept.
   ServerOptions o;
   o.max_connections = 2;
-  StartServer(false, o);
-  TestClient a, b, c;
+  o.reserved_connections = 0;
+  std::mutex mu;
+  std::vector<Responder> held;
+  std::condition_variable cv;
+  server_ = NewServer([&] {
+    o.listen = "127.0.0.1:0";
+    return o;
+  }());
+  Route hold{"/hold", {"GET"}, nullptr, {}};
+  hold.async_handler = [&](Request&&, Responder r) {
+    std::lock_guard<std::mutex> lock(mu);
+    held.push_back(std::move(r));
+    cv.notify_all();
+  };
+  server_->AddRoute(hold);
+  server_->AddRoute({"/hello", {"GET"}, [](const Request&) { return Response{200, "text/plain", "hello", {}}; }, {}});
   std::string err;
+  ASSERT_TRUE(server_->Start(&err)) << err;
+  TestClient a, b, c;
   ASSERT_TRUE(a.Connect(server_->Port(), ClientOptions{false, 0, 0, nullptr}, &err));
   ASSERT_TRUE(b.Connect(server_->Port(), ClientOptions{false, 0, 0, nullptr}, &err));
-  ASSERT_EQ(a.Request("GET", "/hello").status, 200);
-  ASSERT_EQ(b.Request("GET", "/hello").status, 200);
+  // One after the other, so that held[0] is a's.
+  ASSERT_TRUE(a.WriteRaw("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n"));
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return held.size() == 1; }));
+  }
+  ASSERT_TRUE(b.WriteRaw("GET /hold HTTP/1.1\r\nHost: x\r\n\r\n"));
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return held.size() == 2; }));
+  }
   ASSERT_TRUE(c.Connect(server_->Port(), ClientOptions{false, 0, 0, nullptr}, &err));
   EXPECT_TRUE(c.ClosedByPeer(5000));
   EXPECT_EQ(server_->Stats().connections_rejected, 1u);
+  EXPECT_EQ(server_->Stats().Refused(RefuseReason::kUntrustedFull), 1u);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    held[0](Response{200, "text/plain", "done", {}});
+  }
+  EXPECT_EQ(a.ReadResponse().body, "done");
   a.Close();
   EXPECT_TRUE(WaitFor([&] { return Fetch(server_->Port(), "GET", "/hello", "", false).status == 200; }));
+  std::lock_guard<std::mutex> lock(mu);
+  held.clear();  // answers 500 to b
 }
 
 TEST_F(HttpServerTest, StopClosesIdleKeepAliveConnectionsPromptly) {
