@@ -4,6 +4,7 @@
 #include <cctype>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "core/engine.h"
 #include "core/ingress_json.h"
@@ -131,6 +132,18 @@ std::string DescribeSelector(const value& selector) {
   return s.empty() ? "{}" : s;
 }
 
+// Repeats `call` while it fails with an RBAC denial, until `deadline`.
+template <typename Call>
+auto Settled(std::chrono::steady_clock::time_point deadline, Call call) {
+  for (;;) {
+    auto r = call();
+    if (r.ok() || r.error().kind != kube::ErrorKind::kForbidden ||
+        r.error().message.find("is forbidden: User") == std::string::npos || std::chrono::steady_clock::now() >= deadline)
+      return r;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
 struct Endpoints {
   bool service_found = false;
   std::string cluster_ip;
@@ -140,10 +153,10 @@ struct Endpoints {
 
 // Ready endpoints of a Service's port (by its name) from EndpointSlices, as kube-proxy and the
 // API server's service resolution see them.
-Endpoints ReadyEndpoints(kube::KubeClient& client, const std::string& ns, const std::string& service, int port,
-                         const std::string& port_name_hint = "") {
+Endpoints ReadyEndpoints(kube::KubeClient& client, std::chrono::steady_clock::time_point settle, const std::string& ns,
+                         const std::string& service, int port, const std::string& port_name_hint = "") {
   Endpoints e;
-  auto svc = client.Get(kube::resources::kServices, ns, service);
+  auto svc = Settled(settle, [&] { return client.Get(kube::resources::kServices, ns, service); });
   if (!svc.ok()) {
     if (!kube::IsNotFound(svc.error())) e.error = svc.error().ToString();
     return e;
@@ -161,7 +174,7 @@ Endpoints ReadyEndpoints(kube::KubeClient& client, const std::string& ns, const 
   }
   kube::ListOptions lo;
   lo.label_selector = kube::LabelSelector().Eq("kubernetes.io/service-name", service).String();
-  auto slices = client.List(kEndpointSlices, ns, lo);
+  auto slices = Settled(settle, [&] { return client.List(kEndpointSlices, ns, lo); });
   if (!slices.ok()) {
     e.error = slices.error().ToString();
     return e;
@@ -258,6 +271,7 @@ Answer Classify(const kube::ApiError& error, const std::string& riposte_webhook)
 
 Report Run(kube::KubeClient& client, Prober& prober, const Options& o) {
   Report report;
+  const auto settle = std::chrono::steady_clock::now() + o.rbac_settle;
   report.configuration = o.name;
   report.test_namespace = o.test_namespace;
   const std::string install_fix =
@@ -270,7 +284,7 @@ Report Run(kube::KubeClient& client, Prober& prober, const Options& o) {
   std::string failure_policy, url, svc_ns, svc_name, ca_bundle_pem;
   int svc_port = 443;
   value ns_selector = value::object(), object_selector = value::object();
-  auto vwc = client.Get(kube::resources::kValidatingWebhookConfigurations, "", o.name);
+  auto vwc = Settled(settle, [&] { return client.Get(kube::resources::kValidatingWebhookConfigurations, "", o.name); });
   if (!vwc.ok() && (vwc.error().kind == kube::ErrorKind::kTransport || vwc.error().kind == kube::ErrorKind::kUnauthorized)) {
     report.error = "cannot talk to the API server: " + vwc.error().ToString();
     return report;
@@ -335,7 +349,7 @@ Report Run(kube::KubeClient& client, Prober& prober, const Options& o) {
   // --- the test namespace and the selectors ------------------------------------------------
   Check nsc{"namespace-selected", Status::kSkip, "", ""};
   bool ns_selected = true, object_selected = true;
-  auto nso = client.Get(kube::resources::kNamespaces, "", o.test_namespace);
+  auto nso = Settled(settle, [&] { return client.Get(kube::resources::kNamespaces, "", o.test_namespace); });
   if (!nso.ok()) {
     nsc.status = Status::kFail;
     if (kube::IsNotFound(nso.error())) {
@@ -376,9 +390,9 @@ Report Run(kube::KubeClient& client, Prober& prober, const Options& o) {
   dry.field_manager = "riposte-verify";
   std::optional<Answer> attack, benign;
   if (nso.ok() || !kube::IsNotFound(nso.error())) {
-    auto ra = client.Create(kube::resources::kIngresses, o.test_namespace, AttackIngress(o), dry);
+    auto ra = Settled(settle, [&] { return client.Create(kube::resources::kIngresses, o.test_namespace, AttackIngress(o), dry); });
     attack = ra.ok() ? Answer{} : Classify(ra.error());
-    auto rb = client.Create(kube::resources::kIngresses, o.test_namespace, BenignIngress(o), dry);
+    auto rb = Settled(settle, [&] { return client.Create(kube::resources::kIngresses, o.test_namespace, BenignIngress(o), dry); });
     benign = rb.ok() ? Answer{} : Classify(rb.error());
   }
 
@@ -390,7 +404,7 @@ Report Run(kube::KubeClient& client, Prober& prober, const Options& o) {
     Url u = ParseHttpsUrl(url);
     hostname = url_form ? u.host : svc_name + "." + svc_ns + ".svc";
     Endpoints eps;
-    if (!url_form) eps = ReadyEndpoints(client, svc_ns, svc_name, svc_port);
+    if (!url_form) eps = ReadyEndpoints(client, settle, svc_ns, svc_name, svc_port);
     std::string host;
     int port = 0;
     if (!o.webhook_address.empty() && ParseAddress(o.webhook_address, &host, &port)) {
@@ -622,7 +636,7 @@ Report Run(kube::KubeClient& client, Prober& prober, const Options& o) {
     const std::string deploy = o.name + "-controller";
     const std::string look = "kubectl -n " + ns + " get pods -l app.kubernetes.io/component=controller; kubectl -n " + ns +
                              " logs deployment/" + deploy;
-    auto l = client.Get(kube::resources::kLeases, ns, o.lease_name);
+    auto l = Settled(settle, [&] { return client.Get(kube::resources::kLeases, ns, o.lease_name); });
     lease.status = Status::kFail;
     if (!l.ok()) {
       lease.detail = kube::IsNotFound(l.error())
@@ -657,7 +671,7 @@ Report Run(kube::KubeClient& client, Prober& prober, const Options& o) {
     if (!o.controller_address.empty() && ParseAddress(o.controller_address, &host, &port)) {
       metrics = Endpoint{host, port, false, ""};
     } else if (o.in_cluster) {
-      auto svc = client.Get(kube::resources::kServices, ns, o.name + "-controller-metrics");
+      auto svc = Settled(settle, [&] { return client.Get(kube::resources::kServices, ns, o.name + "-controller-metrics"); });
       if (svc.ok()) {
         std::string ip = kube::GetString(svc.value(), {"spec", "clusterIP"});
         int p = 0;
@@ -684,7 +698,7 @@ Report Run(kube::KubeClient& client, Prober& prober, const Options& o) {
       }
     } else {
       const std::string alerts = o.name + "-alerts";
-      Endpoints eps = ReadyEndpoints(client, ns, alerts, 0, "alerts");
+      Endpoints eps = ReadyEndpoints(client, settle, ns, alerts, 0, "alerts");
       if (!eps.error.empty()) {
         cready.detail = "cannot read the endpoints of Service " + ns + "/" + alerts + ": " + eps.error;
         cready.fix = "grant get on services and list on endpointslices in " + ns;

@@ -42,6 +42,9 @@ struct Options {
   std::string controller_address;  // "host:port" of the controller's metrics listener (/readyz)
   // Lease renewals older than leaseDurationSeconds plus this are stale (clocks differ a little).
   std::chrono::seconds clock_skew{5};
+  // RBAC denials are retried this long: the authorizer sees new (Cluster)RoleBindings a moment
+  // after they are created, and `helm test` creates the test's RBAC right before its pod.
+  std::chrono::milliseconds rbac_settle{10000};
   std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
 };
 

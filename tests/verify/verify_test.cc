@@ -49,6 +49,7 @@ class VerifyTest : public ::testing::Test {
   void SetUp() override {
     now_ = std::chrono::system_clock::now();
     opts_.now = [this] { return now_; };
+    opts_.rbac_settle = std::chrono::milliseconds(0);
     fake_.Seed(res::kNamespaces, value::parse(R"({"metadata":{"name":"default","labels":{"kubernetes.io/metadata.name":"default"}}})"));
     fake_.Seed(res::kNamespaces, value::parse(R"({"metadata":{"name":"riposte","labels":{"kubernetes.io/metadata.name":"riposte"}}})"));
     SeedWebhookConfiguration("Fail", {"riposte", "kube-system"});
@@ -294,6 +295,18 @@ TEST_F(VerifyTest, DryRunRefusedByRbacSaysWhichGrantIsMissing) {
   Report r = Verify();
   EXPECT_NE(Get(r, "attack-denied").detail.find("refused before Riposte could judge it"), std::string::npos);
   EXPECT_NE(Get(r, "attack-denied").fix.find("grant create on ingresses in namespace default"), std::string::npos);
+}
+
+TEST_F(VerifyTest, RbacDenialsAreRetriedWhileBindingsSettle) {
+  // helm test creates the RoleBindings right before the pod: the first reads may be refused.
+  opts_.rbac_settle = std::chrono::seconds(30);
+  fake_.FailNext("get", "validatingwebhookconfigurations.admissionregistration.k8s.io",
+                 Error(403, "Forbidden", "validatingwebhookconfigurations.admissionregistration.k8s.io \"riposte\" is "
+                                         "forbidden: User \"system:serviceaccount:riposte:riposte-verify\" cannot get resource"),
+                 2);
+  Report r = Verify();
+  EXPECT_TRUE(r.Protected()) << RenderText(r);
+  EXPECT_EQ(fake_.ActionsFor("get", "validatingwebhookconfigurations.admissionregistration.k8s.io").size(), 3u);
 }
 
 TEST_F(VerifyTest, MissingTestNamespace) {
