@@ -204,14 +204,16 @@ void ClusterEmulator::Namespaces() {
     auto groups = cluster_.Api("GET", "/apis");
     bases.push_back("/api/v1");
     if (groups.status == 200) {
-      for (const auto& g : groups.Json().at("groups").as_array())
+      const value groups_json = groups.Json();
+      for (const auto& g : groups_json.at("groups").as_array())
         bases.push_back("/apis/" + kube::GetString(g, {"preferredVersion", "groupVersion"}));
     }
     bool empty = true;
     for (const auto& base : bases) {
       auto d = cluster_.Api("GET", base);
       if (d.status != 200) continue;
-      for (const auto& r : d.Json().at("resources").as_array()) {
+      const value d_json = d.Json();
+      for (const auto& r : d_json.at("resources").as_array()) {
         std::string plural = kube::GetString(r, {"name"});
         if (plural.find('/') != std::string::npos || !kube::GetBool(r, {"namespaced"})) continue;
         std::set<std::string> verbs;
@@ -221,7 +223,8 @@ void ClusterEmulator::Namespaces() {
         const std::string path = base + "/namespaces/" + name + "/" + plural;
         auto items = cluster_.Api("GET", path);
         if (items.status != 200) continue;
-        const auto& arr = items.Json().at("items").as_array();
+        const value items_json = items.Json();
+        const auto& arr = items_json.at("items").as_array();
         if (arr.size() == 0) continue;
         empty = false;
         cluster_.Api("DELETE", path);
@@ -450,7 +453,19 @@ void ClusterEmulator::Kubelet(const std::string& ns) {
       try {
         local = MaterializePodSpec(cluster_, ns, pod.at("spec"), options_.dir + "/" + ns + "_" + name, o);
       } catch (const std::exception& e) {
-        Error("pod " + key + ": " + e.what());
+        // A missing Secret or ConfigMap: the kubelet reports it on the pod and retries.
+        value patch = value::parse(R"({"status":{"phase":"Pending","containerStatuses":[{"ready":false,"restartCount":0,
+            "image":"","imageID":"","state":{"waiting":{"reason":"CreateContainerConfigError"}}}]}})");
+        patch["status"]["containerStatuses"][0]["name"] = value::string(kube::GetString(container, {"name"}));
+        patch["status"]["containerStatuses"][0]["state"]["waiting"]["message"] = value::string(e.what());
+        const std::string text = patch.serialize();
+        bool changed;
+        {
+          std::lock_guard<std::mutex> g(mu_);
+          changed = pods_.at(key).status_written != text;
+          pods_.at(key).status_written = text;
+        }
+        if (changed) client_->Patch(res::kPods, ns, name, kube::PatchType::kMergePatch, patch, {}, "status");
         continue;
       }
       std::vector<std::string> argv = local.argv;
