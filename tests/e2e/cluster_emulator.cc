@@ -372,19 +372,30 @@ void ClusterEmulator::ReplicaSets(const std::string& ns) {
   }
 }
 
+// Under the ASan build a pod's report lands in its log, not in anyone's exit status.
+void ClusterEmulator::CheckLog(const std::string& key, const std::string& log_file) {
+  if (log_file.empty() || !std::filesystem::exists(log_file)) return;
+  std::string log = ReadFile(log_file);
+  for (const char* marker : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"})
+    if (log.find(marker) != std::string::npos) Error("pod " + key + ": sanitizer report in " + log_file);
+}
+
 void ClusterEmulator::StopPod(const std::string& key) {
+  std::string log_file;
   std::unique_ptr<ManagedProcess> proc;
   {
     std::lock_guard<std::mutex> l(mu_);
     auto it = pods_.find(key);
     if (it == pods_.end()) return;
     proc = std::move(it->second.process);
+    if (it->second.started) log_file = it->second.local.dir + "/container.log";
     if (auto* net = cluster_.network(); net != nullptr && !it->second.ip.empty()) {
       for (const auto& [cport, local] : it->second.local.ports) net->Unroute(it->second.ip, cport);
     }
     pods_.erase(it);
   }
   if (proc) proc->Stop(std::chrono::seconds(10));
+  CheckLog(key, log_file);
 }
 
 // The scheduler and the kubelet of options_.node.
@@ -542,6 +553,9 @@ void ClusterEmulator::Kubelet(const std::string& ns) {
       cs["state"]["terminated"]["exitCode"] = value::number(exit_code);
       cs["state"]["terminated"]["reason"] = value::string(exit_code == 0 ? "Completed" : "Error");
       s.finished = true;
+      l.unlock();
+      CheckLog(key, s.local.dir + "/container.log");
+      l.lock();
     } else {
       status["phase"] = value::string("Running");
       cs["started"] = value::boolean(true);

@@ -63,7 +63,8 @@ class ClusterEmulator {
   std::string Describe() const;
   // The log of a pod's process ("" when it never ran).
   std::string PodLog(const std::string& ns, const std::string& name) const;
-  // Errors the loop met (an API call refused, a pod that could not be materialized).
+  // Errors the loop met (an API call refused, a process that would not start, a sanitizer
+  // report in a pod's log).
   std::vector<std::string> Errors() const;
 
  private:
@@ -88,6 +89,7 @@ class ClusterEmulator {
   void Kubelet(const std::string& ns);
   void Endpoints(const std::string& ns);
   void StopPod(const std::string& key);
+  void CheckLog(const std::string& key, const std::string& log_file);
   void Error(const std::string& what);
   std::string NewPodIp();
 
