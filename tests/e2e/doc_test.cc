@@ -143,6 +143,7 @@ class DocTest : public ::testing::Test {
     emulator_ = new ClusterEmulator(suite.cluster(), eo);
   }
   static void TearDownTestSuite() {
+    audit_server_.reset();
     delete emulator_;
     emulator_ = nullptr;
     delete subs_;
