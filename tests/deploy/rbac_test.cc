@@ -139,13 +139,16 @@ TEST(Rbac, WebhookHasNoApiAccess) {
   ASSERT_TRUE(deployment);
   EXPECT_FALSE(deployment["spec"]["template"]["spec"]["automountServiceAccountToken"].as<bool>(true))
       << "manifests/webhook.yaml: the webhook pod must not mount an API token";
-  // Chart: only the controller template binds roles; the webhook pod mounts no token.
+  // Chart: only the controller template binds roles, and the `helm test` hook binds its own
+  // ServiceAccount (tests/verify.yaml, checked in chart_verify_test.cc); the webhook pod mounts
+  // no token.
   for (const auto& file : FilesUnder(Repo("helm/riposte/templates"), {".yaml"})) {
     const std::string text = ReadFile(file);
     if (text.find("kind: ClusterRoleBinding") != std::string::npos ||
         text.find("kind: RoleBinding") != std::string::npos) {
-      EXPECT_EQ(file.filename().string(), "controller-rbac.yaml")
+      EXPECT_TRUE(file.filename().string() == "controller-rbac.yaml" || Rel(file) == "helm/riposte/templates/tests/verify.yaml")
           << Rel(file) << ": unexpected role binding";
+      EXPECT_EQ(text.find("-webhook"), std::string::npos) << Rel(file) << ": the webhook must not be bound to any role";
     }
   }
   const std::string webhook = ReadFile(Repo("helm/riposte/templates/webhook-deployment.yaml"));

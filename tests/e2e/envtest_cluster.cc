@@ -130,6 +130,7 @@ void EnvtestCluster::Teardown() {
   // SIGKILL: nothing here needs a graceful end, and the data is thrown away.
   apiserver_.Kill();
   etcd_.Kill();
+  network_.reset();
   std::error_code ec;
   if (!etcd_data_dir_.empty() && etcd_data_dir_.rfind(dir_, 0) != 0) std::filesystem::remove_all(etcd_data_dir_, ec);
   if (!dir_.empty() && !options_.keep_dir) std::filesystem::remove_all(dir_, ec);
@@ -160,6 +161,11 @@ void EnvtestCluster::Start() {
   std::string shm_parent = std::filesystem::is_directory("/dev/shm") && access("/dev/shm", W_OK) == 0 ? "/dev/shm" : dir_;
   etcd_data_dir_ = shm_parent + "/riposte-etcd-" + std::filesystem::path(dir_).filename().string();
   std::filesystem::create_directories(dir_ + "/home");
+  if (options_.cluster_network) {
+    network_ = std::make_unique<ClusterNetwork>(serving.cert_pem, serving.key_pem);
+    WriteFile(dir_ + "/egress.yaml",
+              ClusterNetwork::EgressConfig(network_->port(), dir_ + "/serving.crt", dir_ + "/serving.key"));
+  }
 
   StartEtcd();
   // A port picked free can be taken before kube-apiserver binds it (other suites run in
@@ -226,6 +232,7 @@ void EnvtestCluster::StartApiServer() {
       "--enable-priority-and-fairness=false",
       "--profiling=false",
   };
+  if (network_) argv.push_back("--egress-selector-config-file=" + dir_ + "/egress.yaml");
   if (options_.audit_log) {
     argv.push_back("--audit-policy-file=" + dir_ + "/audit-policy.yaml");
     argv.push_back("--audit-log-path=" + dir_ + "/audit.log");

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "tests/apiserver/https_test_client.h"
+#include "tests/e2e/cluster_network.h"
 #include "tests/e2e/process.h"
 
 namespace riposte::e2e {
@@ -50,6 +51,9 @@ struct EnvtestOptions {
   // can count side effects exactly: see AuditEvents().
   bool audit_log = true;
   std::chrono::seconds start_timeout{120};
+  // The cluster network (cluster_network.h): kube-apiserver dials in-cluster addresses (Service
+  // webhooks) through a local CONNECT proxy whose routes ClusterEmulator sets.
+  bool cluster_network = true;
   // Kept after destruction (for logs) when true; RIPOSTE_E2E_KEEP=1 sets it too.
   bool keep_dir = false;
 };
@@ -115,6 +119,8 @@ class EnvtestCluster {
   void StopApiServer();   // SIGKILL, as above
   void StartApiServer();  // waits for /readyz; throws with the log on failure
   bool ApiServerReady() const;
+  // The cluster network (nullptr when EnvtestOptions::cluster_network is off).
+  ClusterNetwork* network() const { return network_.get(); }
 
   // Audit events so far, oldest first (empty when the audit log is off).
   std::vector<AuditEvent> AuditEvents() const;
@@ -134,6 +140,7 @@ class EnvtestCluster {
   int etcd_client_port_ = 0, etcd_peer_port_ = 0, apiserver_port_ = 0;
   int apiserver_starts_ = 0;
   ManagedProcess etcd_, apiserver_;
+  std::unique_ptr<ClusterNetwork> network_;
 };
 
 }  // namespace riposte::e2e

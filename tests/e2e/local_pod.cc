@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "tests/e2e/process.h"
+
 namespace riposte::e2e {
 
 using web::json::value;
@@ -20,6 +22,14 @@ std::string Base64Decode(const std::string& in) {
   return out;
 }
 
+std::string Base64Encode(const std::string& in) {
+  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
+  out.resize(static_cast<size_t>(n));
+  return out;
+}
+
 namespace {
 
 std::string Str(const value& o, const char* key) {
@@ -30,18 +40,26 @@ std::string Str(const value& o, const char* key) {
 
 LocalPod MaterializeDeployment(const EnvtestCluster& cluster, const std::string& ns, const std::string& deployment,
                                const std::string& dir, const LocalPodOptions& options) {
+  auto dep = cluster.MustApi("GET", "/apis/apps/v1/namespaces/" + ns + "/deployments/" + deployment);
+  try {
+    return MaterializePodSpec(cluster, ns, dep.at("spec").at("template").at("spec"), dir, options);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("deployment " + deployment + ": " + e.what());
+  }
+}
+
+LocalPod MaterializePodSpec(const EnvtestCluster& cluster, const std::string& ns, const value& spec,
+                            const std::string& dir, const LocalPodOptions& options) {
   LocalPod pod;
   pod.dir = dir;
   std::filesystem::create_directories(dir);
-  auto dep = cluster.MustApi("GET", "/apis/apps/v1/namespaces/" + ns + "/deployments/" + deployment);
-  const value& spec = dep.at("spec").at("template").at("spec");
   const value* container = nullptr;
   for (const auto& c : spec.at("containers").as_array())
     if (options.container.empty() || Str(c, "name") == options.container) {
       container = &c;
       break;
     }
-  if (container == nullptr) throw std::runtime_error("deployment " + deployment + ": no container " + options.container);
+  if (container == nullptr) throw std::runtime_error("no container " + options.container);
 
   // Volumes: Secret and ConfigMap data, written where the mount would put it.
   std::map<std::string, std::string> volume_dirs;  // volume name -> local dir
@@ -92,6 +110,23 @@ LocalPod MaterializeDeployment(const EnvtestCluster& cluster, const std::string&
     for (const auto& [path, local] : mounts)
       if (a.compare(start, path.size() + 1, path + "/") == 0 && path.size() > best.size()) best = path;
     if (!best.empty()) a.replace(start, best.size(), mounts[best]);
+  }
+  if (options.rebind_ports && container->has_field("ports")) {
+    for (const auto& p : container->at("ports").as_array()) {
+      int port = p.has_field("containerPort") ? p.at("containerPort").as_integer() : 0;
+      if (port > 0 && !Str(p, "name").empty()) pod.port_names[Str(p, "name")] = port;
+      if (port > 0) pod.ports[port] = 0;
+    }
+    for (auto& a : args) {
+      size_t eq = a.find('='), colon = a.rfind(':');
+      if (a.rfind("--", 0) != 0 || eq == std::string::npos || colon == std::string::npos || colon < eq) continue;
+      std::string host = a.substr(eq + 1, colon - eq - 1);
+      if (!host.empty() && host != "0.0.0.0" && host != "[::]") continue;
+      auto it = pod.ports.find(std::atoi(a.c_str() + colon + 1));
+      if (it == pod.ports.end()) continue;
+      if (it->second == 0) it->second = FreeLoopbackPort();
+      a = a.substr(0, eq + 1) + "127.0.0.1:" + std::to_string(it->second);
+    }
   }
   for (const auto& [flag, val] : options.flags) {
     bool replaced = false;

@@ -25,6 +25,10 @@ struct LocalPodOptions {
   std::vector<std::string> extra_args;  // appended last
   // Token of another ServiceAccount ("" = the pod's own), e.g. to show what a binding denies.
   std::string token_override;
+  // Give every listener the container declares a port of its own on loopback, as a pod network
+  // would give the pod an address: an argument "--flag=[HOST]:PORT" whose PORT is one of the
+  // container's ports becomes "--flag=127.0.0.1:<free port>" (LocalPod::ports says which).
+  bool rebind_ports = false;
 };
 
 struct LocalPod {
@@ -35,12 +39,19 @@ struct LocalPod {
   std::string kubeconfig;         // "" when the pod mounts no token
   // Contents of a mounted file by its in-pod path, e.g. "/etc/riposte/alerts-token/token".
   std::map<std::string, std::string> files;
+  // With rebind_ports: container port -> local port, and port name -> container port.
+  std::map<int, int> ports;
+  std::map<std::string, int> port_names;
 };
 
 // Throws std::runtime_error when the Deployment or one of its Secrets/ConfigMaps is missing.
 LocalPod MaterializeDeployment(const EnvtestCluster& cluster, const std::string& ns, const std::string& deployment,
                                const std::string& dir, const LocalPodOptions& options);
+// The same from a pod spec (a Pod's spec or a template's), for pods run by ClusterEmulator.
+LocalPod MaterializePodSpec(const EnvtestCluster& cluster, const std::string& ns, const web::json::value& pod_spec,
+                            const std::string& dir, const LocalPodOptions& options);
 
 std::string Base64Decode(const std::string& in);
+std::string Base64Encode(const std::string& in);
 
 }  // namespace riposte::e2e

@@ -51,6 +51,8 @@ class LocalController {
   const LocalPod& pod() const { return pod_; }
   const std::string& identity() const { return options_.identity; }
   pid_t pid() const { return process_.pid(); }
+  int metrics_port() const { return metrics_port_; }
+  int alerts_port() const { return alerts_port_; }
 
  private:
   std::string name_;
