@@ -204,6 +204,7 @@ struct ServerStats {
   uint64_t connections_rejected = 0;  // refused at accept, all reasons
   uint64_t active_connections = 0;
   uint64_t trusted_connections = 0;   // of active
+  uint64_t idle_untrusted_connections = 0;  // of active: between requests, first to be evicted
   uint64_t tls_handshake_failures = 0;
   uint64_t timeouts = 0;              // closes for any timeout
   uint64_t refused[static_cast<size_t>(RefuseReason::kCount)] = {};

@@ -1414,6 +1414,9 @@ class ServerImpl : public Server {
     {
       std::lock_guard<std::mutex> lock(shared_->mu);
       s.trusted_connections = shared_->trusted;
+      for (SessionBase* session : shared_->sessions)
+        if (session->counted && !session->trusted.load() && session->phase.load() == Phase::kIdle)
+          ++s.idle_untrusted_connections;
     }
     return s;
   }

@@ -592,6 +592,9 @@ TEST_F(Limits, TrustedNetworksAndAuthenticatedSendersUseTheReservedSlots) {
     held_[0](Response{200, "text/plain", "done", {}});
   }
   EXPECT_EQ(a.ReadResponse().body, "done");
+  // The client may read the answer before the server has finished writing it; only then is a
+  // between requests and evictable.
+  ASSERT_TRUE(WaitFor([&] { return stats().idle_untrusted_connections == 1u; }));
   // a is idle and untrusted again: an authenticated sender may evict it and then holds a
   // reserved slot.
   TestClient sender;
