@@ -10,6 +10,7 @@
 #include "audit/cve_table.h"
 #include "audit/image_ref.h"
 #include "audit/version.h"
+#include "common/json_value.h"
 #include "kube/selector.h"
 
 namespace riposte::audit {
@@ -19,37 +20,19 @@ namespace {
 using core::Severity;
 using web::json::value;
 
-// ---- JSON access that never throws on a wrong shape -------------------------------------
+// ---- JSON access that never throws on a wrong shape (common/json_value.h) -------------
 
-const value* At(const value& v, std::initializer_list<const char*> path) {
-  const value* cur = &v;
-  for (const char* key : path) {
-    if (!cur->is_object()) return nullptr;
-    const auto& obj = cur->as_object();
-    auto it = obj.find(key);
-    if (it == obj.end()) return nullptr;
-    cur = &it->second;
-  }
-  return cur;
+std::string Str(const value& v, std::initializer_list<std::string_view> path) {
+  return json::GetString(v, path).value_or("");
 }
 
-std::string Str(const value& v, std::initializer_list<const char*> path) {
-  const value* f = At(v, path);
-  return f != nullptr && f->is_string() ? f->as_string() : std::string();
-}
-
-const web::json::array* Arr(const value& v, std::initializer_list<const char*> path) {
-  const value* f = At(v, path);
+const web::json::array* Arr(const value& v, std::initializer_list<std::string_view> path) {
+  const value* f = json::Find(v, path);
   return f != nullptr && f->is_array() ? &f->as_array() : nullptr;
 }
 
 std::map<std::string, std::string> Labels(const value* v) {
-  std::map<std::string, std::string> out;
-  if (v == nullptr || !v->is_object()) return out;
-  for (const auto& [k, val] : v->as_object()) {
-    if (val.is_string()) out[k] = val.as_string();
-  }
-  return out;
+  return v == nullptr ? std::map<std::string, std::string>{} : json::Reader(*v).StringMap();
 }
 
 bool Selects(const value* selector_json, const std::map<std::string, std::string>& labels) {
@@ -61,7 +44,7 @@ bool Selects(const value* selector_json, const std::map<std::string, std::string
 
 // A Service selector is a plain map; an empty one selects nothing (endpoints are manual).
 bool ServiceSelects(const value& svc, const std::map<std::string, std::string>& labels) {
-  auto sel = Labels(At(svc, {"spec", "selector"}));
+  auto sel = Labels(json::Find(svc, {"spec", "selector"}));
   if (sel.empty()) return false;
   for (const auto& [k, v] : sel) {
     auto it = labels.find(k);
@@ -184,15 +167,15 @@ class Analyzer {
     for (const char* resource : {res::kDeployments, res::kDaemonSets}) {
       const std::string kind = std::string(resource) == res::kDeployments ? "Deployment" : "DaemonSet";
       for (const auto& obj : snap_.Objects(resource)) {
-        const value* tmpl = At(obj, {"spec", "template"});
+        const value* tmpl = json::Find(obj, {"spec", "template"});
         if (tmpl == nullptr) continue;
         ObjectRef ref{kind, Meta(obj, "namespace"), Meta(obj, "name")};
-        auto labels = Labels(At(*tmpl, {"metadata", "labels"}));
-        const value* selector = At(obj, {"spec", "selector"});
+        auto labels = Labels(json::Find(*tmpl, {"metadata", "labels"}));
+        const value* selector = json::Find(obj, {"spec", "selector"});
         AddCandidatesFromPodSpec(ref, *tmpl, labels, [&](ControllerCandidate& c) {
           for (const auto& pod : snap_.Objects(res::kPods)) {
             if (Meta(pod, "namespace") != ref.ns) continue;
-            if (!Selects(selector, Labels(At(pod, {"metadata", "labels"})))) continue;
+            if (!Selects(selector, Labels(json::Find(pod, {"metadata", "labels"})))) continue;
             c.ctrl.pods.push_back(PodFrom(pod));
             claimed_pods.insert({ref.ns, Meta(pod, "name")});
           }
@@ -204,7 +187,7 @@ class Analyzer {
     for (const auto& pod : snap_.Objects(res::kPods)) {
       ObjectRef ref{"Pod", Meta(pod, "namespace"), Meta(pod, "name")};
       if (claimed_pods.count({ref.ns, ref.name}) != 0) continue;
-      auto labels = Labels(At(pod, {"metadata", "labels"}));
+      auto labels = Labels(json::Find(pod, {"metadata", "labels"}));
       AddCandidatesFromPodSpec(ref, pod, labels, [&](ControllerCandidate& c) { c.ctrl.pods.push_back(PodFrom(pod)); });
     }
   }
@@ -241,7 +224,7 @@ class Analyzer {
       }
       if (const auto* ports = Arr(container, {"ports"})) {
         for (const auto& p : *ports) {
-          const value* cp = At(p, {"containerPort"});
+          const value* cp = json::Find(p, {"containerPort"});
           if (cp != nullptr && cp->is_integer()) {
             c.container_port_names_for_admission.push_back(std::to_string(cp->as_integer()) + "=" + Str(p, {"name"}));
           }
@@ -307,7 +290,7 @@ class Analyzer {
       for (const auto& obj : snap_.Objects(res::kConfigMaps)) {
         if (Meta(obj, "namespace") == ns && Meta(obj, "name") == name) {
           s.configmap_found = true;
-          data = Labels(At(obj, {"data"}));
+          data = Labels(json::Find(obj, {"data"}));
         }
       }
       if (!snap_.Readable(res::kConfigMaps)) {
@@ -363,11 +346,11 @@ class Analyzer {
       }
       if (const auto* ports = Arr(svc, {"spec", "ports"})) {
         for (const auto& p : *ports) {
-          const value* port = At(p, {"port"});
-          const value* target = At(p, {"targetPort"});
+          const value* port = json::Find(p, {"port"});
+          const value* target = json::Find(p, {"targetPort"});
           std::string text = port != nullptr && port->is_integer() ? std::to_string(port->as_integer()) : "?";
           if (target != nullptr) text += "->" + (target->is_string() ? target->as_string() : target->serialize());
-          const value* np = At(p, {"nodePort"});
+          const value* np = json::Find(p, {"nodePort"});
           if (np != nullptr && np->is_integer() && e.type != "ClusterIP") {
             text += " (nodePort " + std::to_string(np->as_integer()) + ")";
           }
@@ -395,7 +378,7 @@ class Analyzer {
     bool open_rule = false;
     for (const auto& np : snap_.Objects(res::kNetworkPolicies)) {
       if (Meta(np, "namespace") != ctrl.workload.ns) continue;
-      if (!Selects(At(np, {"spec", "podSelector"}), c.pod_labels)) continue;
+      if (!Selects(json::Find(np, {"spec", "podSelector"}), c.pod_labels)) continue;
       bool ingress_type = true;  // policyTypes defaults to include Ingress
       if (const auto* types = Arr(np, {"spec", "policyTypes"})) {
         ingress_type = std::any_of(types->begin(), types->end(),
@@ -410,9 +393,9 @@ class Analyzer {
         bool port_allowed = true;
         if (const auto* ports = Arr(rule, {"ports"}); ports != nullptr && ports->size() > 0) {
           port_allowed = std::any_of(ports->begin(), ports->end(), [&](const value& p) {
-            const value* port = At(p, {"port"});
+            const value* port = json::Find(p, {"port"});
             if (port == nullptr) return true;  // all ports of the protocol
-            const value* end = At(p, {"endPort"});
+            const value* end = json::Find(p, {"endPort"});
             if (port->is_integer() && end != nullptr && end->is_integer()) {
               return port->as_integer() <= ctrl.admission_port && ctrl.admission_port <= end->as_integer();
             }
@@ -426,9 +409,9 @@ class Analyzer {
                           std::string cidr = Str(peer, {"ipBlock", "cidr"});
                           if (cidr == "0.0.0.0/0" || cidr == "::/0") return true;
                           // namespaceSelector {} without podSelector: every pod in the cluster.
-                          const value* nss = At(peer, {"namespaceSelector"});
+                          const value* nss = json::Find(peer, {"namespaceSelector"});
                           return nss != nullptr && nss->is_object() && nss->size() == 0 &&
-                                 At(peer, {"podSelector"}) == nullptr;
+                                 json::Find(peer, {"podSelector"}) == nullptr;
                         });
         if (from_all) open_rule = true;
       }

@@ -12,6 +12,7 @@
 // RSS < 64 MiB. `controller_bench --ingestion-only` runs 1 and 2 (a short run for profiling).
 
 #include <utility>  // before asio: boost 1.74 uses std::exchange without including it
+#include "common/json_value.h"
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -285,11 +286,11 @@ int main(int argc, char** argv) {
   std::map<std::string, Clock::time_point> done_at;
   riposte::kube::Informer inf(client, ra_res, {});
   auto note = [&](const riposte::kube::ObjectPtr& o) {
-    const auto* st = riposte::kube::FindPath(*o, {"status", "results"});
+    const auto* st = riposte::json::Find(*o, {"status", "results"});
     if (st == nullptr || !st->is_array() || st->size() == 0) return;
-    if (riposte::kube::GetString(st->at(0), {"state"}) != "Succeeded") return;
+    if (riposte::json::GetString(st->at(0), {"state"}) != "Succeeded") return;
     std::lock_guard l(mu);
-    if (done_at.emplace(riposte::kube::GetString(*o, {"metadata", "name"}), Clock::now()).second) cv.notify_all();
+    if (done_at.emplace(riposte::json::GetString(*o, {"metadata", "name"}).value_or(""), Clock::now()).second) cv.notify_all();
   };
   inf.AddEventHandler({note, [&](const riposte::kube::ObjectPtr&, const riposte::kube::ObjectPtr& o) { note(o); }, {}});
   inf.Start();

@@ -32,6 +32,7 @@
 #include <thread>
 
 #include "common/http_server.h"
+#include "common/json.h"
 #include "common/log.h"
 
 namespace riposte::http {
@@ -168,7 +169,7 @@ std::string_view Request::Header(std::string_view name) const {
   return {};
 }
 
-std::string JsonQuote(std::string_view s) { return "\"" + log::JsonEscape(s) + "\""; }
+std::string JsonQuote(std::string_view s) { return json::Quote(s); }
 
 Response JsonError(int status, std::string_view message) {
   Response r;

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstdio>
 
+#include "common/json.h"
+
 namespace riposte::log {
 namespace {
 
@@ -30,17 +32,6 @@ std::shared_ptr<spdlog::logger> Logger() {
   return logger;
 }
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not valid.
-size_t Utf8Len(std::string_view s, size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  }
-  return n;
-}
-
 template <typename Range>
 void WriteImpl(Level level, std::string_view msg, const Range& fields) {
   auto logger = Logger();
@@ -48,23 +39,23 @@ void WriteImpl(Level level, std::string_view msg, const Range& fields) {
   std::string line;
   if (g_format.load() == Format::kJson) {
     line += "\"msg\":\"";
-    line += JsonEscape(msg);
+    json::AppendEscaped(line, msg);
     line += '"';
     for (const auto& [k, v] : fields) {
       line += ",\"";
-      line += JsonEscape(k);
+      json::AppendEscaped(line, k);
       line += "\":\"";
-      line += JsonEscape(v);
+      json::AppendEscaped(line, v);
       line += '"';
     }
     line += '}';
   } else {
-    line += JsonEscape(msg);
+    json::AppendEscaped(line, msg);
     for (const auto& [k, v] : fields) {
       line += ' ';
       line += k;
       line += "=\"";
-      line += JsonEscape(v);
+      json::AppendEscaped(line, v);
       line += '"';
     }
   }
@@ -107,44 +98,6 @@ void Write(Level level, std::string_view msg, Fields fields) { WriteImpl(level, 
 void Write(Level level, std::string_view msg,
            const std::vector<std::pair<std::string, std::string>>& fields) {
   WriteImpl(level, msg, fields);
-}
-
-std::string JsonEscape(std::string_view in) {
-  std::string out;
-  out.reserve(in.size() + 8);
-  for (size_t i = 0; i < in.size();) {
-    // Plain printable ASCII is the common case (admission responses, log fields): copy runs of
-    // it at once instead of a byte at a time.
-    size_t run = i;
-    while (run < in.size()) {
-      const auto b = static_cast<unsigned char>(in[run]);
-      if (b < 0x20 || b >= 0x7F || b == '"' || b == '\\') break;
-      ++run;
-    }
-    if (run > i) {
-      out.append(in.data() + i, run - i);
-      i = run;
-      continue;
-    }
-    auto c = static_cast<unsigned char>(in[i]);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-      ++i;
-    } else if (c < 0x20 || c == 0x7F) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-      out.append(esc, sizeof esc);
-      ++i;
-    } else if (size_t n = Utf8Len(in, i)) {
-      out.append(in.substr(i, n));
-      i += n;
-    } else {
-      out += "\\ufffd";  // invalid byte: replace rather than emit broken JSON
-      ++i;
-    }
-  }
-  return out;
 }
 
 }  // namespace riposte::log

@@ -6,7 +6,7 @@
 
 #include "audit/metrics.h"
 #include "common/log.h"
-#include "controller/json_util.h"
+#include "common/json_value.h"
 #include "controller/names.h"
 #include "controller/response_action.h"
 #include "kube/rate_limit.h"
@@ -91,7 +91,7 @@ ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOpt
   id.namespace_labels = [this](const std::string& ns) -> std::optional<std::map<std::string, std::string>> {
     auto obj = namespaces_inf_->Get("", ns);
     if (!obj) return std::nullopt;
-    return json::StringMap(*obj, {"metadata", "labels"});
+    return json::GetStringMap(*obj, {"metadata", "labels"});
   };
   id.ready = [this] { return Ready(); };
   id.recorder = std::make_shared<KubeResponseRecorder>(opts_.recorder_client ? opts_.recorder_client : client_);
@@ -174,7 +174,7 @@ std::vector<PolicyPtr> ResponseController::Policies() const {
 void ResponseController::OnPolicy(const kube::ObjectPtr& obj) {
   std::vector<std::string> errors;
   auto compiled = CompilePolicy(*obj, BuiltinActions(), &errors);
-  std::string name = json::String(*obj, {"metadata", "name"}).value_or("");
+  std::string name = json::GetString(*obj, {"metadata", "name"}).value_or("");
   {
     std::lock_guard lock(mu_);
     if (compiled) policies_[name] = compiled;
@@ -187,16 +187,16 @@ void ResponseController::OnPolicy(const kube::ObjectPtr& obj) {
 
 void ResponseController::OnPolicyDeleted(const kube::ObjectPtr& obj) {
   std::lock_guard lock(mu_);
-  policies_.erase(json::String(*obj, {"metadata", "name"}).value_or(""));
+  policies_.erase(json::GetString(*obj, {"metadata", "name"}).value_or(""));
 }
 
 void ResponseController::WritePolicyCondition(const value& obj, const std::vector<std::string>& errors) {
   // Only the leader writes status, and only when validity or generation changed.
   if (!elector_->IsLeader()) return;
-  std::string name = json::String(obj, {"metadata", "name"}).value_or("");
-  int64_t gen = json::Int(obj, {"metadata", "generation"}).value_or(0);
+  std::string name = json::GetString(obj, {"metadata", "name"}).value_or("");
+  int64_t gen = json::GetInt(obj, {"metadata", "generation"}).value_or(0);
   std::string digest = std::to_string(gen) + "|" + (errors.empty() ? "" : errors.front());
-  if (json::Int(obj, {"status", "observedGeneration"}).value_or(-1) == gen) {
+  if (json::GetInt(obj, {"status", "observedGeneration"}).value_or(-1) == gen) {
     // Already written for this generation (by us or a previous leader).
     std::lock_guard lock(mu_);
     policy_status_written_[name] = digest;
@@ -233,13 +233,13 @@ void ResponseController::WritePolicyCondition(const value& obj, const std::vecto
 
 void ResponseController::OnResponseAction(const kube::ObjectPtr& obj) {
   // Cooldown state survives restarts and is shared between replicas through the API.
-  auto policy = json::String(*obj, {"spec", "policyRef", "name"});
-  auto pod = json::String(*obj, {"spec", "target", "pod"});
-  auto created = ParseRfc3339(json::String(*obj, {"metadata", "creationTimestamp"}).value_or(""));
-  auto cooldown = json::String(*obj, {"metadata", "annotations", kAnnotationCooldown});
+  auto policy = json::GetString(*obj, {"spec", "policyRef", "name"});
+  auto pod = json::GetString(*obj, {"spec", "target", "pod"});
+  auto created = ParseRfc3339(json::GetString(*obj, {"metadata", "creationTimestamp"}).value_or(""));
+  auto cooldown = json::GetString(*obj, {"metadata", "annotations", kAnnotationCooldown});
   if (policy && pod && created && cooldown) {
     int64_t secs = std::strtoll(cooldown->c_str(), nullptr, 10);
-    guards_->ObserveExisting(*policy, json::String(*obj, {"metadata", "namespace"}).value_or(""), *pod, *created, secs);
+    guards_->ObserveExisting(*policy, json::GetString(*obj, {"metadata", "namespace"}).value_or(""), *pod, *created, secs);
   }
   queue_->Add(kube::ObjectKey(*obj));
 }

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "controller/json_util.h"
+#include "common/json_value.h"
 
 namespace riposte::controller {
 namespace {
@@ -20,8 +20,8 @@ const kube::Resource& ResourceFor(Kind kind) {
 kube::DeleteOptions DeleteOptionsFrom(const web::json::value& body) {
   kube::DeleteOptions opts;
   if (body.is_null()) return opts;
-  if (auto g = json::Int(body, {"gracePeriodSeconds"})) opts.grace_period_seconds = *g;
-  opts.precondition_uid = json::String(body, {"preconditions", "uid"}).value_or("");
+  if (auto g = json::GetInt(body, {"gracePeriodSeconds"})) opts.grace_period_seconds = *g;
+  opts.precondition_uid = json::GetString(body, {"preconditions", "uid"}).value_or("");
   return opts;
 }
 

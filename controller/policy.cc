@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "controller/glob.h"
-#include "controller/json_util.h"
+#include "common/json_value.h"
 #include "controller/names.h"
 
 namespace riposte::controller {
@@ -69,8 +69,8 @@ void CompileSelector(const value& sel, Policy* p, std::vector<std::string>* erro
         std::string w = where + ".matchExpressions[" + std::to_string(i) + "]";
         const auto& e = me->at(i);
         SelectorRequirement r;
-        r.key = json::String(e, {"key"}).value_or("");
-        r.op = json::String(e, {"operator"}).value_or("");
+        r.key = json::GetString(e, {"key"}).value_or("");
+        r.op = json::GetString(e, {"operator"}).value_or("");
         r.values = Strings(e, "values", w, errors);
         if (!IsQualifiedName(r.key)) errors->push_back(w + ".key: invalid label key");
         bool set_op = r.op == "In" || r.op == "NotIn";
@@ -93,12 +93,12 @@ void CompileMatch(const value& match, Policy* p, std::vector<std::string>* error
     else p->exact_rules.insert(std::move(r));
   }
   p->any_rule = p->exact_rules.empty() && p->rule_globs.empty();
-  if (auto mp = json::String(match, {"minPriority"})) {
+  if (auto mp = json::GetString(match, {"minPriority"})) {
     p->min_priority = ParsePriority(*mp);
     if (!p->min_priority) errors->push_back(where + ".minPriority: unknown priority \"" + *mp + "\"");
   }
   p->tags = Strings(match, "tags", where, errors);
-  auto tags_match = json::String(match, {"tagsMatch"}).value_or("any");
+  auto tags_match = json::GetString(match, {"tagsMatch"}).value_or("any");
   if (tags_match != "any" && tags_match != "all") errors->push_back(where + ".tagsMatch: must be any or all");
   p->tags_all = tags_match == "all";
   for (auto& s : Strings(match, "sources", where, errors)) p->sources.insert(std::move(s));
@@ -119,9 +119,9 @@ void CompileMatch(const value& match, Policy* p, std::vector<std::string>* error
       std::string w = where + ".outputFields[" + std::to_string(i) + "]";
       const auto& c = of->at(i);
       FieldCondition fc;
-      fc.field = json::String(c, {"field"}).value_or("");
+      fc.field = json::GetString(c, {"field"}).value_or("");
       if (fc.field.empty()) errors->push_back(w + ".field: required");
-      auto op_name = json::String(c, {"operator"}).value_or("");
+      auto op_name = json::GetString(c, {"operator"}).value_or("");
       auto op = ParseFieldOp(op_name);
       if (!op) {
         errors->push_back(w + ".operator: \"" + op_name + "\" is not one of Equals, NotEquals, In, NotIn, Exists, Prefix, Glob");
@@ -148,7 +148,7 @@ void CompileGuards(const value& spec, Policy* p, std::vector<std::string>* error
   auto read_int = [&](const char* key, int64_t min, int64_t max, int64_t* dest) {
     const auto* v = json::Find(*g, {key});
     if (v == nullptr || v->is_null()) return;
-    auto i = json::Int(*g, {key});
+    auto i = json::GetInt(*g, {key});
     if (!i || *i < min || *i > max) {
       errors->push_back(std::string("spec.guards.") + key + ": must be an integer in [" + std::to_string(min) +
                         ", " + std::to_string(max) + "]");
@@ -163,9 +163,9 @@ void CompileGuards(const value& spec, Policy* p, std::vector<std::string>* error
   read_int("maxDestructivePerMinute", 0, 10000, &cap);
   if (cap >= 0) gd.max_destructive_per_minute = cap;
   read_int("minHealthyReplicas", 0, 10000, &gd.min_healthy_replicas);
-  gd.skip_standalone = json::Bool(*g, {"skipStandalonePods"}).value_or(true);
-  gd.skip_daemonset = json::Bool(*g, {"skipDaemonSetPods"}).value_or(true);
-  gd.skip_statefulset = json::Bool(*g, {"skipStatefulSetPods"}).value_or(false);
+  gd.skip_standalone = json::GetBool(*g, {"skipStandalonePods"}).value_or(true);
+  gd.skip_daemonset = json::GetBool(*g, {"skipDaemonSetPods"}).value_or(true);
+  gd.skip_statefulset = json::GetBool(*g, {"skipStatefulSetPods"}).value_or(false);
 }
 
 void CompileActions(const value& spec, const ActionRegistry& registry, Policy* p,
@@ -179,7 +179,7 @@ void CompileActions(const value& spec, const ActionRegistry& registry, Policy* p
   for (size_t i = 0; i < actions->size(); ++i) {
     std::string w = "spec.actions[" + std::to_string(i) + "]";
     value item = actions->at(i);
-    auto type = json::String(item, {"type"}).value_or("");
+    auto type = json::GetString(item, {"type"}).value_or("");
     auto action = registry.Find(type);
     if (action == nullptr) {
       errors->push_back(w + ".type: unknown action \"" + type + "\"");
@@ -225,16 +225,16 @@ bool NamespaceSelector::Matches(const std::map<std::string, std::string>& labels
 PolicyPtr CompilePolicy(const value& obj, const ActionRegistry& registry, std::vector<std::string>* errors) {
   errors->clear();
   auto p = std::make_shared<Policy>();
-  p->name = json::String(obj, {"metadata", "name"}).value_or("");
-  p->uid = json::String(obj, {"metadata", "uid"}).value_or("");
-  p->generation = json::Int(obj, {"metadata", "generation"}).value_or(0);
+  p->name = json::GetString(obj, {"metadata", "name"}).value_or("");
+  p->uid = json::GetString(obj, {"metadata", "uid"}).value_or("");
+  p->generation = json::GetInt(obj, {"metadata", "generation"}).value_or(0);
   if (p->name.empty()) errors->push_back("metadata.name: required");
   const auto* spec = json::Find(obj, {"spec"});
   if (spec == nullptr || !spec->is_object()) {
     errors->push_back("spec: required");
     return nullptr;
   }
-  auto mode = json::String(*spec, {"mode"}).value_or("enforce");
+  auto mode = json::GetString(*spec, {"mode"}).value_or("enforce");
   if (mode != "enforce" && mode != "dryRun") errors->push_back("spec.mode: must be enforce or dryRun");
   p->dry_run = mode == "dryRun";
   const auto* match = json::Find(*spec, {"match"});

@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "common/log.h"
-#include "controller/json_util.h"
+#include "common/json_value.h"
 
 namespace riposte::controller {
 
@@ -12,8 +12,8 @@ using web::json::value;
 
 namespace {
 
-uint64_t StoredCount(const value& obj, std::initializer_list<const char*> path) {
-  auto v = json::Int(obj, path);
+uint64_t StoredCount(const value& obj, std::initializer_list<std::string_view> path) {
+  auto v = json::GetInt(obj, path);
   return v && *v > 0 ? static_cast<uint64_t>(*v) : 0;
 }
 
@@ -50,14 +50,14 @@ value PolicyStatusPatch(const value& current, uint64_t matched, uint64_t recorde
   for (const auto& [reason, n] : by_reason) reasons[reason] = value::number(ToInt64(n));
   status["suppressedByReason"] = reasons;
   if (last_match) {
-    auto stored = ParseRfc3339(json::String(current, {"status", "lastMatchTime"}).value_or(""));
+    auto stored = ParseRfc3339(json::GetString(current, {"status", "lastMatchTime"}).value_or(""));
     status["lastMatchTime"] = value::string(FormatRfc3339(stored && *stored > *last_match ? *stored : *last_match));
   }
   auto patch = value::object();
   patch["metadata"] = value::object();
   // A precondition: the counts above are only right if nobody wrote in between.
   patch["metadata"]["resourceVersion"] =
-      value::string(json::String(current, {"metadata", "resourceVersion"}).value_or(""));
+      value::string(json::GetString(current, {"metadata", "resourceVersion"}).value_or(""));
   patch["status"] = status;
   return patch;
 }
@@ -140,7 +140,7 @@ PolicyStatusCounters::WriteResult PolicyStatusCounters::Write(const std::string&
       }
       current = got.value();
     }
-    if (!d.uid.empty() && json::String(current, {"metadata", "uid"}).value_or("") != d.uid) {
+    if (!d.uid.empty() && json::GetString(current, {"metadata", "uid"}).value_or("") != d.uid) {
       if (cached) continue;  // the cache may lag a re-create: decide on a live read
       return WriteResult::kDrop;
     }

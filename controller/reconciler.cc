@@ -4,7 +4,7 @@
 #include "controller/actions/isolate.h"
 #include "controller/alert.h"
 #include "controller/executor.h"
-#include "controller/json_util.h"
+#include "common/json_value.h"
 #include "controller/names.h"
 #include "controller/response_action.h"
 #include "kube/informer.h"
@@ -34,7 +34,7 @@ value& Status(value& ra) {
   return ra["status"];
 }
 
-std::string Phase(const value& ra) { return json::String(ra, {"status", "phase"}).value_or(""); }
+std::string Phase(const value& ra) { return json::GetString(ra, {"status", "phase"}).value_or(""); }
 
 void SetCondition(value& ra, const std::string& type, bool status, const std::string& reason,
                   const std::string& message, const std::string& now) {
@@ -47,10 +47,10 @@ void SetCondition(value& ra, const std::string& type, bool status, const std::st
   c["reason"] = value::string(reason);
   c["message"] = value::string(Truncate(message, 1024));
   c["lastTransitionTime"] = value::string(now);
-  c["observedGeneration"] = json::Int(ra, {"metadata", "generation"}).value_or(0);
+  c["observedGeneration"] = json::GetInt(ra, {"metadata", "generation"}).value_or(0);
   for (size_t i = 0; i < conds.size(); ++i) {
-    if (json::String(conds[i], {"type"}) == type) {
-      if (json::String(conds[i], {"status"}) == (status ? "True" : "False"))
+    if (json::GetString(conds[i], {"type"}) == type) {
+      if (json::GetString(conds[i], {"status"}) == (status ? "True" : "False"))
         c["lastTransitionTime"] = conds[i]["lastTransitionTime"];
       conds[i] = c;
       return;
@@ -60,7 +60,7 @@ void SetCondition(value& ra, const std::string& type, bool status, const std::st
 }
 
 bool HasFinalizer(const value& ra) {
-  for (const auto& f : json::StringList(ra, {"metadata", "finalizers"}))
+  for (const auto& f : json::GetStringList(ra, {"metadata", "finalizers"}))
     if (f == kFinalizer) return true;
   return false;
 }
@@ -91,7 +91,7 @@ bool Fetch(kube::KubeClient& client, const kube::Resource& res, const std::strin
 Reconciler::Reconciler(ReconcilerDeps deps) : deps_(std::move(deps)) {}
 
 bool Reconciler::WriteStatus(State& s, std::string* error) {
-  Status(s.ra)["observedGeneration"] = json::Int(s.ra, {"metadata", "generation"}).value_or(0);
+  Status(s.ra)["observedGeneration"] = json::GetInt(s.ra, {"metadata", "generation"}).value_or(0);
   auto r = deps_.client->UpdateStatus(kube::resources::kResponseActions, s.ns, s.ra);
   if (!r.ok()) {
     *error = "updating status: " + r.error().ToString();
@@ -113,7 +113,7 @@ void Reconciler::PostEvent(const State& s, const std::string& reason, const std:
   obj["kind"] = value::string("ResponseAction");
   obj["name"] = value::string(s.name);
   obj["namespace"] = value::string(s.ns);
-  if (auto uid = json::String(s.ra, {"metadata", "uid"})) obj["uid"] = value::string(*uid);
+  if (auto uid = json::GetString(s.ra, {"metadata", "uid"})) obj["uid"] = value::string(*uid);
   ev["involvedObject"] = obj;
   ev["reason"] = value::string(reason);
   ev["message"] = value::string(Truncate(message, 1024));
@@ -132,17 +132,17 @@ void Reconciler::PostEvent(const State& s, const std::string& reason, const std:
 bool Reconciler::LoadContext(State& s, const value& item, int index, ActionContext* ctx, std::string* error) {
   auto& client = *deps_.client;
   ctx->ns = s.ns;
-  ctx->pod_name = json::String(s.ra, {"spec", "target", "pod"}).value_or("");
+  ctx->pod_name = json::GetString(s.ra, {"spec", "target", "pod"}).value_or("");
   ctx->response_action_name = s.name;
-  ctx->response_action_uid = json::String(s.ra, {"metadata", "uid"}).value_or("");
+  ctx->response_action_uid = json::GetString(s.ra, {"metadata", "uid"}).value_or("");
   ctx->params = &item;
   ctx->index = index;
   ctx->now = s.now;
-  std::string rule = json::String(s.ra, {"spec", "alert", "rule"}).value_or("");
+  std::string rule = json::GetString(s.ra, {"spec", "alert", "rule"}).value_or("");
   ctx->message = rule.empty() ? "Riposte response " + s.name + " on pod " + ctx->pod_name
                               : "Falco rule \"" + rule + "\" on pod " + s.ns + "/" + ctx->pod_name +
                                     "; Riposte response " + s.name;
-  auto action = deps_.registry->Find(json::String(item, {"type"}).value_or(""));
+  auto action = deps_.registry->Find(json::GetString(item, {"type"}).value_or(""));
   int needs = action->Requires();
   // The first action reuses the pod read when the response started; later ones read it again
   // (an earlier action may have changed it).
@@ -154,9 +154,9 @@ bool Reconciler::LoadContext(State& s, const value& item, int index, ActionConte
     const auto* refs = json::Find(*s.pod, {"metadata", "ownerReferences"});
     if (refs != nullptr && refs->is_array()) {
       for (const auto& r : refs->as_array()) {
-        if (!json::Bool(r, {"controller"}).value_or(false)) continue;
-        const auto* res = OwnerResource(json::String(r, {"kind"}).value_or(""));
-        auto owner_name = json::String(r, {"name"}).value_or("");
+        if (!json::GetBool(r, {"controller"}).value_or(false)) continue;
+        const auto* res = OwnerResource(json::GetString(r, {"kind"}).value_or(""));
+        auto owner_name = json::GetString(r, {"name"}).value_or("");
         if (res != nullptr && IsDnsSubdomain(owner_name) && !Fetch(client, *res, s.ns, owner_name, &s.owner, error))
           return false;
       }
@@ -165,8 +165,8 @@ bool Reconciler::LoadContext(State& s, const value& item, int index, ActionConte
   ctx->owner = s.owner ? &*s.owner : nullptr;
   s.node.reset();
   if (needs & static_cast<int>(Needs::kNode)) {
-    std::string node = s.pod ? json::String(*s.pod, {"spec", "nodeName"}).value_or("") : "";
-    if (node.empty()) node = json::String(s.ra, {"status", "node"}).value_or("");
+    std::string node = s.pod ? json::GetString(*s.pod, {"spec", "nodeName"}).value_or("") : "";
+    if (node.empty()) node = json::GetString(s.ra, {"status", "node"}).value_or("");
     if (!node.empty() && IsDnsSubdomain(node) &&
         !Fetch(client, kube::resources::kNodes, "", node, &s.node, error))
       return false;
@@ -199,7 +199,7 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
     }
     // Drop our finalizer; Update with resourceVersion so a concurrent change is not lost.
     auto fins = value::array();
-    for (const auto& f : json::StringList(s.ra, {"metadata", "finalizers"}))
+    for (const auto& f : json::GetStringList(s.ra, {"metadata", "finalizers"}))
       if (f != kFinalizer) fins[fins.size()] = value::string(f);
     s.ra["metadata"]["finalizers"] = fins;
     auto r = deps_.client->Update(kube::resources::kResponseActions, s.ns, s.ra);
@@ -207,7 +207,7 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
     return {};
   }
   std::string phase = Phase(s.ra);
-  if (json::Bool(s.ra, {"spec", "revert"}).value_or(false) && phase != "Reverted") return Undo(s, false);
+  if (json::GetBool(s.ra, {"spec", "revert"}).value_or(false) && phase != "Reverted") return Undo(s, false);
   if (phase == "Succeeded" || phase == "Failed" || phase == "Reverted") return {};
   return Run(s);
 }
@@ -216,13 +216,13 @@ ReconcileResult Reconciler::Run(State& s) {
   std::string error;
   // What the schema cannot check: known action types and their parameters, target name.
   std::string invalid;
-  auto pod_name = json::String(s.ra, {"spec", "target", "pod"}).value_or("");
+  auto pod_name = json::GetString(s.ra, {"spec", "target", "pod"}).value_or("");
   const auto* actions = json::Find(s.ra, {"spec", "actions"});
   if (!IsDnsSubdomain(pod_name)) invalid = "spec.target.pod: \"" + Truncate(pod_name, 64) + "\" is not a valid pod name";
   if (invalid.empty() && (actions == nullptr || !actions->is_array() || actions->size() == 0 || actions->size() > 16))
     invalid = "spec.actions: between 1 and 16 actions are required";
   for (size_t i = 0; invalid.empty() && i < actions->size(); ++i) {
-    auto type = json::String(actions->at(i), {"type"}).value_or("");
+    auto type = json::GetString(actions->at(i), {"type"}).value_or("");
     auto action = deps_.registry->Find(type);
     if (action == nullptr) invalid = "spec.actions[" + std::to_string(i) + "].type: unknown action \"" + Truncate(type, 64) + "\"";
     else if (auto err = action->Validate(actions->at(i))) invalid = "spec.actions[" + std::to_string(i) + "]: " + *err;
@@ -246,7 +246,7 @@ ReconcileResult Reconciler::Run(State& s) {
     s.ra = std::move(r.value());
     actions = json::Find(s.ra, {"spec", "actions"});  // s.ra was replaced
   }
-  const bool dry_run = json::Bool(s.ra, {"spec", "dryRun"}).value_or(false);
+  const bool dry_run = json::GetBool(s.ra, {"spec", "dryRun"}).value_or(false);
   auto& status = Status(s.ra);
   if (Phase(s.ra).empty() || Phase(s.ra) == "Pending") {
     status["phase"] = value::string("Running");
@@ -265,23 +265,23 @@ ReconcileResult Reconciler::Run(State& s) {
     if (!Fetch(*deps_.client, kube::resources::kPods, s.ns, pod_name, &s.pod, &error)) return {true, {}, error};
     s.pod_fresh = true;
     if (s.pod) {
-      auto node = json::String(*s.pod, {"spec", "nodeName"}).value_or("");
+      auto node = json::GetString(*s.pod, {"spec", "nodeName"}).value_or("");
       if (!node.empty()) status["node"] = value::string(node);
     }
     SetCondition(s.ra, "Ready", false, "Running", "actions in progress", s.now);
     // Not written yet: the first action's status write (its intent, or its dry-run/skip
     // result) carries it, before any side effect, one API round trip sooner.
     log::Info("response started", {{"responseAction", s.name}, {"namespace", s.ns}, {"pod", pod_name},
-                                   {"alert", json::String(s.ra, {"metadata", "annotations", kAnnotationAlertUuid}).value_or("")}});
+                                   {"alert", json::GetString(s.ra, {"metadata", "annotations", kAnnotationAlertUuid}).value_or("")}});
   }
-  const std::string alert_id = json::String(s.ra, {"metadata", "annotations", kAnnotationAlertUuid}).value_or("");
+  const std::string alert_id = json::GetString(s.ra, {"metadata", "annotations", kAnnotationAlertUuid}).value_or("");
   // A copy: every status write replaces s.ra.
   const value spec_actions = *json::Find(s.ra, {"spec", "actions"});
   for (size_t i = 0; i < spec_actions.size(); ++i) {
     const value item = spec_actions.at(i);
-    const std::string type = json::String(item, {"type"}).value_or("");
+    const std::string type = json::GetString(item, {"type"}).value_or("");
     auto& result = Status(s.ra)["results"][i];
-    const std::string state = json::String(result, {"state"}).value_or("Pending");
+    const std::string state = json::GetString(result, {"state"}).value_or("Pending");
     if (state == "Succeeded" || state == "Skipped" || state == "DryRun") continue;
     auto action = deps_.registry->Find(type);
     ActionContext ctx;
@@ -304,7 +304,7 @@ ReconcileResult Reconciler::Run(State& s) {
       continue;
     }
     // Durable intent before side effects: attempts and what undo must restore.
-    int attempts = static_cast<int>(json::Int(res, {"attempts"}).value_or(0)) + 1;
+    int attempts = static_cast<int>(json::GetInt(res, {"attempts"}).value_or(0)) + 1;
     res["attempts"] = attempts;
     res["state"] = value::string("Running");
     if (!res.has_field("undo") && !plan.undo.is_null()) res["undo"] = plan.undo;
@@ -340,7 +340,7 @@ ReconcileResult Reconciler::Run(State& s) {
     done["completionTime"] = value::string(s.now);
     if (!WriteStatus(s, &error)) return {true, {}, error};
     std::optional<double> latency;
-    if (auto recv = json::String(s.ra, {"metadata", "annotations", kAnnotationReceivedAt})) {
+    if (auto recv = json::GetString(s.ra, {"metadata", "annotations", kAnnotationReceivedAt})) {
       if (auto t = ParseRfc3339(*recv))
         latency = std::chrono::duration<double>(deps_.now() - *t).count();
     }
@@ -372,13 +372,13 @@ ReconcileResult Reconciler::Undo(State& s, bool deleting) {
   if (actions->is_array()) {
     for (size_t k = result_count; k-- > 0;) {
       auto& res = Status(s.ra)["results"][k];
-      auto state = json::String(res, {"state"}).value_or("");
+      auto state = json::GetString(res, {"state"}).value_or("");
       // Running: the action may have partly happened before a crash, so undo it too.
       if (state != "Succeeded" && state != "Running") continue;
-      auto idx = static_cast<size_t>(json::Int(res, {"index"}).value_or(static_cast<int64_t>(k)));
+      auto idx = static_cast<size_t>(json::GetInt(res, {"index"}).value_or(static_cast<int64_t>(k)));
       if (idx >= actions->size()) continue;
       const value item = actions->at(idx);
-      auto action = deps_.registry->Find(json::String(item, {"type"}).value_or(""));
+      auto action = deps_.registry->Find(json::GetString(item, {"type"}).value_or(""));
       if (action == nullptr || !action->Reversible()) continue;
       ActionContext ctx;
       if (!LoadContext(s, item, static_cast<int>(idx), &ctx, &error)) return {true, {}, error};

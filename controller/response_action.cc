@@ -1,6 +1,6 @@
 #include "controller/response_action.h"
 
-#include "controller/json_util.h"
+#include "common/json_value.h"
 #include "controller/names.h"
 
 namespace riposte::controller {

@@ -1,4 +1,5 @@
 #include "kube/informer.h"
+#include "common/json_value.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -16,7 +17,7 @@ namespace json = web::json;
 std::string ObjectKey(const std::string& ns, const std::string& name) { return ns.empty() ? name : ns + "/" + name; }
 
 std::string ObjectKey(const json::value& obj) {
-  return ObjectKey(GetString(obj, {"metadata", "namespace"}), GetString(obj, {"metadata", "name"}));
+  return ObjectKey(riposte::json::GetString(obj, {"metadata", "namespace"}).value_or(""), riposte::json::GetString(obj, {"metadata", "name"}).value_or(""));
 }
 
 std::pair<std::string, std::string> SplitObjectKey(const std::string& key) {
@@ -54,7 +55,7 @@ struct Informer::Impl {
   bool running = false;
 
   std::vector<std::string> IndexValues(const std::string& name, const IndexFunc& f, const json::value& obj) {
-    if (name == kNamespaceIndex) return {GetString(obj, {"metadata", "namespace"})};
+    if (name == kNamespaceIndex) return {riposte::json::GetString(obj, {"metadata", "namespace"}).value_or("")};
     return f(obj);
   }
 
@@ -116,7 +117,7 @@ struct Informer::Impl {
     }
   }
 
-  static std::string Rv(const json::value& obj) { return GetString(obj, {"metadata", "resourceVersion"}); }
+  static std::string Rv(const json::value& obj) { return riposte::json::GetString(obj, {"metadata", "resourceVersion"}).value_or(""); }
 
   void Replace(std::vector<json::value>&& list, const std::string& rv) {
     std::lock_guard<std::mutex> dlock(dispatch_mu);

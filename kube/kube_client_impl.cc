@@ -22,6 +22,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "common/json_value.h"
 #include "common/log.h"
 #include "kube/config.h"
 #include "kube/patch.h"
@@ -93,9 +94,6 @@ struct Response {
   std::string retry_after;
 };
 
-std::string GetStr(const json::value& v, const char* k) {
-  return v.is_object() && v.has_field(k) && v.at(k).is_string() ? v.at(k).as_string() : std::string();
-}
 
 std::string Enc(const std::string& s) { return web::uri::encode_data_string(s); }
 
@@ -123,8 +121,8 @@ bool JsonPatchIsRetrySafe(const json::value& ops) {
   if (!ops.is_array()) return false;
   bool has_test = false, unsafe = false;
   for (const auto& op : ops.as_array()) {
-    const std::string name = GetStr(op, "op");
-    const std::string path = GetStr(op, "path");
+    const std::string name = riposte::json::GetString(op, {"op"}).value_or("");
+    const std::string path = riposte::json::GetString(op, {"path"}).value_or("");
     if (name == "test") has_test = true;
     if (name == "remove" || name == "move" || name == "copy") unsafe = true;
     if (name == "add" && path.size() >= 2 && path.compare(path.size() - 2, 2, "/-") == 0) unsafe = true;
@@ -175,7 +173,7 @@ class HttpKubeClient final : public KubeClient {
     if (auto e = CheckBodyNamespace(res, ns, obj)) return *e;
     std::string path;
     if (auto e = CollectionPath(res, ns, &path)) return *e;
-    const std::string name = GetStr(obj.has_field("metadata") ? obj.at("metadata") : json::value(), "name");
+    const std::string name = riposte::json::GetString(obj, {"metadata", "name"}).value_or("");
     if (!name.empty()) {
       if (auto msg = ValidateObjectName(name); !msg.empty()) return MakeError(ErrorKind::kInvalidArgument, msg);
     }
@@ -285,7 +283,7 @@ class HttpKubeClient final : public KubeClient {
   }
 
   static std::optional<ApiError> CheckBodyNamespace(const Resource& res, const std::string& ns, const json::value& obj) {
-    const std::string body_ns = obj.has_field("metadata") ? GetStr(obj.at("metadata"), "namespace") : "";
+    const std::string body_ns = riposte::json::GetString(obj, {"metadata", "namespace"}).value_or("");
     if (res.namespaced && ns.empty()) {
       return MakeError(ErrorKind::kInvalidArgument, res.GroupResource() + " is namespaced; namespace is required");
     }
@@ -336,7 +334,7 @@ class HttpKubeClient final : public KubeClient {
                           const UpdateOptions& opts, const std::string& sub) {
     if (!obj.is_object()) return MakeError(ErrorKind::kInvalidArgument, "update: object must be a JSON object");
     if (auto e = CheckBodyNamespace(res, ns, obj)) return *e;
-    const std::string name = obj.has_field("metadata") ? GetStr(obj.at("metadata"), "name") : "";
+    const std::string name = riposte::json::GetString(obj, {"metadata", "name"}).value_or("");
     std::string path;
     if (auto e = ObjectPath(res, ns, name, sub, &path)) return *e;
     std::string q;
@@ -362,12 +360,12 @@ class HttpKubeClient final : public KubeClient {
       return MakeError(ErrorKind::kDecode, "list response has no items array");
     }
     ObjectList out;
-    out.api_version = GetStr(v, "apiVersion");
-    out.kind = GetStr(v, "kind");
+    out.api_version = riposte::json::GetString(v, {"apiVersion"}).value_or("");
+    out.kind = riposte::json::GetString(v, {"kind"}).value_or("");
     if (v.has_field("metadata")) {
       const auto& md = v.at("metadata");
-      out.resource_version = GetStr(md, "resourceVersion");
-      out.continue_token = GetStr(md, "continue");
+      out.resource_version = riposte::json::GetString(md, {"resourceVersion"}).value_or("");
+      out.continue_token = riposte::json::GetString(md, {"continue"}).value_or("");
       if (md.is_object() && md.has_field("remainingItemCount") && md.at("remainingItemCount").is_integer()) {
         out.remaining_item_count = md.at("remainingItemCount").as_number().to_int64();
       }
@@ -571,7 +569,7 @@ Result<WatchEnd> HttpKubeClient::Watch(const Resource& res, const std::string& n
         failure = MakeError(ErrorKind::kDecode, "watch event is not a JSON object");
         return keep_going = false;
       }
-      auto type = ParseEventType(GetStr(v, "type"));
+      auto type = ParseEventType(riposte::json::GetString(v, {"type"}).value_or(""));
       if (!type || !v.has_field("object") || !v.at("object").is_object()) {
         failure = MakeError(ErrorKind::kDecode, "watch event has no valid type/object");
         return keep_going = false;
@@ -581,7 +579,7 @@ Result<WatchEnd> HttpKubeClient::Watch(const Resource& res, const std::string& n
         return keep_going = false;
       }
       WatchEvent ev{*type, std::move(v.at("object"))};
-      const std::string rv = ev.object.has_field("metadata") ? GetStr(ev.object.at("metadata"), "resourceVersion") : "";
+      const std::string rv = riposte::json::GetString(ev.object, {"metadata", "resourceVersion"}).value_or("");
       if (!rv.empty()) end.resource_version = rv;
       ++end.events;
       if (!handler(std::move(ev))) {

@@ -1,4 +1,5 @@
 #include "kube/objects.h"
+#include "common/json_value.h"
 
 #include <cstdio>
 #include <ctime>
@@ -6,53 +7,6 @@
 
 namespace riposte::kube {
 namespace json = web::json;
-
-const json::value* FindPath(const json::value& v, std::initializer_list<const char*> path) {
-  const json::value* cur = &v;
-  for (const char* key : path) {
-    if (!cur->is_object()) return nullptr;
-    const auto& obj = cur->as_object();
-    auto it = obj.find(key);
-    if (it == obj.end()) return nullptr;
-    cur = &it->second;
-  }
-  return cur->is_null() ? nullptr : cur;
-}
-
-std::string GetString(const json::value& v, std::initializer_list<const char*> path, const std::string& def) {
-  const json::value* p = FindPath(v, path);
-  return p != nullptr && p->is_string() ? p->as_string() : def;
-}
-
-std::optional<int64_t> GetInt(const json::value& v, std::initializer_list<const char*> path) {
-  const json::value* p = FindPath(v, path);
-  if (p == nullptr || !p->is_number() || !p->as_number().is_int64()) return std::nullopt;
-  return p->as_number().to_int64();
-}
-
-bool GetBool(const json::value& v, std::initializer_list<const char*> path, bool def) {
-  const json::value* p = FindPath(v, path);
-  return p != nullptr && p->is_boolean() ? p->as_bool() : def;
-}
-
-std::map<std::string, std::string> GetStringMap(const json::value& v, std::initializer_list<const char*> path) {
-  std::map<std::string, std::string> out;
-  const json::value* p = FindPath(v, path);
-  if (p == nullptr || !p->is_object()) return out;
-  for (const auto& [k, val] : p->as_object()) {
-    if (val.is_string()) out.emplace(k, val.as_string());
-  }
-  return out;
-}
-
-json::value& MutablePath(json::value& v, std::initializer_list<const char*> path) {
-  json::value* cur = &v;
-  for (const char* key : path) {
-    if (!cur->is_object()) *cur = json::value::object();
-    cur = &(*cur)[key];
-  }
-  return *cur;
-}
 
 std::string FormatTime(std::chrono::system_clock::time_point t, bool micro) {
   const auto secs = std::chrono::time_point_cast<std::chrono::seconds>(t);
@@ -103,27 +57,27 @@ std::optional<std::chrono::system_clock::time_point> ParseTime(const std::string
 }
 
 std::string ObjectView::label(const std::string& key) const {
-  const json::value* p = FindPath(obj_, {"metadata", "labels", key.c_str()});
+  const json::value* p = riposte::json::Find(obj_, {"metadata", "labels", key.c_str()});
   return p != nullptr && p->is_string() ? p->as_string() : std::string();
 }
 
 std::string ObjectView::annotation(const std::string& key) const {
-  const json::value* p = FindPath(obj_, {"metadata", "annotations", key.c_str()});
+  const json::value* p = riposte::json::Find(obj_, {"metadata", "annotations", key.c_str()});
   return p != nullptr && p->is_string() ? p->as_string() : std::string();
 }
 
 std::vector<OwnerReference> ObjectView::owner_references() const {
   std::vector<OwnerReference> out;
-  const json::value* p = FindPath(obj_, {"metadata", "ownerReferences"});
+  const json::value* p = riposte::json::Find(obj_, {"metadata", "ownerReferences"});
   if (p == nullptr || !p->is_array()) return out;
   for (const auto& r : p->as_array()) {
     OwnerReference o;
-    o.api_version = GetString(r, {"apiVersion"});
-    o.kind = GetString(r, {"kind"});
-    o.name = GetString(r, {"name"});
-    o.uid = GetString(r, {"uid"});
-    o.controller = GetBool(r, {"controller"});
-    o.block_owner_deletion = GetBool(r, {"blockOwnerDeletion"});
+    o.api_version = riposte::json::GetString(r, {"apiVersion"}).value_or("");
+    o.kind = riposte::json::GetString(r, {"kind"}).value_or("");
+    o.name = riposte::json::GetString(r, {"name"}).value_or("");
+    o.uid = riposte::json::GetString(r, {"uid"}).value_or("");
+    o.controller = riposte::json::GetBool(r, {"controller"}).value_or(false);
+    o.block_owner_deletion = riposte::json::GetBool(r, {"blockOwnerDeletion"}).value_or(false);
     out.push_back(std::move(o));
   }
   return out;
@@ -138,7 +92,7 @@ std::optional<OwnerReference> ObjectView::controller_ref() const {
 
 std::vector<std::string> ObjectView::finalizers() const {
   std::vector<std::string> out;
-  const json::value* p = FindPath(obj_, {"metadata", "finalizers"});
+  const json::value* p = riposte::json::Find(obj_, {"metadata", "finalizers"});
   if (p == nullptr || !p->is_array()) return out;
   for (const auto& f : p->as_array()) {
     if (f.is_string()) out.push_back(f.as_string());
@@ -146,39 +100,39 @@ std::vector<std::string> ObjectView::finalizers() const {
   return out;
 }
 
-ObjectView& ObjectView::set_api_version(const std::string& v) { MutablePath(obj_, {"apiVersion"}) = json::value::string(v); return *this; }
-ObjectView& ObjectView::set_kind(const std::string& v) { MutablePath(obj_, {"kind"}) = json::value::string(v); return *this; }
-ObjectView& ObjectView::set_name(const std::string& v) { MutablePath(obj_, {"metadata", "name"}) = json::value::string(v); return *this; }
-ObjectView& ObjectView::set_namespace(const std::string& v) { MutablePath(obj_, {"metadata", "namespace"}) = json::value::string(v); return *this; }
+ObjectView& ObjectView::set_api_version(const std::string& v) { riposte::json::Mutable(obj_, {"apiVersion"}) = json::value::string(v); return *this; }
+ObjectView& ObjectView::set_kind(const std::string& v) { riposte::json::Mutable(obj_, {"kind"}) = json::value::string(v); return *this; }
+ObjectView& ObjectView::set_name(const std::string& v) { riposte::json::Mutable(obj_, {"metadata", "name"}) = json::value::string(v); return *this; }
+ObjectView& ObjectView::set_namespace(const std::string& v) { riposte::json::Mutable(obj_, {"metadata", "namespace"}) = json::value::string(v); return *this; }
 ObjectView& ObjectView::set_resource_version(const std::string& v) {
-  MutablePath(obj_, {"metadata", "resourceVersion"}) = json::value::string(v);
+  riposte::json::Mutable(obj_, {"metadata", "resourceVersion"}) = json::value::string(v);
   return *this;
 }
 ObjectView& ObjectView::set_label(const std::string& k, const std::string& v) {
-  MutablePath(obj_, {"metadata", "labels", k.c_str()}) = json::value::string(v);
+  riposte::json::Mutable(obj_, {"metadata", "labels", k.c_str()}) = json::value::string(v);
   return *this;
 }
 ObjectView& ObjectView::remove_label(const std::string& k) {
-  json::value& labels = MutablePath(obj_, {"metadata", "labels"});
+  json::value& labels = riposte::json::Mutable(obj_, {"metadata", "labels"});
   if (labels.is_object()) labels.erase(k);
   return *this;
 }
 ObjectView& ObjectView::set_annotation(const std::string& k, const std::string& v) {
-  MutablePath(obj_, {"metadata", "annotations", k.c_str()}) = json::value::string(v);
+  riposte::json::Mutable(obj_, {"metadata", "annotations", k.c_str()}) = json::value::string(v);
   return *this;
 }
 ObjectView& ObjectView::remove_annotation(const std::string& k) {
-  json::value& a = MutablePath(obj_, {"metadata", "annotations"});
+  json::value& a = riposte::json::Mutable(obj_, {"metadata", "annotations"});
   if (a.is_object()) a.erase(k);
   return *this;
 }
 
 namespace {
 bool ConditionTrue(const json::value& obj, const char* type) {
-  const json::value* conds = FindPath(obj, {"status", "conditions"});
+  const json::value* conds = riposte::json::Find(obj, {"status", "conditions"});
   if (conds == nullptr || !conds->is_array()) return false;
   for (const auto& c : conds->as_array()) {
-    if (GetString(c, {"type"}) == type) return GetString(c, {"status"}) == "True";
+    if (riposte::json::GetString(c, {"type"}).value_or("") == type) return riposte::json::GetString(c, {"status"}).value_or("") == "True";
   }
   return false;
 }
@@ -189,10 +143,10 @@ bool Pod::IsReady() const { return ConditionTrue(obj_, "Ready"); }
 std::vector<ContainerInfo> Pod::containers() const {
   std::vector<ContainerInfo> out;
   for (const char* field : {"initContainers", "containers"}) {
-    const json::value* list = FindPath(obj_, {"spec", field});
+    const json::value* list = riposte::json::Find(obj_, {"spec", field});
     if (list == nullptr || !list->is_array()) continue;
     for (const auto& c : list->as_array()) {
-      out.push_back({GetString(c, {"name"}), GetString(c, {"image"}), field[0] == 'i'});
+      out.push_back({riposte::json::GetString(c, {"name"}).value_or(""), riposte::json::GetString(c, {"image"}).value_or(""), field[0] == 'i'});
     }
   }
   return out;
@@ -200,43 +154,43 @@ std::vector<ContainerInfo> Pod::containers() const {
 
 std::vector<ContainerStatusInfo> Pod::container_statuses() const {
   std::vector<ContainerStatusInfo> out;
-  const json::value* list = FindPath(obj_, {"status", "containerStatuses"});
+  const json::value* list = riposte::json::Find(obj_, {"status", "containerStatuses"});
   if (list == nullptr || !list->is_array()) return out;
   for (const auto& c : list->as_array()) {
-    out.push_back({GetString(c, {"name"}), GetBool(c, {"ready"}), GetInt(c, {"restartCount"}).value_or(0),
-                   GetString(c, {"containerID"})});
+    out.push_back({riposte::json::GetString(c, {"name"}).value_or(""), riposte::json::GetBool(c, {"ready"}).value_or(false), riposte::json::GetInt(c, {"restartCount"}).value_or(0),
+                   riposte::json::GetString(c, {"containerID"}).value_or("")});
   }
   return out;
 }
 
 Node& Node::set_unschedulable(bool v) {
-  MutablePath(obj_, {"spec", "unschedulable"}) = json::value::boolean(v);
+  riposte::json::Mutable(obj_, {"spec", "unschedulable"}) = json::value::boolean(v);
   return *this;
 }
 bool Node::IsReady() const { return ConditionTrue(obj_, "Ready"); }
 
 Lease& Lease::set_holder_identity(const std::string& v) {
   if (v.empty()) {
-    MutablePath(obj_, {"spec", "holderIdentity"}) = json::value::null();
+    riposte::json::Mutable(obj_, {"spec", "holderIdentity"}) = json::value::null();
   } else {
-    MutablePath(obj_, {"spec", "holderIdentity"}) = json::value::string(v);
+    riposte::json::Mutable(obj_, {"spec", "holderIdentity"}) = json::value::string(v);
   }
   return *this;
 }
 Lease& Lease::set_lease_duration_seconds(int64_t v) {
-  MutablePath(obj_, {"spec", "leaseDurationSeconds"}) = json::value::number(v);
+  riposte::json::Mutable(obj_, {"spec", "leaseDurationSeconds"}) = json::value::number(v);
   return *this;
 }
 Lease& Lease::set_lease_transitions(int64_t v) {
-  MutablePath(obj_, {"spec", "leaseTransitions"}) = json::value::number(v);
+  riposte::json::Mutable(obj_, {"spec", "leaseTransitions"}) = json::value::number(v);
   return *this;
 }
 Lease& Lease::set_acquire_time(std::chrono::system_clock::time_point t) {
-  MutablePath(obj_, {"spec", "acquireTime"}) = json::value::string(FormatTime(t, true));
+  riposte::json::Mutable(obj_, {"spec", "acquireTime"}) = json::value::string(FormatTime(t, true));
   return *this;
 }
 Lease& Lease::set_renew_time(std::chrono::system_clock::time_point t) {
-  MutablePath(obj_, {"spec", "renewTime"}) = json::value::string(FormatTime(t, true));
+  riposte::json::Mutable(obj_, {"spec", "renewTime"}) = json::value::string(FormatTime(t, true));
   return *this;
 }
 
@@ -263,29 +217,29 @@ NetworkPolicyBuilder::NetworkPolicyBuilder(std::string ns, std::string name) {
   obj_ = json::value::object();
   obj_["apiVersion"] = json::value::string("networking.k8s.io/v1");
   obj_["kind"] = json::value::string("NetworkPolicy");
-  MutablePath(obj_, {"metadata", "name"}) = json::value::string(name);
-  MutablePath(obj_, {"metadata", "namespace"}) = json::value::string(ns);
-  MutablePath(obj_, {"spec", "podSelector"}) = json::value::object();
+  riposte::json::Mutable(obj_, {"metadata", "name"}) = json::value::string(name);
+  riposte::json::Mutable(obj_, {"metadata", "namespace"}) = json::value::string(ns);
+  riposte::json::Mutable(obj_, {"spec", "podSelector"}) = json::value::object();
   json::value types = json::value::array();
   types[0] = json::value::string("Ingress");
   types[1] = json::value::string("Egress");
-  MutablePath(obj_, {"spec", "policyTypes"}) = types;
+  riposte::json::Mutable(obj_, {"spec", "policyTypes"}) = types;
 }
 
 NetworkPolicyBuilder& NetworkPolicyBuilder::PodSelector(const std::map<std::string, std::string>& match_labels) {
-  MutablePath(obj_, {"spec", "podSelector", "matchLabels"}) = StringMapJson(match_labels);
+  riposte::json::Mutable(obj_, {"spec", "podSelector", "matchLabels"}) = StringMapJson(match_labels);
   return *this;
 }
 NetworkPolicyBuilder& NetworkPolicyBuilder::Label(const std::string& k, const std::string& v) {
-  MutablePath(obj_, {"metadata", "labels", k.c_str()}) = json::value::string(v);
+  riposte::json::Mutable(obj_, {"metadata", "labels", k.c_str()}) = json::value::string(v);
   return *this;
 }
 NetworkPolicyBuilder& NetworkPolicyBuilder::Annotation(const std::string& k, const std::string& v) {
-  MutablePath(obj_, {"metadata", "annotations", k.c_str()}) = json::value::string(v);
+  riposte::json::Mutable(obj_, {"metadata", "annotations", k.c_str()}) = json::value::string(v);
   return *this;
 }
 NetworkPolicyBuilder& NetworkPolicyBuilder::OwnerReference(const struct OwnerReference& ref) {
-  json::value& refs = MutablePath(obj_, {"metadata", "ownerReferences"});
+  json::value& refs = riposte::json::Mutable(obj_, {"metadata", "ownerReferences"});
   if (!refs.is_array()) refs = json::value::array();
   json::value r = json::value::object();
   r["apiVersion"] = json::value::string(ref.api_version);
@@ -299,7 +253,7 @@ NetworkPolicyBuilder& NetworkPolicyBuilder::OwnerReference(const struct OwnerRef
 }
 NetworkPolicyBuilder& NetworkPolicyBuilder::AllowIngressFromCidr(const std::string& cidr) {
   json::value peer = json::value::object();
-  MutablePath(peer, {"ipBlock", "cidr"}) = json::value::string(cidr);
+  riposte::json::Mutable(peer, {"ipBlock", "cidr"}) = json::value::string(cidr);
   json::value rule = json::value::object();
   rule["from"] = json::value::array();
   rule["from"][0] = peer;
@@ -309,7 +263,7 @@ NetworkPolicyBuilder& NetworkPolicyBuilder::AllowIngressFromCidr(const std::stri
 NetworkPolicyBuilder& NetworkPolicyBuilder::AllowEgressToCidr(const std::string& cidr, std::optional<int> port,
                                                               const std::string& protocol) {
   json::value peer = json::value::object();
-  MutablePath(peer, {"ipBlock", "cidr"}) = json::value::string(cidr);
+  riposte::json::Mutable(peer, {"ipBlock", "cidr"}) = json::value::string(cidr);
   json::value rule = json::value::object();
   rule["to"] = json::value::array();
   rule["to"][0] = peer;
@@ -321,7 +275,7 @@ NetworkPolicyBuilder& NetworkPolicyBuilder::AllowEgressToNamespace(const std::ma
                                                                    std::optional<int> port,
                                                                    const std::string& protocol) {
   json::value peer = json::value::object();
-  MutablePath(peer, {"namespaceSelector", "matchLabels"}) = StringMapJson(ns_labels);
+  riposte::json::Mutable(peer, {"namespaceSelector", "matchLabels"}) = StringMapJson(ns_labels);
   json::value rule = json::value::object();
   rule["to"] = json::value::array();
   rule["to"][0] = peer;
@@ -332,8 +286,8 @@ NetworkPolicyBuilder& NetworkPolicyBuilder::AllowEgressToNamespace(const std::ma
 json::value NetworkPolicyBuilder::Build() const {
   json::value out = obj_;
   // Empty rule lists with both policy types = deny all in both directions.
-  MutablePath(out, {"spec", "ingress"}) = ingress_;
-  MutablePath(out, {"spec", "egress"}) = egress_;
+  riposte::json::Mutable(out, {"spec", "ingress"}) = ingress_;
+  riposte::json::Mutable(out, {"spec", "egress"}) = egress_;
   return out;
 }
 
@@ -346,7 +300,7 @@ EventBuilder& EventBuilder::Action(const std::string& a) { action_ = a; return *
 EventBuilder& EventBuilder::Time(std::chrono::system_clock::time_point t) { time_ = t; return *this; }
 
 std::string EventBuilder::ns() const {
-  std::string ns = GetString(involved_, {"metadata", "namespace"});
+  std::string ns = riposte::json::GetString(involved_, {"metadata", "namespace"}).value_or("");
   return ns.empty() ? "default" : ns;
 }
 
@@ -357,20 +311,20 @@ json::value EventBuilder::Build() const {
   json::value ev = json::value::object();
   ev["apiVersion"] = json::value::string("v1");
   ev["kind"] = json::value::string("Event");
-  std::string involved_name = GetString(involved_, {"metadata", "name"});
+  std::string involved_name = riposte::json::GetString(involved_, {"metadata", "name"}).value_or("");
   // Names are limited to 253 characters; keep room for the suffix.
   if (involved_name.size() > 200) involved_name.resize(200);
-  MutablePath(ev, {"metadata", "name"}) = json::value::string(involved_name + "." + suffix);
-  MutablePath(ev, {"metadata", "namespace"}) = json::value::string(ns());
+  riposte::json::Mutable(ev, {"metadata", "name"}) = json::value::string(involved_name + "." + suffix);
+  riposte::json::Mutable(ev, {"metadata", "namespace"}) = json::value::string(ns());
   json::value inv = json::value::object();
-  inv["apiVersion"] = json::value::string(GetString(involved_, {"apiVersion"}));
-  inv["kind"] = json::value::string(GetString(involved_, {"kind"}));
-  inv["name"] = json::value::string(GetString(involved_, {"metadata", "name"}));
-  const std::string ins = GetString(involved_, {"metadata", "namespace"});
+  inv["apiVersion"] = json::value::string(riposte::json::GetString(involved_, {"apiVersion"}).value_or(""));
+  inv["kind"] = json::value::string(riposte::json::GetString(involved_, {"kind"}).value_or(""));
+  inv["name"] = json::value::string(riposte::json::GetString(involved_, {"metadata", "name"}).value_or(""));
+  const std::string ins = riposte::json::GetString(involved_, {"metadata", "namespace"}).value_or("");
   if (!ins.empty()) inv["namespace"] = json::value::string(ins);
-  const std::string uid = GetString(involved_, {"metadata", "uid"});
+  const std::string uid = riposte::json::GetString(involved_, {"metadata", "uid"}).value_or("");
   if (!uid.empty()) inv["uid"] = json::value::string(uid);
-  const std::string rv = GetString(involved_, {"metadata", "resourceVersion"});
+  const std::string rv = riposte::json::GetString(involved_, {"metadata", "resourceVersion"}).value_or("");
   if (!rv.empty()) inv["resourceVersion"] = json::value::string(rv);
   ev["involvedObject"] = inv;
   ev["reason"] = json::value::string(reason_);
@@ -382,7 +336,7 @@ json::value EventBuilder::Build() const {
   ev["lastTimestamp"] = json::value::string(ts);
   ev["eventTime"] = json::value::string(FormatTime(time_, true));
   ev["count"] = json::value::number(1);
-  MutablePath(ev, {"source", "component"}) = json::value::string(component_);
+  riposte::json::Mutable(ev, {"source", "component"}) = json::value::string(component_);
   ev["reportingComponent"] = json::value::string(component_);
   ev["reportingInstance"] = json::value::string(instance_.empty() ? component_ : instance_);
   if (!action_.empty()) ev["action"] = json::value::string(action_);

@@ -12,16 +12,9 @@
 
 #include <cpprest/json.h>
 
-namespace riposte::kube {
+#include "common/json_value.h"
 
-// Null-safe accessors for raw JSON (missing or wrongly typed fields read as defaults).
-const web::json::value* FindPath(const web::json::value& v, std::initializer_list<const char*> path);
-std::string GetString(const web::json::value& v, std::initializer_list<const char*> path, const std::string& def = "");
-std::optional<int64_t> GetInt(const web::json::value& v, std::initializer_list<const char*> path);
-bool GetBool(const web::json::value& v, std::initializer_list<const char*> path, bool def = false);
-std::map<std::string, std::string> GetStringMap(const web::json::value& v, std::initializer_list<const char*> path);
-// Creates intermediate objects as needed (replacing non-objects).
-web::json::value& MutablePath(web::json::value& v, std::initializer_list<const char*> path);
+namespace riposte::kube {
 
 // RFC 3339 in UTC: "2024-01-02T03:04:05Z"; micro = "…05.123456Z" (metav1.MicroTime).
 std::string FormatTime(std::chrono::system_clock::time_point t, bool micro = false);
@@ -42,17 +35,17 @@ class ObjectView {
   web::json::value& mutable_json() { return obj_; }
   web::json::value Release() && { return std::move(obj_); }
 
-  std::string api_version() const { return GetString(obj_, {"apiVersion"}); }
-  std::string kind() const { return GetString(obj_, {"kind"}); }
-  std::string name() const { return GetString(obj_, {"metadata", "name"}); }
-  std::string namespace_() const { return GetString(obj_, {"metadata", "namespace"}); }
-  std::string uid() const { return GetString(obj_, {"metadata", "uid"}); }
-  std::string resource_version() const { return GetString(obj_, {"metadata", "resourceVersion"}); }
-  int64_t generation() const { return GetInt(obj_, {"metadata", "generation"}).value_or(0); }
-  std::string creation_timestamp() const { return GetString(obj_, {"metadata", "creationTimestamp"}); }
-  bool being_deleted() const { return FindPath(obj_, {"metadata", "deletionTimestamp"}) != nullptr; }
-  std::map<std::string, std::string> labels() const { return GetStringMap(obj_, {"metadata", "labels"}); }
-  std::map<std::string, std::string> annotations() const { return GetStringMap(obj_, {"metadata", "annotations"}); }
+  std::string api_version() const { return riposte::json::GetString(obj_, {"apiVersion"}).value_or(""); }
+  std::string kind() const { return riposte::json::GetString(obj_, {"kind"}).value_or(""); }
+  std::string name() const { return riposte::json::GetString(obj_, {"metadata", "name"}).value_or(""); }
+  std::string namespace_() const { return riposte::json::GetString(obj_, {"metadata", "namespace"}).value_or(""); }
+  std::string uid() const { return riposte::json::GetString(obj_, {"metadata", "uid"}).value_or(""); }
+  std::string resource_version() const { return riposte::json::GetString(obj_, {"metadata", "resourceVersion"}).value_or(""); }
+  int64_t generation() const { return riposte::json::GetInt(obj_, {"metadata", "generation"}).value_or(0); }
+  std::string creation_timestamp() const { return riposte::json::GetString(obj_, {"metadata", "creationTimestamp"}).value_or(""); }
+  bool being_deleted() const { return riposte::json::Find(obj_, {"metadata", "deletionTimestamp"}) != nullptr; }
+  std::map<std::string, std::string> labels() const { return riposte::json::GetStringMap(obj_, {"metadata", "labels"}); }
+  std::map<std::string, std::string> annotations() const { return riposte::json::GetStringMap(obj_, {"metadata", "annotations"}); }
   std::string label(const std::string& key) const;
   std::string annotation(const std::string& key) const;
   std::vector<OwnerReference> owner_references() const;
@@ -89,11 +82,11 @@ struct ContainerStatusInfo {
 class Pod : public ObjectView {
  public:
   using ObjectView::ObjectView;
-  std::string node_name() const { return GetString(obj_, {"spec", "nodeName"}); }
-  std::string phase() const { return GetString(obj_, {"status", "phase"}); }
-  std::string service_account() const { return GetString(obj_, {"spec", "serviceAccountName"}); }
-  std::string pod_ip() const { return GetString(obj_, {"status", "podIP"}); }
-  bool host_network() const { return GetBool(obj_, {"spec", "hostNetwork"}); }
+  std::string node_name() const { return riposte::json::GetString(obj_, {"spec", "nodeName"}).value_or(""); }
+  std::string phase() const { return riposte::json::GetString(obj_, {"status", "phase"}).value_or(""); }
+  std::string service_account() const { return riposte::json::GetString(obj_, {"spec", "serviceAccountName"}).value_or(""); }
+  std::string pod_ip() const { return riposte::json::GetString(obj_, {"status", "podIP"}).value_or(""); }
+  bool host_network() const { return riposte::json::GetBool(obj_, {"spec", "hostNetwork"}).value_or(false); }
   // The Ready condition is "True".
   bool IsReady() const;
   bool IsTerminal() const { auto p = phase(); return p == "Succeeded" || p == "Failed"; }
@@ -104,7 +97,7 @@ class Pod : public ObjectView {
 class Node : public ObjectView {
  public:
   using ObjectView::ObjectView;
-  bool unschedulable() const { return GetBool(obj_, {"spec", "unschedulable"}); }
+  bool unschedulable() const { return riposte::json::GetBool(obj_, {"spec", "unschedulable"}).value_or(false); }
   Node& set_unschedulable(bool v);
   bool IsReady() const;
 };
@@ -112,17 +105,17 @@ class Node : public ObjectView {
 class Namespace : public ObjectView {
  public:
   using ObjectView::ObjectView;
-  std::string phase() const { return GetString(obj_, {"status", "phase"}); }
+  std::string phase() const { return riposte::json::GetString(obj_, {"status", "phase"}).value_or(""); }
 };
 
 class Lease : public ObjectView {
  public:
   using ObjectView::ObjectView;
-  std::string holder_identity() const { return GetString(obj_, {"spec", "holderIdentity"}); }
-  int64_t lease_duration_seconds() const { return GetInt(obj_, {"spec", "leaseDurationSeconds"}).value_or(0); }
-  int64_t lease_transitions() const { return GetInt(obj_, {"spec", "leaseTransitions"}).value_or(0); }
-  std::string acquire_time() const { return GetString(obj_, {"spec", "acquireTime"}); }
-  std::string renew_time() const { return GetString(obj_, {"spec", "renewTime"}); }
+  std::string holder_identity() const { return riposte::json::GetString(obj_, {"spec", "holderIdentity"}).value_or(""); }
+  int64_t lease_duration_seconds() const { return riposte::json::GetInt(obj_, {"spec", "leaseDurationSeconds"}).value_or(0); }
+  int64_t lease_transitions() const { return riposte::json::GetInt(obj_, {"spec", "leaseTransitions"}).value_or(0); }
+  std::string acquire_time() const { return riposte::json::GetString(obj_, {"spec", "acquireTime"}).value_or(""); }
+  std::string renew_time() const { return riposte::json::GetString(obj_, {"spec", "renewTime"}).value_or(""); }
   Lease& set_holder_identity(const std::string& v);
   Lease& set_lease_duration_seconds(int64_t v);
   Lease& set_lease_transitions(int64_t v);

@@ -1,7 +1,7 @@
 #include "controller/actions/annotate.h"
 
 #include "controller/actions/pod_patch.h"
-#include "controller/json_util.h"
+#include "common/json_value.h"
 
 namespace riposte::controller {
 
@@ -25,7 +25,7 @@ std::string AnnotateAction::UndoNote() const {
 }
 
 std::optional<std::string> AnnotateAction::ValidateExtra(const web::json::value& p) const {
-  if (json::StringMap(p, {"annotations"}).empty()) return "annotations: required and non-empty";
+  if (json::GetStringMap(p, {"annotations"}).empty()) return "annotations: required and non-empty";
   return std::nullopt;
 }
 
@@ -37,7 +37,7 @@ Plan AnnotateAction::Build(const ActionContext& ctx) const {
     return plan;
   }
   auto req = MetadataMapPatch(ctx.ns, ctx.pod_name, *ctx.pod, "annotations",
-                              json::StringMap(*ctx.params, {"annotations"}), {}, &plan.undo);
+                              json::GetStringMap(*ctx.params, {"annotations"}), {}, &plan.undo);
   if (req) plan.requests.push_back(std::move(*req));
   plan.message = req ? "annotating pod" : "annotations already present";
   return plan;

@@ -1,7 +1,7 @@
 #include "controller/actions/cordon_node.h"
 
 #include "controller/actions/pod_patch.h"
-#include "controller/json_util.h"
+#include "common/json_value.h"
 #include "controller/names.h"
 
 namespace riposte::controller {
@@ -27,17 +27,17 @@ std::string CordonNodeAction::UndoNote() const {
 
 Plan CordonNodeAction::Build(const ActionContext& ctx) const {
   Plan plan;
-  std::string node_name = ctx.pod ? json::String(*ctx.pod, {"spec", "nodeName"}).value_or("") : "";
+  std::string node_name = ctx.pod ? json::GetString(*ctx.pod, {"spec", "nodeName"}).value_or("") : "";
   if (node_name.empty() && ctx.node != nullptr)
-    node_name = json::String(*ctx.node, {"metadata", "name"}).value_or("");
+    node_name = json::GetString(*ctx.node, {"metadata", "name"}).value_or("");
   if (node_name.empty() || ctx.node == nullptr || !IsDnsSubdomain(node_name)) {
     plan.skipped = true;
     plan.message = node_name.empty() ? "pod is not scheduled on a node" : "node " + node_name + " not found";
     return plan;
   }
-  bool was = json::Bool(*ctx.node, {"spec", "unschedulable"}).value_or(false);
+  bool was = json::GetBool(*ctx.node, {"spec", "unschedulable"}).value_or(false);
   std::string mine = DerivedName("", ctx.response_action_name);
-  auto labels = json::StringMap(*ctx.node, {"metadata", "labels"});
+  auto labels = json::GetStringMap(*ctx.node, {"metadata", "labels"});
   plan.undo = value::object();
   plan.undo["node"] = value::string(node_name);
   // A retry after our own cordon must not record "was already cordoned".
@@ -65,12 +65,12 @@ Plan CordonNodeAction::Build(const ActionContext& ctx) const {
 
 Plan CordonNodeAction::Undo(const ActionContext& ctx, const value& undo) const {
   Plan plan;
-  auto node_name = json::String(undo, {"node"});
+  auto node_name = json::GetString(undo, {"node"});
   if (!node_name || ctx.node == nullptr) {
     plan.message = "node gone; nothing to uncordon";
     return plan;
   }
-  auto labels = json::StringMap(*ctx.node, {"metadata", "labels"});
+  auto labels = json::GetStringMap(*ctx.node, {"metadata", "labels"});
   auto it = labels.find(kLabel);
   if (it == labels.end() || it->second != DerivedName("", ctx.response_action_name)) {
     plan.message = "node " + *node_name + " not cordoned by this response; left as is";
@@ -86,7 +86,7 @@ Plan CordonNodeAction::Undo(const ActionContext& ctx, const value& undo) const {
   r.body["metadata"] = value::object();
   r.body["metadata"]["labels"] = value::object();
   r.body["metadata"]["labels"][kLabel] = value::null();
-  if (!json::Bool(undo, {"wasUnschedulable"}).value_or(false)) {
+  if (!json::GetBool(undo, {"wasUnschedulable"}).value_or(false)) {
     r.body["spec"] = value::object();
     r.body["spec"]["unschedulable"] = value::boolean(false);
   }

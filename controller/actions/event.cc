@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "controller/json_util.h"
+#include "common/json_value.h"
 #include "controller/names.h"
 
 namespace riposte::controller {
@@ -30,9 +30,9 @@ web::json::value EventAction::Example() const {
 std::string EventAction::UndoNote() const { return "Events are history and are not removed"; }
 
 std::optional<std::string> EventAction::ValidateExtra(const value& p) const {
-  auto type = json::String(p, {"eventType"}).value_or("Warning");
+  auto type = json::GetString(p, {"eventType"}).value_or("Warning");
   if (type != "Normal" && type != "Warning") return "eventType: must be Normal or Warning";
-  auto reason = json::String(p, {"reason"}).value_or("RiposteResponse");
+  auto reason = json::GetString(p, {"reason"}).value_or("RiposteResponse");
   if (reason.empty() || reason.size() > 128 || !std::isalpha(static_cast<unsigned char>(reason[0])) ||
       reason.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") !=
           std::string::npos)
@@ -56,15 +56,15 @@ Plan EventAction::Build(const ActionContext& ctx) const {
   obj["name"] = value::string(ctx.pod_name);
   obj["namespace"] = value::string(ctx.ns);
   if (ctx.pod != nullptr) {
-    if (auto uid = json::String(*ctx.pod, {"metadata", "uid"})) obj["uid"] = value::string(*uid);
+    if (auto uid = json::GetString(*ctx.pod, {"metadata", "uid"})) obj["uid"] = value::string(*uid);
   }
   ev["involvedObject"] = obj;
-  ev["reason"] = value::string(json::String(p, {"reason"}).value_or("RiposteResponse"));
-  std::string msg = json::String(p, {"message"}).value_or("");
+  ev["reason"] = value::string(json::GetString(p, {"reason"}).value_or("RiposteResponse"));
+  std::string msg = json::GetString(p, {"message"}).value_or("");
   if (msg.empty()) msg = ctx.message.empty() ? "Riposte response " + ctx.response_action_name : ctx.message;
   if (msg.size() > 1024) msg.resize(1024);
   ev["message"] = value::string(msg);
-  ev["type"] = value::string(json::String(p, {"eventType"}).value_or("Warning"));
+  ev["type"] = value::string(json::GetString(p, {"eventType"}).value_or("Warning"));
   ev["source"] = value::object();
   ev["source"]["component"] = value::string("riposte-controller");
   ev["reportingComponent"] = value::string("riposte.io/controller");

@@ -2,7 +2,7 @@
 
 #include "controller/actions/pod_patch.h"
 #include "controller/actions/workload_guard.h"
-#include "controller/json_util.h"
+#include "common/json_value.h"
 
 namespace riposte::controller {
 
@@ -51,7 +51,7 @@ Plan EvictAction::Build(const ActionContext& ctx) const {
   r.body["metadata"]["name"] = web::json::value::string(ctx.pod_name);
   r.body["metadata"]["namespace"] = web::json::value::string(ctx.ns);
   auto opts = web::json::value::object();
-  if (auto g = json::Int(*ctx.params, {"gracePeriodSeconds"})) opts["gracePeriodSeconds"] = *g;
+  if (auto g = json::GetInt(*ctx.params, {"gracePeriodSeconds"})) opts["gracePeriodSeconds"] = *g;
   opts["preconditions"] = UidPrecondition(*ctx.pod);
   r.body["deleteOptions"] = opts;
   r.ok_statuses = {404};

@@ -1,7 +1,7 @@
 #include "controller/actions/isolate.h"
 
 #include "controller/actions/pod_patch.h"
-#include "controller/json_util.h"
+#include "common/json_value.h"
 #include "controller/names.h"
 
 namespace riposte::controller {
@@ -35,9 +35,9 @@ std::string IsolateAction::UndoNote() const {
 }
 
 std::optional<std::string> IsolateAction::ValidateExtra(const value& p) const {
-  for (const auto& ns : json::StringList(p, {"allowNamespaces"}))
+  for (const auto& ns : json::GetStringList(p, {"allowNamespaces"}))
     if (!IsDnsLabel(ns)) return "allowNamespaces: \"" + ns + "\" is not a namespace name";
-  for (const auto& cidr : json::StringList(p, {"allowEgressCIDRs"})) {
+  for (const auto& cidr : json::GetStringList(p, {"allowEgressCIDRs"})) {
     auto slash = cidr.find('/');
     if (slash == std::string::npos || slash == 0 || slash + 1 == cidr.size() ||
         cidr.find_first_not_of("0123456789abcdefABCDEF.:/") != std::string::npos)
@@ -98,7 +98,7 @@ value IsolateAction::DesiredPolicy(const ActionContext& ctx) {
   spec["policyTypes"] = json::FromList({"Ingress", "Egress"});
   auto ingress = value::array();
   auto egress = value::array();
-  auto namespaces = json::StringList(p, {"allowNamespaces"});
+  auto namespaces = json::GetStringList(p, {"allowNamespaces"});
   if (!namespaces.empty()) {
     auto in_rule = value::object();
     in_rule["from"] = value::array({NamespacesPeer(namespaces)});
@@ -107,7 +107,7 @@ value IsolateAction::DesiredPolicy(const ActionContext& ctx) {
     out_rule["to"] = value::array({NamespacesPeer(namespaces)});
     egress[egress.size()] = out_rule;
   }
-  if (json::Bool(p, {"allowDNS"}).value_or(false)) {
+  if (json::GetBool(p, {"allowDNS"}).value_or(false)) {
     auto peer = NamespacesPeer({"kube-system"});
     peer["podSelector"] = value::object();
     peer["podSelector"]["matchLabels"] = json::FromMap({{"k8s-app", "kube-dns"}});
@@ -122,7 +122,7 @@ value IsolateAction::DesiredPolicy(const ActionContext& ctx) {
     rule["ports"] = value::array({udp, tcp});
     egress[egress.size()] = rule;
   }
-  auto cidrs = json::StringList(p, {"allowEgressCIDRs"});
+  auto cidrs = json::GetStringList(p, {"allowEgressCIDRs"});
   if (!cidrs.empty()) {
     auto to = value::array();
     for (const auto& c : cidrs) {
@@ -168,7 +168,7 @@ Plan IsolateAction::Build(const ActionContext& ctx) const {
     r.ns = ctx.ns;
     r.name = name;
     r.body = desired;
-    if (auto rv = json::String(*ctx.network_policy, {"metadata", "resourceVersion"}))
+    if (auto rv = json::GetString(*ctx.network_policy, {"metadata", "resourceVersion"}))
       r.body["metadata"]["resourceVersion"] = value::string(*rv);
     plan.requests.push_back(std::move(r));
   }
@@ -183,7 +183,7 @@ Plan IsolateAction::Build(const ActionContext& ctx) const {
 
 Plan IsolateAction::Undo(const ActionContext& ctx, const value& undo) const {
   Plan plan;
-  std::string name = json::String(undo, {"networkPolicy"}).value_or(PolicyName(ctx.response_action_name));
+  std::string name = json::GetString(undo, {"networkPolicy"}).value_or(PolicyName(ctx.response_action_name));
   if (ctx.network_policy != nullptr) {
     ApiRequest r;
     r.method = "DELETE";

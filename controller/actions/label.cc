@@ -1,7 +1,7 @@
 #include "controller/actions/label.h"
 
 #include "controller/actions/pod_patch.h"
-#include "controller/json_util.h"
+#include "common/json_value.h"
 #include "controller/names.h"
 
 namespace riposte::controller {
@@ -34,13 +34,13 @@ std::string LabelAction::UndoNote() const {
 }
 
 std::optional<std::string> LabelAction::ValidateExtra(const web::json::value& p) const {
-  auto labels = json::StringMap(p, {"labels"});
+  auto labels = json::GetStringMap(p, {"labels"});
   for (const auto& [k, v] : labels)
     if (!IsLabelValue(v)) return "labels: invalid value \"" + v + "\" for key " + k;
-  for (const auto& k : json::StringList(p, {"removeLabels"}))
+  for (const auto& k : json::GetStringList(p, {"removeLabels"}))
     if (!IsQualifiedName(k)) return "removeLabels: invalid key \"" + k + "\"";
-  if (labels.empty() && json::StringList(p, {"removeLabels"}).empty() &&
-      !json::Bool(p, {"detach"}).value_or(false))
+  if (labels.empty() && json::GetStringList(p, {"removeLabels"}).empty() &&
+      !json::GetBool(p, {"detach"}).value_or(false))
     return "label needs labels, removeLabels or detach: true";
   return std::nullopt;
 }
@@ -52,13 +52,13 @@ Plan LabelAction::Build(const ActionContext& ctx) const {
     plan.message = "pod not found";
     return plan;
   }
-  auto set = json::StringMap(*ctx.params, {"labels"});
-  auto remove = json::StringList(*ctx.params, {"removeLabels"});
-  if (json::Bool(*ctx.params, {"detach"}).value_or(false)) {
+  auto set = json::GetStringMap(*ctx.params, {"labels"});
+  auto remove = json::GetStringList(*ctx.params, {"removeLabels"});
+  if (json::GetBool(*ctx.params, {"detach"}).value_or(false)) {
     if (ctx.owner == nullptr) {
       plan.message = "pod has no owning workload; nothing to detach from. ";
     } else {
-      for (const auto& [k, v] : json::StringMap(*ctx.owner, {"spec", "selector", "matchLabels"}))
+      for (const auto& [k, v] : json::GetStringMap(*ctx.owner, {"spec", "selector", "matchLabels"}))
         remove.push_back(k);
     }
   }

@@ -1,6 +1,6 @@
 #include "controller/actions/pod_patch.h"
 
-#include "controller/json_util.h"
+#include "common/json_value.h"
 
 namespace riposte::controller {
 
@@ -17,7 +17,7 @@ std::optional<ApiRequest> MetadataMapPatch(const std::string& ns, const std::str
                                            const std::map<std::string, std::string>& set,
                                            const std::vector<std::string>& remove,
                                            web::json::value* undo) {
-  auto current = json::StringMap(obj, {"metadata", field.c_str()});
+  auto current = json::GetStringMap(obj, {"metadata", field.c_str()});
   auto changes = web::json::value::object();
   std::map<std::string, std::string> applied, previous;
   std::vector<std::string> removed;
@@ -59,12 +59,12 @@ std::optional<ApiRequest> MetadataMapPatch(const std::string& ns, const std::str
 
 std::optional<ApiRequest> MetadataMapRestore(const std::string& ns, const std::string& pod, const web::json::value& obj,
                                              const web::json::value& undo) {
-  auto field = json::String(undo, {"field"});
+  auto field = json::GetString(undo, {"field"});
   if (!field) return std::nullopt;
-  auto applied = json::StringMap(undo, {"applied"});
-  auto previous = json::StringMap(undo, {"previous"});
-  auto removed = json::StringList(undo, {"removed"});
-  auto current = json::StringMap(obj, {"metadata", field->c_str()});
+  auto applied = json::GetStringMap(undo, {"applied"});
+  auto previous = json::GetStringMap(undo, {"previous"});
+  auto removed = json::GetStringList(undo, {"removed"});
+  auto current = json::GetStringMap(obj, {"metadata", field->c_str()});
   auto changes = web::json::value::object();
   // Only keys that still hold what Riposte left there are touched.
   for (const auto& [k, v] : applied) {
@@ -95,7 +95,7 @@ std::optional<ApiRequest> MetadataMapRestore(const std::string& ns, const std::s
 
 web::json::value UidPrecondition(const web::json::value& pod) {
   auto pre = web::json::value::object();
-  if (auto uid = json::String(pod, {"metadata", "uid"})) pre["uid"] = web::json::value::string(*uid);
+  if (auto uid = json::GetString(pod, {"metadata", "uid"})) pre["uid"] = web::json::value::string(*uid);
   return pre;
 }
 

@@ -2,7 +2,7 @@
 
 #include "controller/actions/pod_patch.h"
 #include "controller/actions/workload_guard.h"
-#include "controller/json_util.h"
+#include "common/json_value.h"
 
 namespace riposte::controller {
 
@@ -52,7 +52,7 @@ Plan TerminateAction::Build(const ActionContext& ctx) const {
   r.body = web::json::value::object();
   r.body["apiVersion"] = web::json::value::string("v1");
   r.body["kind"] = web::json::value::string("DeleteOptions");
-  r.body["gracePeriodSeconds"] = json::Int(*ctx.params, {"gracePeriodSeconds"}).value_or(0);
+  r.body["gracePeriodSeconds"] = json::GetInt(*ctx.params, {"gracePeriodSeconds"}).value_or(0);
   r.body["preconditions"] = UidPrecondition(*ctx.pod);
   r.ok_statuses = {404, 409};  // gone already, or a replacement with another uid
   plan.requests.push_back(std::move(r));

@@ -1,6 +1,6 @@
 #include "controller/actions/workload_guard.h"
 
-#include "controller/json_util.h"
+#include "common/json_value.h"
 
 namespace riposte::controller {
 
@@ -19,7 +19,7 @@ std::string ControllerKind(const web::json::value& pod) {
   const auto* refs = json::Find(pod, {"metadata", "ownerReferences"});
   if (refs == nullptr || !refs->is_array()) return "";
   for (const auto& r : refs->as_array()) {
-    if (json::Bool(r, {"controller"}).value_or(false)) return json::String(r, {"kind"}).value_or("");
+    if (json::GetBool(r, {"controller"}).value_or(false)) return json::GetString(r, {"kind"}).value_or("");
   }
   return "";
 }
@@ -30,7 +30,7 @@ bool PodReady(const web::json::value& pod) {
   const auto* conds = json::Find(pod, {"status", "conditions"});
   if (conds == nullptr || !conds->is_array()) return false;
   for (const auto& c : conds->as_array())
-    if (json::String(c, {"type"}) == "Ready") return json::String(c, {"status"}) == "True";
+    if (json::GetString(c, {"type"}) == "Ready") return json::GetString(c, {"status"}) == "True";
   return false;
 }
 
@@ -39,17 +39,17 @@ bool PodReady(const web::json::value& pod) {
 std::optional<std::string> WorkloadGuard(const ActionContext& ctx) {
   const auto& p = *ctx.params;
   std::string kind = ControllerKind(*ctx.pod);
-  if (kind.empty() && !json::Bool(p, {"allowStandalone"}).value_or(false))
+  if (kind.empty() && !json::GetBool(p, {"allowStandalone"}).value_or(false))
     return "pod has no controlling owner and allowStandalone is false";
-  if (kind == "DaemonSet" && !json::Bool(p, {"allowDaemonSet"}).value_or(false))
+  if (kind == "DaemonSet" && !json::GetBool(p, {"allowDaemonSet"}).value_or(false))
     return "pod belongs to a DaemonSet and allowDaemonSet is false";
-  if (kind == "StatefulSet" && !json::Bool(p, {"allowStatefulSet"}).value_or(false))
+  if (kind == "StatefulSet" && !json::GetBool(p, {"allowStatefulSet"}).value_or(false))
     return "pod belongs to a StatefulSet and allowStatefulSet is false";
-  int64_t min_healthy = json::Int(p, {"minHealthyReplicas"}).value_or(1);
+  int64_t min_healthy = json::GetInt(p, {"minHealthyReplicas"}).value_or(1);
   if (!kind.empty() && min_healthy > 0 && PodReady(*ctx.pod)) {
     if (ctx.owner == nullptr) return "owning " + kind + " not found; cannot check minHealthyReplicas";
-    int64_t ready = kind == "DaemonSet" ? json::Int(*ctx.owner, {"status", "numberReady"}).value_or(0)
-                                        : json::Int(*ctx.owner, {"status", "readyReplicas"}).value_or(0);
+    int64_t ready = kind == "DaemonSet" ? json::GetInt(*ctx.owner, {"status", "numberReady"}).value_or(0)
+                                        : json::GetInt(*ctx.owner, {"status", "readyReplicas"}).value_or(0);
     if (ready - 1 < min_healthy)
       return "owning " + kind + " has " + std::to_string(ready) +
              " ready replicas; removing this pod would leave fewer than minHealthyReplicas=" +

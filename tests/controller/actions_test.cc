@@ -11,7 +11,7 @@
 #include "controller/actions/describe.h"
 #include "controller/actions/isolate.h"
 #include "controller/actions/registry.h"
-#include "controller/json_util.h"
+#include "common/json_value.h"
 
 namespace riposte::controller {
 namespace {
@@ -61,13 +61,13 @@ struct Fixture {
     ctx.now = "2026-11-20T10:15:30Z";
   }
   Plan Build() const {
-    auto a = BuiltinActions().Find(json::String(params, {"type"}).value());
+    auto a = BuiltinActions().Find(json::GetString(params, {"type"}).value());
     EXPECT_NE(a, nullptr);
     EXPECT_EQ(a->Validate(params), std::nullopt);
     return a->Build(ctx);
   }
   Plan Undo(const value& undo) const {
-    return BuiltinActions().Find(json::String(params, {"type"}).value())->Undo(ctx, undo);
+    return BuiltinActions().Find(json::GetString(params, {"type"}).value())->Undo(ctx, undo);
   }
   // Applies a merge patch to the fixture object at `path`, as the API server would.
   void Apply(const ApiRequest& r) {
@@ -231,7 +231,7 @@ TEST(LabelAction, DetachRemovesOwnerSelectorLabelsIdempotentlyAndUndoRestores) {
   auto undo = f.Undo(plan.undo);
   ASSERT_EQ(undo.requests.size(), 1u);
   f.Apply(undo.requests[0]);
-  auto now = json::StringMap(f.pod, {"metadata", "labels"});
+  auto now = json::GetStringMap(f.pod, {"metadata", "labels"});
   EXPECT_EQ(now, (std::map<std::string, std::string>{{"app", "web"}, {"pod-template-hash", "7d9c8f"},
                                                     {"tier", "front"}}));
   EXPECT_TRUE(f.Undo(plan.undo).requests.empty()) << "undo is idempotent too";

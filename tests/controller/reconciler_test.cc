@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "controller/actions/isolate.h"
-#include "controller/json_util.h"
+#include "common/json_value.h"
 #include "controller/reconciler.h"
 #include "controller/response_action.h"
 #include "kube/resource.h"
@@ -61,7 +61,7 @@ class ReconcilerTest : public ::testing::Test {
   }
 
   value RA() { return fake->Peek(res::kResponseActions, "shop", "ra-1").value(); }
-  std::string Phase() { return json::String(RA(), {"status", "phase"}).value_or(""); }
+  std::string Phase() { return json::GetString(RA(), {"status", "phase"}).value_or(""); }
   size_t Writes(const std::string& resource) {
     size_t n = 0;
     for (const char* verb : {"create", "update", "patch", "delete", "evict"}) n += fake->ActionsFor(verb, resource).size();
@@ -177,7 +177,7 @@ TEST_F(ReconcilerTest, ResumesARunningResponseAfterACrashWithoutRepeatingWork) {
   EXPECT_EQ(fake->ActionsFor("create", "networkpolicies.networking.k8s.io").size(), 1u) << "no second create";
   EXPECT_EQ(fake->ActionsFor("create", "events").size() >= 1, true);
   auto pod = fake->Peek(res::kPods, "shop", "web-1").value();
-  auto labels = json::StringMap(pod, {"metadata", "labels"});
+  auto labels = json::GetStringMap(pod, {"metadata", "labels"});
   EXPECT_EQ(labels.count("app"), 0u) << "detached";
   EXPECT_EQ(labels["riposte.io/quarantined"], "true");
   EXPECT_EQ(labels["riposte.io/quarantine"], "ra-1");
@@ -192,11 +192,11 @@ TEST_F(ReconcilerTest, RevertUndoesReversibleActions) {
   EXPECT_EQ(Phase(), "Reverted");
   EXPECT_EQ(fake->Count(res::kNetworkPolicies), 0u);
   auto pod = fake->Peek(res::kPods, "shop", "web-1").value();
-  EXPECT_EQ(json::StringMap(pod, {"metadata", "labels"}),
+  EXPECT_EQ(json::GetStringMap(pod, {"metadata", "labels"}),
             (std::map<std::string, std::string>{{"app", "web"}, {"pod-template-hash", "7d9c8f"}}));
   auto node = fake->Peek(res::kNodes, "", "node-1").value();
-  EXPECT_FALSE(json::Bool(node, {"spec", "unschedulable"}).value_or(false));
-  EXPECT_EQ(json::StringMap(node, {"metadata", "labels"}).count("riposte.io/cordoned-by"), 0u);
+  EXPECT_FALSE(json::GetBool(node, {"spec", "unschedulable"}).value_or(false));
+  EXPECT_EQ(json::GetStringMap(node, {"metadata", "labels"}).count("riposte.io/cordoned-by"), 0u);
 }
 
 TEST_F(ReconcilerTest, DeletionUndoesThenReleasesTheFinalizer) {
@@ -208,7 +208,7 @@ TEST_F(ReconcilerTest, DeletionUndoesThenReleasesTheFinalizer) {
   EXPECT_GT(Converge(), 0);
   EXPECT_FALSE(fake->Peek(res::kResponseActions, "shop", "ra-1").has_value());
   EXPECT_EQ(fake->Count(res::kNetworkPolicies), 0u);
-  EXPECT_EQ(json::StringMap(fake->Peek(res::kPods, "shop", "web-1").value(), {"metadata", "labels"}).count("riposte.io/quarantine"), 0u);
+  EXPECT_EQ(json::GetStringMap(fake->Peek(res::kPods, "shop", "web-1").value(), {"metadata", "labels"}).count("riposte.io/quarantine"), 0u);
 }
 
 TEST_F(ReconcilerTest, InvalidSpecIsReportedAsACondition) {

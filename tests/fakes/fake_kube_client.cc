@@ -1,4 +1,5 @@
 #include "tests/fakes/fake_kube_client.h"
+#include "common/json_value.h"
 
 #include <chrono>
 
@@ -44,10 +45,10 @@ bool FieldMatches(const json::value& obj, const std::string& selector) {
     const std::string field = term.substr(0, eq);
     const std::string value = term.substr(eq + (neg ? 2 : (term.compare(eq, 2, "==") == 0 ? 2 : 1)));
     std::string actual;
-    if (field == "metadata.name") actual = kube::GetString(obj, {"metadata", "name"});
-    else if (field == "metadata.namespace") actual = kube::GetString(obj, {"metadata", "namespace"});
-    else if (field == "spec.nodeName") actual = kube::GetString(obj, {"spec", "nodeName"});
-    else if (field == "status.phase") actual = kube::GetString(obj, {"status", "phase"});
+    if (field == "metadata.name") actual = riposte::json::GetString(obj, {"metadata", "name"}).value_or("");
+    else if (field == "metadata.namespace") actual = riposte::json::GetString(obj, {"metadata", "namespace"}).value_or("");
+    else if (field == "spec.nodeName") actual = riposte::json::GetString(obj, {"spec", "nodeName"}).value_or("");
+    else if (field == "status.phase") actual = riposte::json::GetString(obj, {"status", "phase"}).value_or("");
     if ((actual == value) == neg) return false;
     if (comma == selector.size()) break;
   }
@@ -59,7 +60,7 @@ bool Matches(const json::value& obj, const std::string& label_sel, const std::st
     kube::LabelSelector sel;
     std::string err;
     if (!kube::LabelSelector::Parse(label_sel, &sel, &err)) return false;
-    if (!sel.Matches(kube::GetStringMap(obj, {"metadata", "labels"}))) return false;
+    if (!sel.Matches(riposte::json::GetStringMap(obj, {"metadata", "labels"}))) return false;
   }
   return FieldMatches(obj, field_sel);
 }
@@ -118,20 +119,20 @@ json::value FakeKubeClient::StoreLocked(const kube::Resource& res, const std::st
   if (v.api_version().empty()) v.set_api_version(res.ApiVersion());
   if (v.kind().empty()) v.set_kind(res.kind);
   if (create) {
-    kube::MutablePath(v.mutable_json(), {"metadata", "uid"}) =
+    riposte::json::Mutable(v.mutable_json(), {"metadata", "uid"}) =
         json::value::string("00000000-0000-4000-8000-" + std::to_string(1000000000000 + ++uid_));
-    kube::MutablePath(v.mutable_json(), {"metadata", "creationTimestamp"}) =
+    riposte::json::Mutable(v.mutable_json(), {"metadata", "creationTimestamp"}) =
         json::value::string(kube::FormatTime(std::chrono::system_clock::now()));
-    kube::MutablePath(v.mutable_json(), {"metadata", "generation"}) = json::value::number(1);
+    riposte::json::Mutable(v.mutable_json(), {"metadata", "generation"}) = json::value::number(1);
   }
   json::value stored = std::move(v).Release();
-  objects_[Key(res.GroupResource(), ns, kube::GetString(stored, {"metadata", "name"}))] = stored;
+  objects_[Key(res.GroupResource(), ns, riposte::json::GetString(stored, {"metadata", "name"}).value_or(""))] = stored;
   return stored;
 }
 
 json::value FakeKubeClient::Seed(const kube::Resource& res, json::value obj) {
   std::lock_guard<std::mutex> lock(mu_);
-  const std::string ns = res.namespaced ? kube::GetString(obj, {"metadata", "namespace"}, "default") : "";
+  const std::string ns = res.namespaced ? riposte::json::GetString(obj, {"metadata", "namespace"}).value_or("default") : "";
   json::value stored = StoreLocked(res, ns, std::move(obj), true);
   EmitLocked(res, ns, kube::WatchEventType::kAdded, stored);
   return stored;
@@ -245,12 +246,12 @@ Result<kube::ObjectList> FakeKubeClient::List(const kube::Resource& res, const s
 
 Result<json::value> FakeKubeClient::Create(const kube::Resource& res, const std::string& ns, const json::value& obj,
                                            const kube::CreateOptions& opts) {
-  const std::string name = kube::GetString(obj, {"metadata", "name"});
+  const std::string name = riposte::json::GetString(obj, {"metadata", "name"}).value_or("");
   if (auto r = Intercept({"create", res.GroupResource(), ns, name, "", obj, {}})) return *r;
   std::lock_guard<std::mutex> lock(mu_);
   std::string final_name = name;
   if (final_name.empty()) {
-    const std::string gen = kube::GetString(obj, {"metadata", "generateName"});
+    const std::string gen = riposte::json::GetString(obj, {"metadata", "generateName"}).value_or("");
     if (gen.empty()) return StatusError(422, "Invalid", "metadata.name: Required value");
     final_name = gen + std::to_string(uid_ + 1);
   }
@@ -259,7 +260,7 @@ Result<json::value> FakeKubeClient::Create(const kube::Resource& res, const std:
     return StatusError(409, "AlreadyExists", Describe(res, final_name) + " already exists");
   }
   json::value body = obj;
-  kube::MutablePath(body, {"metadata", "name"}) = json::value::string(final_name);
+  riposte::json::Mutable(body, {"metadata", "name"}) = json::value::string(final_name);
   if (opts.dry_run) return body;
   json::value stored = StoreLocked(res, key_ns, body, true);
   EmitLocked(res, key_ns, kube::WatchEventType::kAdded, stored);
@@ -268,11 +269,11 @@ Result<json::value> FakeKubeClient::Create(const kube::Resource& res, const std:
 
 Result<json::value> FakeKubeClient::WriteLocked(const kube::Resource& res, const std::string& ns, json::value obj,
                                                 bool status_only) {
-  const std::string name = kube::GetString(obj, {"metadata", "name"});
+  const std::string name = riposte::json::GetString(obj, {"metadata", "name"}).value_or("");
   auto it = objects_.find(Key(res.GroupResource(), ns, name));
   if (it == objects_.end()) return StatusError(404, "NotFound", Describe(res, name) + " not found");
-  const std::string rv = kube::GetString(obj, {"metadata", "resourceVersion"});
-  if (!rv.empty() && rv != kube::GetString(it->second, {"metadata", "resourceVersion"})) {
+  const std::string rv = riposte::json::GetString(obj, {"metadata", "resourceVersion"}).value_or("");
+  if (!rv.empty() && rv != riposte::json::GetString(it->second, {"metadata", "resourceVersion"}).value_or("")) {
     return StatusError(409, "Conflict",
                        "Operation cannot be fulfilled on " + Describe(res, name) +
                            ": the object has been modified; please apply your changes to the latest version and try again");
@@ -283,21 +284,21 @@ Result<json::value> FakeKubeClient::WriteLocked(const kube::Resource& res, const
   } else {
     // Server-owned metadata survives a PUT.
     for (const char* k : {"uid", "creationTimestamp", "generation", "deletionTimestamp"}) {
-      const json::value* p = kube::FindPath(it->second, {"metadata", k});
-      if (p != nullptr) kube::MutablePath(obj, {"metadata", k}) = *p;
+      const json::value* p = riposte::json::Find(it->second, {"metadata", k});
+      if (p != nullptr) riposte::json::Mutable(obj, {"metadata", k}) = *p;
     }
     if (it->second.has_field("status") && !obj.has_field("status")) obj["status"] = it->second.at("status");
-    const json::value* old_spec = kube::FindPath(it->second, {"spec"});
-    const json::value* new_spec = kube::FindPath(obj, {"spec"});
+    const json::value* old_spec = riposte::json::Find(it->second, {"spec"});
+    const json::value* new_spec = riposte::json::Find(obj, {"spec"});
     if ((old_spec == nullptr) != (new_spec == nullptr) || (old_spec != nullptr && *old_spec != *new_spec)) {
-      kube::MutablePath(obj, {"metadata", "generation"}) =
-          json::value::number(kube::GetInt(it->second, {"metadata", "generation"}).value_or(1) + 1);
+      riposte::json::Mutable(obj, {"metadata", "generation"}) =
+          json::value::number(riposte::json::GetInt(it->second, {"metadata", "generation"}).value_or(1) + 1);
     }
     next = std::move(obj);
   }
   json::value stored = StoreLocked(res, ns, std::move(next), false);
   // An object with deletionTimestamp whose last finalizer is removed goes away.
-  if (kube::FindPath(stored, {"metadata", "deletionTimestamp"}) != nullptr &&
+  if (riposte::json::Find(stored, {"metadata", "deletionTimestamp"}) != nullptr &&
       kube::ObjectView(stored).finalizers().empty()) {
     objects_.erase(Key(res.GroupResource(), ns, name));
     EmitLocked(res, ns, kube::WatchEventType::kDeleted, stored);
@@ -309,7 +310,7 @@ Result<json::value> FakeKubeClient::WriteLocked(const kube::Resource& res, const
 
 Result<json::value> FakeKubeClient::Update(const kube::Resource& res, const std::string& ns, const json::value& obj,
                                            const kube::UpdateOptions& opts) {
-  if (auto r = Intercept({"update", res.GroupResource(), ns, kube::GetString(obj, {"metadata", "name"}), "", obj, {}})) {
+  if (auto r = Intercept({"update", res.GroupResource(), ns, riposte::json::GetString(obj, {"metadata", "name"}).value_or(""), "", obj, {}})) {
     return *r;
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -319,7 +320,7 @@ Result<json::value> FakeKubeClient::Update(const kube::Resource& res, const std:
 
 Result<json::value> FakeKubeClient::UpdateStatus(const kube::Resource& res, const std::string& ns,
                                                  const json::value& obj, const kube::UpdateOptions& opts) {
-  if (auto r = Intercept({"update-status", res.GroupResource(), ns, kube::GetString(obj, {"metadata", "name"}),
+  if (auto r = Intercept({"update-status", res.GroupResource(), ns, riposte::json::GetString(obj, {"metadata", "name"}).value_or(""),
                           "status", obj, {}})) {
     return *r;
   }
@@ -333,18 +334,18 @@ Result<json::value> FakeKubeClient::DeleteLocked(const kube::Resource& res, cons
   const std::string key = Key(res.GroupResource(), ns, name);
   auto it = objects_.find(key);
   if (it == objects_.end()) return StatusError(404, "NotFound", Describe(res, name) + " not found");
-  if (!opts.precondition_uid.empty() && opts.precondition_uid != kube::GetString(it->second, {"metadata", "uid"})) {
+  if (!opts.precondition_uid.empty() && opts.precondition_uid != riposte::json::GetString(it->second, {"metadata", "uid"}).value_or("")) {
     return StatusError(409, "Conflict", "Precondition failed: UID in precondition: " + opts.precondition_uid);
   }
   if (!opts.precondition_resource_version.empty() &&
-      opts.precondition_resource_version != kube::GetString(it->second, {"metadata", "resourceVersion"})) {
+      opts.precondition_resource_version != riposte::json::GetString(it->second, {"metadata", "resourceVersion"}).value_or("")) {
     return StatusError(409, "Conflict", "Precondition failed: ResourceVersion in precondition: " +
                                             opts.precondition_resource_version);
   }
   if (opts.dry_run) return it->second;
   if (!kube::ObjectView(it->second).finalizers().empty()) {
     json::value next = it->second;
-    kube::MutablePath(next, {"metadata", "deletionTimestamp"}) =
+    riposte::json::Mutable(next, {"metadata", "deletionTimestamp"}) =
         json::value::string(kube::FormatTime(std::chrono::system_clock::now()));
     json::value stored = StoreLocked(res, ns, std::move(next), false);
     EmitLocked(res, ns, kube::WatchEventType::kModified, stored);
@@ -353,7 +354,7 @@ Result<json::value> FakeKubeClient::DeleteLocked(const kube::Resource& res, cons
   json::value gone = it->second;
   objects_.erase(it);
   ++rv_;
-  kube::MutablePath(gone, {"metadata", "resourceVersion"}) = json::value::string(std::to_string(rv_));
+  riposte::json::Mutable(gone, {"metadata", "resourceVersion"}) = json::value::string(std::to_string(rv_));
   EmitLocked(res, ns, kube::WatchEventType::kDeleted, gone);
   return gone;
 }
@@ -362,7 +363,7 @@ Result<json::value> FakeKubeClient::Delete(const kube::Resource& res, const std:
                                            const kube::DeleteOptions& opts) {
   json::value body = json::value::object();
   if (opts.grace_period_seconds) body["gracePeriodSeconds"] = json::value::number(*opts.grace_period_seconds);
-  if (!opts.precondition_uid.empty()) kube::MutablePath(body, {"preconditions", "uid"}) = json::value::string(opts.precondition_uid);
+  if (!opts.precondition_uid.empty()) riposte::json::Mutable(body, {"preconditions", "uid"}) = json::value::string(opts.precondition_uid);
   if (auto r = Intercept({"delete", res.GroupResource(), ns, name, "", body, {}})) return *r;
   std::lock_guard<std::mutex> lock(mu_);
   return DeleteLocked(res, res.namespaced ? ns : "", name, opts);
@@ -391,10 +392,10 @@ Result<json::value> FakeKubeClient::Patch(const kube::Resource& res, const std::
     next = kube::ApplyMergePatch(next, patch);
   }
   // A patch carrying a resourceVersion is a precondition, as on the real server.
-  const std::string want_rv = kube::GetString(next, {"metadata", "resourceVersion"});
-  kube::MutablePath(next, {"metadata", "resourceVersion"}) =
-      json::value::string(kube::GetString(it->second, {"metadata", "resourceVersion"}));
-  if (!want_rv.empty() && want_rv != kube::GetString(it->second, {"metadata", "resourceVersion"})) {
+  const std::string want_rv = riposte::json::GetString(next, {"metadata", "resourceVersion"}).value_or("");
+  riposte::json::Mutable(next, {"metadata", "resourceVersion"}) =
+      json::value::string(riposte::json::GetString(it->second, {"metadata", "resourceVersion"}).value_or(""));
+  if (!want_rv.empty() && want_rv != riposte::json::GetString(it->second, {"metadata", "resourceVersion"}).value_or("")) {
     return StatusError(409, "Conflict", "Operation cannot be fulfilled on " + Describe(res, name) +
                                             ": the object has been modified");
   }
@@ -465,7 +466,7 @@ Result<kube::WatchEnd> FakeKubeClient::Watch(const kube::Resource& res, const st
     if (!pending.empty()) {
       lock.unlock();
       for (auto& ev : pending) {
-        const std::string rv = kube::GetString(ev.object, {"metadata", "resourceVersion"});
+        const std::string rv = riposte::json::GetString(ev.object, {"metadata", "resourceVersion"}).value_or("");
         if (!rv.empty()) end.resource_version = rv;
         ++end.events;
         if (!handler(std::move(ev))) {

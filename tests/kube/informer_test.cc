@@ -1,6 +1,7 @@
 // Informer semantics against the in-memory fake client: initial sync, event delivery,
 // convergence after dropped watches and 410s, tombstones, indexes, resync.
 #include "kube/informer.h"
+#include "common/json_value.h"
 
 #include <gtest/gtest.h>
 
@@ -55,9 +56,9 @@ class InformerTest : public ::testing::Test {
     auto list = fake_->List(resources::kPods, "", {});
     if (!list.ok()) return false;
     std::set<std::string> want;
-    for (const auto& o : list->items) want.insert(ObjectKey(o) + "@" + GetString(o, {"metadata", "resourceVersion"}));
+    for (const auto& o : list->items) want.insert(ObjectKey(o) + "@" + riposte::json::GetString(o, {"metadata", "resourceVersion"}).value_or(""));
     std::set<std::string> have;
-    for (const auto& o : inf.List()) have.insert(ObjectKey(*o) + "@" + GetString(*o, {"metadata", "resourceVersion"}));
+    for (const auto& o : inf.List()) have.insert(ObjectKey(*o) + "@" + riposte::json::GetString(*o, {"metadata", "resourceVersion"}).value_or(""));
     return want == have;
   }
   std::shared_ptr<fakes::FakeKubeClient> fake_ = std::make_shared<fakes::FakeKubeClient>();
@@ -152,7 +153,7 @@ TEST_F(InformerTest, CustomIndexAndNamespaceIndex) {
   fake_->Seed(resources::kPods, MakePod("web", "c", {}, "n1"));
   Informer inf(fake_, resources::kPods, Opts());
   ASSERT_TRUE(inf.AddIndex("node", [](const web::json::value& o) {
-    return std::vector<std::string>{GetString(o, {"spec", "nodeName"})};
+    return std::vector<std::string>{riposte::json::GetString(o, {"spec", "nodeName"}).value_or("")};
   }));
   EXPECT_FALSE(inf.AddIndex("node", [](const web::json::value&) { return std::vector<std::string>{}; }));
   inf.Start();
