@@ -169,7 +169,7 @@ TEST(KubeClientHttpTest, WatchHttpErrorStatusIsTyped) {
   std::vector<WatchEvent> evs;
   auto r = WatchOnce(s, &evs);
   ASSERT_FALSE(r.ok());
-  EXPECT_TRUE(IsForbidden(r.error()));
+  EXPECT_TRUE(IsForbidden(r.error())) << r.error().ToString();
 }
 
 }  // namespace

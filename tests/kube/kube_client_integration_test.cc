@@ -299,6 +299,24 @@ bool ConvergedWithServer(KubeClient& c, const Informer& inf) {
   return ok;
 }
 
+// Requests share keep-alive connections; one the server has closed meanwhile is replaced
+// before anything is written on it, so even a request that is never retried (one attempt,
+// a create) goes through.
+TEST_F(KubeClientIT, ConnectionsClosedByTheServerAreReplacedBeforeUse) {
+  ClientConfig c = Config();
+  c.retry.max_attempts = 1;
+  auto client = NewClient(c);
+  ASSERT_TRUE(client->Create(resources::kPods, "default", MakePod("default", "k1")).ok());
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(client->Get(resources::kPods, "default", "k1").ok());
+  server_.DropConnections();
+  server_.ResetStats();
+  auto created = client->Create(resources::kPods, "default", MakePod("default", "k2"));
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  EXPECT_EQ(Stat("create pods"), 1);
+  auto got = client->Get(resources::kPods, "default", "k2");
+  ASSERT_TRUE(got.ok()) << got.error().ToString();
+}
+
 TEST_F(KubeClientIT, InformerConvergesAfterDropsExpiryAndRestarts) {
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(client_->Create(resources::kPods, "default", MakePod("default", "i" + std::to_string(i))).ok());
   InformerOptions io;
