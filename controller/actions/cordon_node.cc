@@ -1,7 +1,5 @@
 #include "controller/actions/cordon_node.h"
 
-#include "controller/actions/pod_patch.h"
-#include "common/json_value.h"
 #include "controller/names.h"
 
 namespace riposte::controller {
@@ -25,11 +23,14 @@ std::string CordonNodeAction::UndoNote() const {
   return "a node that was already cordoned before the response stays cordoned";
 }
 
+ActionParamsPtr CordonNodeAction::DecodeParams(const json::Reader&) const {
+  return std::make_shared<ActionParams>();
+}
+
 Plan CordonNodeAction::Build(const ActionContext& ctx) const {
   Plan plan;
   std::string node_name = ctx.pod ? json::GetString(*ctx.pod, {"spec", "nodeName"}).value_or("") : "";
-  if (node_name.empty() && ctx.node != nullptr)
-    node_name = json::GetString(*ctx.node, {"metadata", "name"}).value_or("");
+  if (node_name.empty() && ctx.node != nullptr) node_name = json::GetString(*ctx.node, {"metadata", "name"}).value_or("");
   if (node_name.empty() || ctx.node == nullptr || !IsDnsSubdomain(node_name)) {
     plan.skipped = true;
     plan.message = node_name.empty() ? "pod is not scheduled on a node" : "node " + node_name + " not found";
@@ -47,17 +48,10 @@ Plan CordonNodeAction::Build(const ActionContext& ctx) const {
     plan.message = "node " + node_name + " already cordoned";
     return plan;
   }
-  ApiRequest r;
-  r.method = "PATCH";
-  r.path = NodePath(node_name);
-  r.kind = Kind::kNode;
+  PatchNode r;
   r.name = node_name;
-  r.content_type = "application/merge-patch+json";
-  r.body = value::object();
-  r.body["spec"] = value::object();
-  r.body["spec"]["unschedulable"] = value::boolean(true);
-  r.body["metadata"] = value::object();
-  r.body["metadata"]["labels"] = json::FromMap({{kLabel, mine}});
+  r.unschedulable = true;
+  r.change.labels[kLabel] = mine;
   plan.requests.push_back(std::move(r));
   plan.message = "cordoning node " + node_name;
   return plan;
@@ -66,6 +60,7 @@ Plan CordonNodeAction::Build(const ActionContext& ctx) const {
 Plan CordonNodeAction::Undo(const ActionContext& ctx, const value& undo) const {
   Plan plan;
   auto node_name = json::GetString(undo, {"node"});
+  if (!node_name && ctx.node != nullptr) node_name = json::GetString(*ctx.node, {"metadata", "name"});
   if (!node_name || ctx.node == nullptr) {
     plan.message = "node gone; nothing to uncordon";
     return plan;
@@ -76,20 +71,10 @@ Plan CordonNodeAction::Undo(const ActionContext& ctx, const value& undo) const {
     plan.message = "node " + *node_name + " not cordoned by this response; left as is";
     return plan;
   }
-  ApiRequest r;
-  r.method = "PATCH";
-  r.path = NodePath(*node_name);
-  r.kind = Kind::kNode;
+  PatchNode r;
   r.name = *node_name;
-  r.content_type = "application/merge-patch+json";
-  r.body = value::object();
-  r.body["metadata"] = value::object();
-  r.body["metadata"]["labels"] = value::object();
-  r.body["metadata"]["labels"][kLabel] = value::null();
-  if (!json::GetBool(undo, {"wasUnschedulable"}).value_or(false)) {
-    r.body["spec"] = value::object();
-    r.body["spec"]["unschedulable"] = value::boolean(false);
-  }
+  r.change.labels[kLabel] = std::nullopt;
+  if (!json::GetBool(undo, {"wasUnschedulable"}).value_or(false)) r.unschedulable = false;
   plan.requests.push_back(std::move(r));
   plan.message = "uncordoning node " + *node_name;
   return plan;
