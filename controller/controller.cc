@@ -332,7 +332,7 @@ bool ResponseController::WritePolicyCondition(const std::string& name) {
   std::vector<Condition> conds{
       Condition{"Ready", valid, valid ? "Valid" : "InvalidSpec", valid ? "policy compiled" : all, now, gen},
       Condition{"Invalid", !valid, valid ? "Valid" : "InvalidSpec", valid ? "" : all, now, gen}};
-  auto r = client_->Patch(kube::resources::kResponsePolicies, "", name, kube::PatchType::kMergePatch,
+  auto r = client_->Patch(kube::resources::kResponsePolicies, "", name, 
                           EncodePolicyConditionsPatch(gen, conds), {}, "status");
   if (!r.ok()) {
     if (kube::IsNotFound(r.error())) return true;

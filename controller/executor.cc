@@ -34,7 +34,7 @@ std::optional<kube::ApiError> Execute(kube::KubeClient& client, const Request& r
       return Done(c.Evict(e.ns, e.name, PodDelete(e.uid, e.grace_period_seconds)), true, false);
     }
     std::optional<kube::ApiError> operator()(const PatchPod& p) const {
-      return Done(c.Patch(res::kPods, p.ns, p.name, kube::PatchType::kMergePatch,
+      return Done(c.Patch(res::kPods, p.ns, p.name, 
                           EncodeMetadataPatch(p.change, p.resource_version)),
                   true, false);
     }
@@ -44,7 +44,7 @@ std::optional<kube::ApiError> Execute(kube::KubeClient& client, const Request& r
         body["spec"] = web::json::value::object();
         body["spec"]["unschedulable"] = web::json::value::boolean(*p.unschedulable);
       }
-      return Done(c.Patch(res::kNodes, "", p.name, kube::PatchType::kMergePatch, body), true, false);
+      return Done(c.Patch(res::kNodes, "", p.name, body), true, false);
     }
     std::optional<kube::ApiError> operator()(const CreateNetworkPolicy& n) const {
       return Done(c.Create(res::kNetworkPolicies, n.policy.ns, EncodeNetworkPolicy(n.policy)), false, true);

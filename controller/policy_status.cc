@@ -103,7 +103,7 @@ PolicyStatusCounters::WriteResult PolicyStatusCounters::Write(const std::string&
       return WriteResult::kDrop;
     }
     auto patch = PolicyStatusPatch(current, d.matched, d.recorded, d.suppressed, d.last_match);
-    auto r = client_->Patch(kube::resources::kResponsePolicies, "", name, kube::PatchType::kMergePatch, patch, {},
+    auto r = client_->Patch(kube::resources::kResponsePolicies, "", name, patch, {},
                             "status");
     if (r.ok()) return WriteResult::kWritten;
     if (kube::IsNotFound(r.error())) return WriteResult::kDrop;

@@ -210,7 +210,7 @@ ReconcileResult Reconciler::RemoveFinalizer(State& s) {
   patch["metadata"] = value::object();
   patch["metadata"]["resourceVersion"] = value::string(s.ra.metadata.resource_version);
   patch["metadata"]["finalizers"] = json::FromList(keep);
-  auto r = deps_.client->Patch(kube::resources::kResponseActions, s.ns(), s.name(), kube::PatchType::kMergePatch, patch);
+  auto r = deps_.client->Patch(kube::resources::kResponseActions, s.ns(), s.name(), patch);
   if (!r.ok() && !kube::IsNotFound(r.error())) return Retry("removing finalizer: " + r.error().ToString());
   return {};
 }
@@ -248,7 +248,7 @@ ReconcileResult Reconciler::Run(State& s) {
     patch["metadata"] = value::object();
     patch["metadata"]["resourceVersion"] = value::string(s.ra.metadata.resource_version);
     patch["metadata"]["finalizers"] = json::FromList(fins);
-    auto r = deps_.client->Patch(kube::resources::kResponseActions, s.ns(), s.name(), kube::PatchType::kMergePatch, patch);
+    auto r = deps_.client->Patch(kube::resources::kResponseActions, s.ns(), s.name(), patch);
     if (!r.ok()) return Retry("adding finalizer: " + r.error().ToString());
     s.ra.raw = std::move(r.value());
     s.ra.metadata.finalizers = std::move(fins);

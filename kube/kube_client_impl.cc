@@ -23,7 +23,7 @@
 #include "common/json_value.h"
 #include "common/log.h"
 #include "kube/config.h"
-#include "kube/patch.h"
+#include "kube/replay.h"
 #include "kube/http_transport.h"
 #include "kube/rate_limit.h"
 #include "kube/tls_material.h"
@@ -103,29 +103,6 @@ std::string PropagationName(PropagationPolicy p) {
     case PropagationPolicy::kDefault: break;
   }
   return "";
-}
-
-const char* PatchContentType(PatchType t) {
-  switch (t) {
-    case PatchType::kJsonPatch: return "application/json-patch+json";
-    case PatchType::kMergePatch: return "application/merge-patch+json";
-    case PatchType::kStrategicMerge: return "application/strategic-merge-patch+json";
-    case PatchType::kApply: return "application/apply-patch+yaml";
-  }
-  return "application/merge-patch+json";
-}
-
-bool JsonPatchIsRetrySafe(const json::value& ops) {
-  if (!ops.is_array()) return false;
-  bool has_test = false, unsafe = false;
-  for (const auto& op : ops.as_array()) {
-    const std::string name = riposte::json::GetString(op, {"op"}).value_or("");
-    const std::string path = riposte::json::GetString(op, {"path"}).value_or("");
-    if (name == "test") has_test = true;
-    if (name == "remove" || name == "move" || name == "copy") unsafe = true;
-    if (name == "add" && path.size() >= 2 && path.compare(path.size() - 2, 2, "/-") == 0) unsafe = true;
-  }
-  return has_test || !unsafe;
 }
 
 class HttpKubeClient final : public KubeClient {
@@ -209,23 +186,16 @@ class HttpKubeClient final : public KubeClient {
     return JsonCall("DELETE", path, &body, "application/json", RetryClass::kIdempotent);
   }
 
-  Result<json::value> Patch(const Resource& res, const std::string& ns, const std::string& name, PatchType type,
+  Result<json::value> Patch(const Resource& res, const std::string& ns, const std::string& name,
                             const json::value& patch, const PatchOptions& opts, const std::string& sub) override {
     std::string path;
     if (auto e = ObjectPath(res, ns, name, sub, &path)) return *e;
-    if (type == PatchType::kApply && opts.field_manager.empty()) {
-      return MakeError(ErrorKind::kInvalidArgument, "server-side apply needs a field manager");
-    }
-    if (type == PatchType::kJsonPatch ? !patch.is_array() : !patch.is_object()) {
-      return MakeError(ErrorKind::kInvalidArgument, "patch body has the wrong JSON type for its patch type");
-    }
+    if (!patch.is_object()) return MakeError(ErrorKind::kInvalidArgument, "a merge patch must be a JSON object");
     std::string q;
     if (opts.dry_run) AddQuery(&q, "dryRun", "All");
     AddQuery(&q, "fieldManager", opts.field_manager);
-    if (type == PatchType::kApply && opts.force) AddQuery(&q, "force", "true");
-    const RetryClass rc = type != PatchType::kJsonPatch || JsonPatchIsRetrySafe(patch) ? RetryClass::kIdempotent
-                                                                                     : RetryClass::kThrottledOnly;
-    return JsonCall("PATCH", path + q, &patch, PatchContentType(type), rc);
+    // A merge patch is idempotent: a replay writes the same values again.
+    return JsonCall("PATCH", path + q, &patch, "application/merge-patch+json", RetryClass::kIdempotent);
   }
 
   Status Evict(const std::string& ns, const std::string& pod, const DeleteOptions& opts) override {
@@ -324,7 +294,7 @@ class HttpKubeClient final : public KubeClient {
       }
     }
     want.erase("status");
-    return JsonSubset(want, got);
+    return internal::JsonSubset(want, got);
   }
 
   Result<json::value> Put(const Resource& res, const std::string& ns, const json::value& obj,

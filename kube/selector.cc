@@ -242,30 +242,4 @@ bool LabelSelector::Parse(const std::string& text, LabelSelector* out, std::stri
   return true;
 }
 
-namespace {
-// fields.EscapeValue: the server splits on unescaped ',' and '='.
-std::string EscapeFieldValue(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == ',' || c == '=') out += '\\';
-    out += c;
-  }
-  return out;
-}
-}  // namespace
-
-FieldSelector& FieldSelector::Eq(const std::string& f, const std::string& v) {
-  parts_.push_back(f + "=" + EscapeFieldValue(v));
-  return *this;
-}
-FieldSelector& FieldSelector::NotEq(const std::string& f, const std::string& v) {
-  parts_.push_back(f + "!=" + EscapeFieldValue(v));
-  return *this;
-}
-std::string FieldSelector::String() const {
-  std::string out;
-  for (const auto& p : parts_) out += (out.empty() ? "" : ",") + p;
-  return out;
-}
-
 }  // namespace riposte::kube

@@ -57,11 +57,17 @@ value YamlToJson(const YAML::Node& n) {
 
 }  // namespace
 
+std::vector<value> CrdObjects(const std::string& source_dir) {
+  std::vector<value> out;
+  for (const char* f : {"responsepolicies.riposte.io.yaml", "responseactions.riposte.io.yaml"})
+    out.push_back(YamlToJson(YAML::LoadFile(source_dir + "/manifests/crds/" + f)));
+  return out;
+}
+
 void InstallCrds(const testapi::TestApiServerProcess& server, const std::string& source_dir) {
-  for (const char* f : {"responsepolicies.riposte.io.yaml", "responseactions.riposte.io.yaml"}) {
-    auto crd = YamlToJson(YAML::LoadFile(source_dir + "/manifests/crds/" + f));
+  for (const auto& crd : CrdObjects(source_dir)) {
     auto r = server.Api("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd.serialize());
-    if (r.status >= 300) throw std::runtime_error(std::string("installing ") + f + ": " + r.body);
+    if (r.status >= 300) throw std::runtime_error("installing " + crd.at("metadata").at("name").as_string() + ": " + r.body);
   }
 }
 

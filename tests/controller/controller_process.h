@@ -49,8 +49,9 @@ class ControllerProcess {
   int generation_ = 0;
 };
 
-// Creates the ResponsePolicy and ResponseAction CRDs from manifests/crds/ (YAML -> JSON).
-// Throws std::runtime_error when the server refuses one.
+// The ResponsePolicy and ResponseAction CRDs from manifests/crds/ (YAML -> JSON).
+std::vector<web::json::value> CrdObjects(const std::string& source_dir);
+// Creates them in the test API server. Throws std::runtime_error when the server refuses one.
 void InstallCrds(const testapi::TestApiServerProcess& server, const std::string& source_dir);
 
 // Polls `pred` until it returns true or the deadline passes.

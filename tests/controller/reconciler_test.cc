@@ -69,7 +69,7 @@ class ReconcilerTest : public ::testing::Test {
     return n;
   }
   void Patch(const std::string& patch) {
-    ASSERT_TRUE(fake->Patch(res::kResponseActions, "shop", "ra-1", kube::PatchType::kMergePatch, value::parse(patch)).ok());
+    ASSERT_TRUE(fake->Patch(res::kResponseActions, "shop", "ra-1", value::parse(patch)).ok());
   }
 
   std::shared_ptr<fakes::FakeKubeClient> fake;

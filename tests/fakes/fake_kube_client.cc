@@ -3,9 +3,10 @@
 
 #include <chrono>
 
-#include "kube/objects.h"
-#include "kube/patch.h"
+#include <ctime>
+
 #include "kube/selector.h"
+#include "tests/apiserver/patch.h"
 
 namespace riposte::fakes {
 namespace json = web::json;
@@ -15,6 +16,17 @@ using kube::Result;
 
 namespace {
 constexpr size_t kMaxHistory = 100000;
+
+std::string Now() {
+  const time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+bool HasFinalizers(const json::value& obj) { return !riposte::json::GetStringList(obj, {"metadata", "finalizers"}).empty(); }
 
 ApiError StatusError(int code, const std::string& reason, const std::string& message) {
   json::value st = json::value::object();
@@ -112,20 +124,18 @@ void FakeKubeClient::EmitLocked(const kube::Resource& res, const std::string& ns
 }
 
 json::value FakeKubeClient::StoreLocked(const kube::Resource& res, const std::string& ns, json::value obj, bool create) {
-  kube::ObjectView v(std::move(obj));
   ++rv_;
-  v.set_resource_version(std::to_string(rv_));
-  if (res.namespaced) v.set_namespace(ns);
-  if (v.api_version().empty()) v.set_api_version(res.ApiVersion());
-  if (v.kind().empty()) v.set_kind(res.kind);
+  riposte::json::Mutable(obj, {"metadata", "resourceVersion"}) = json::value::string(std::to_string(rv_));
+  if (res.namespaced) riposte::json::Mutable(obj, {"metadata", "namespace"}) = json::value::string(ns);
+  if (!riposte::json::GetString(obj, {"apiVersion"})) obj["apiVersion"] = json::value::string(res.ApiVersion());
+  if (!riposte::json::GetString(obj, {"kind"})) obj["kind"] = json::value::string(res.kind);
   if (create) {
-    riposte::json::Mutable(v.mutable_json(), {"metadata", "uid"}) =
+    riposte::json::Mutable(obj, {"metadata", "uid"}) =
         json::value::string("00000000-0000-4000-8000-" + std::to_string(1000000000000 + ++uid_));
-    riposte::json::Mutable(v.mutable_json(), {"metadata", "creationTimestamp"}) =
-        json::value::string(kube::FormatTime(std::chrono::system_clock::now()));
-    riposte::json::Mutable(v.mutable_json(), {"metadata", "generation"}) = json::value::number(1);
+    riposte::json::Mutable(obj, {"metadata", "creationTimestamp"}) = json::value::string(Now());
+    riposte::json::Mutable(obj, {"metadata", "generation"}) = json::value::number(1);
   }
-  json::value stored = std::move(v).Release();
+  json::value stored = std::move(obj);
   objects_[Key(res.GroupResource(), ns, riposte::json::GetString(stored, {"metadata", "name"}).value_or(""))] = stored;
   return stored;
 }
@@ -214,7 +224,7 @@ std::string FakeKubeClient::CurrentResourceVersion() const {
 
 Result<json::value> FakeKubeClient::Get(const kube::Resource& res, const std::string& ns, const std::string& name,
                                         const kube::GetOptions&) {
-  if (auto r = Intercept({"get", res.GroupResource(), ns, name, "", {}, {}})) return *r;
+  if (auto r = Intercept({"get", res.GroupResource(), ns, name, "", {}})) return *r;
   std::lock_guard<std::mutex> lock(mu_);
   auto it = objects_.find(Key(res.GroupResource(), res.namespaced ? ns : "", name));
   if (it == objects_.end()) return StatusError(404, "NotFound", Describe(res, name) + " not found");
@@ -223,7 +233,7 @@ Result<json::value> FakeKubeClient::Get(const kube::Resource& res, const std::st
 
 Result<kube::ObjectList> FakeKubeClient::List(const kube::Resource& res, const std::string& ns,
                                               const kube::ListOptions& opts) {
-  if (auto r = Intercept({"list", res.GroupResource(), ns, "", "", {}, {}}); r && !r->ok()) return r->error();
+  if (auto r = Intercept({"list", res.GroupResource(), ns, "", "", {}}); r && !r->ok()) return r->error();
   std::lock_guard<std::mutex> lock(mu_);
   kube::ObjectList out;
   out.api_version = res.ApiVersion();
@@ -247,7 +257,7 @@ Result<kube::ObjectList> FakeKubeClient::List(const kube::Resource& res, const s
 Result<json::value> FakeKubeClient::Create(const kube::Resource& res, const std::string& ns, const json::value& obj,
                                            const kube::CreateOptions& opts) {
   const std::string name = riposte::json::GetString(obj, {"metadata", "name"}).value_or("");
-  if (auto r = Intercept({"create", res.GroupResource(), ns, name, "", obj, {}})) return *r;
+  if (auto r = Intercept({"create", res.GroupResource(), ns, name, "", obj})) return *r;
   std::lock_guard<std::mutex> lock(mu_);
   std::string final_name = name;
   if (final_name.empty()) {
@@ -299,7 +309,7 @@ Result<json::value> FakeKubeClient::WriteLocked(const kube::Resource& res, const
   json::value stored = StoreLocked(res, ns, std::move(next), false);
   // An object with deletionTimestamp whose last finalizer is removed goes away.
   if (riposte::json::Find(stored, {"metadata", "deletionTimestamp"}) != nullptr &&
-      kube::ObjectView(stored).finalizers().empty()) {
+      !HasFinalizers(stored)) {
     objects_.erase(Key(res.GroupResource(), ns, name));
     EmitLocked(res, ns, kube::WatchEventType::kDeleted, stored);
     return stored;
@@ -310,7 +320,7 @@ Result<json::value> FakeKubeClient::WriteLocked(const kube::Resource& res, const
 
 Result<json::value> FakeKubeClient::Update(const kube::Resource& res, const std::string& ns, const json::value& obj,
                                            const kube::UpdateOptions& opts) {
-  if (auto r = Intercept({"update", res.GroupResource(), ns, riposte::json::GetString(obj, {"metadata", "name"}).value_or(""), "", obj, {}})) {
+  if (auto r = Intercept({"update", res.GroupResource(), ns, riposte::json::GetString(obj, {"metadata", "name"}).value_or(""), "", obj})) {
     return *r;
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -321,7 +331,7 @@ Result<json::value> FakeKubeClient::Update(const kube::Resource& res, const std:
 Result<json::value> FakeKubeClient::UpdateStatus(const kube::Resource& res, const std::string& ns,
                                                  const json::value& obj, const kube::UpdateOptions& opts) {
   if (auto r = Intercept({"update-status", res.GroupResource(), ns, riposte::json::GetString(obj, {"metadata", "name"}).value_or(""),
-                          "status", obj, {}})) {
+                          "status", obj})) {
     return *r;
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -343,10 +353,9 @@ Result<json::value> FakeKubeClient::DeleteLocked(const kube::Resource& res, cons
                                             opts.precondition_resource_version);
   }
   if (opts.dry_run) return it->second;
-  if (!kube::ObjectView(it->second).finalizers().empty()) {
+  if (HasFinalizers(it->second)) {
     json::value next = it->second;
-    riposte::json::Mutable(next, {"metadata", "deletionTimestamp"}) =
-        json::value::string(kube::FormatTime(std::chrono::system_clock::now()));
+    riposte::json::Mutable(next, {"metadata", "deletionTimestamp"}) = json::value::string(Now());
     json::value stored = StoreLocked(res, ns, std::move(next), false);
     EmitLocked(res, ns, kube::WatchEventType::kModified, stored);
     return stored;
@@ -364,33 +373,21 @@ Result<json::value> FakeKubeClient::Delete(const kube::Resource& res, const std:
   json::value body = json::value::object();
   if (opts.grace_period_seconds) body["gracePeriodSeconds"] = json::value::number(*opts.grace_period_seconds);
   if (!opts.precondition_uid.empty()) riposte::json::Mutable(body, {"preconditions", "uid"}) = json::value::string(opts.precondition_uid);
-  if (auto r = Intercept({"delete", res.GroupResource(), ns, name, "", body, {}})) return *r;
+  if (auto r = Intercept({"delete", res.GroupResource(), ns, name, "", body})) return *r;
   std::lock_guard<std::mutex> lock(mu_);
   return DeleteLocked(res, res.namespaced ? ns : "", name, opts);
 }
 
 Result<json::value> FakeKubeClient::Patch(const kube::Resource& res, const std::string& ns, const std::string& name,
-                                          kube::PatchType type, const json::value& patch,
-                                          const kube::PatchOptions& opts, const std::string& sub) {
-  Action a{"patch", res.GroupResource(), ns, name, sub, patch, type};
+                                          const json::value& patch, const kube::PatchOptions& opts,
+                                          const std::string& sub) {
+  Action a{"patch", res.GroupResource(), ns, name, sub, patch};
   if (auto r = Intercept(a)) return *r;
   std::lock_guard<std::mutex> lock(mu_);
   const std::string key_ns = res.namespaced ? ns : "";
   auto it = objects_.find(Key(res.GroupResource(), key_ns, name));
-  if (it == objects_.end()) {
-    if (type != kube::PatchType::kApply) return StatusError(404, "NotFound", Describe(res, name) + " not found");
-    if (opts.dry_run) return patch;
-    json::value stored = StoreLocked(res, key_ns, patch, true);
-    EmitLocked(res, key_ns, kube::WatchEventType::kAdded, stored);
-    return stored;
-  }
-  json::value next = it->second;
-  if (type == kube::PatchType::kJsonPatch) {
-    std::string err;
-    if (!kube::ApplyJsonPatch(next, patch, &err)) return StatusError(422, "Invalid", err);
-  } else {
-    next = kube::ApplyMergePatch(next, patch);
-  }
+  if (it == objects_.end()) return StatusError(404, "NotFound", Describe(res, name) + " not found");
+  json::value next = testapi::ApplyMergePatch(it->second, patch);
   // A patch carrying a resourceVersion is a precondition, as on the real server.
   const std::string want_rv = riposte::json::GetString(next, {"metadata", "resourceVersion"}).value_or("");
   riposte::json::Mutable(next, {"metadata", "resourceVersion"}) =
@@ -404,7 +401,7 @@ Result<json::value> FakeKubeClient::Patch(const kube::Resource& res, const std::
 }
 
 kube::Status FakeKubeClient::Evict(const std::string& ns, const std::string& pod_name, const kube::DeleteOptions& opts) {
-  if (auto r = Intercept({"evict", kube::resources::kPods.GroupResource(), ns, pod_name, "eviction", {}, {}})) {
+  if (auto r = Intercept({"evict", kube::resources::kPods.GroupResource(), ns, pod_name, "eviction", {}})) {
     if (!r->ok()) return r->error();
     return kube::OkStatus();
   }
@@ -417,7 +414,7 @@ kube::Status FakeKubeClient::Evict(const std::string& ns, const std::string& pod
 Result<kube::WatchEnd> FakeKubeClient::Watch(const kube::Resource& res, const std::string& ns,
                                              const kube::WatchOptions& opts, const kube::WatchHandler& handler,
                                              std::stop_token stop) {
-  if (auto r = Intercept({"watch", res.GroupResource(), ns, "", "", {}, {}}); r && !r->ok()) return r->error();
+  if (auto r = Intercept({"watch", res.GroupResource(), ns, "", "", {}}); r && !r->ok()) return r->error();
   // Registered before taking mu_: it runs inline if stop was already requested.
   std::stop_callback wake(stop, [this] {
     std::lock_guard<std::mutex> l(mu_);

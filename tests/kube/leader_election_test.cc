@@ -7,7 +7,7 @@
 
 #include <atomic>
 
-#include "kube/objects.h"
+#include "common/json_value.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_kube_client.h"
 #include "tests/kube/test_util.h"
@@ -56,15 +56,26 @@ class LeaderElectionTest : public ::testing::Test {
     clock->Advance(d);
     ASSERT_TRUE(Eventually([&] { return LeaseReads() >= reads + electors; }));
   }
-  Lease Stored() { return Lease(fake->Peek(resources::kLeases, "riposte-system", "riposte-controller").value()); }
+  // The stored Lease's spec.
+  struct Stored {
+    std::string holder;
+    int64_t duration_s, transitions;
+  };
+  Stored Lease() {
+    auto v = fake->Peek(resources::kLeases, "riposte-system", "riposte-controller").value();
+    return {riposte::json::GetString(v, {"spec", "holderIdentity"}).value_or(""),
+            riposte::json::GetInt(v, {"spec", "leaseDurationSeconds"}).value_or(0),
+            riposte::json::GetInt(v, {"spec", "leaseTransitions"}).value_or(0)};
+  }
   // Another writer takes the Lease (retried on conflict, as any writer of it would).
   void TakeOver(const std::string& holder, int64_t duration_s) {
     ASSERT_TRUE(Eventually([&] {
       auto got = fake->Get(resources::kLeases, "riposte-system", "riposte-controller");
       if (!got.ok()) return false;
-      Lease lease(got.value());
-      lease.set_holder_identity(holder).set_renew_time(std::chrono::system_clock::now()).set_lease_duration_seconds(duration_s);
-      return fake->Update(resources::kLeases, "riposte-system", lease.json()).ok();
+      auto lease = got.value();
+      lease["spec"]["holderIdentity"] = web::json::value::string(holder);
+      lease["spec"]["leaseDurationSeconds"] = web::json::value::number(duration_s);
+      return fake->Update(resources::kLeases, "riposte-system", lease).ok();
     }));
   }
 
@@ -105,8 +116,8 @@ TEST_F(LeaderElectionTest, OneOfTwoLeadsAndTheOtherKnowsWho) {
   }
   EXPECT_EQ(pa.started, 1);
   EXPECT_EQ(pb.started, 0);
-  EXPECT_EQ(Stored().holder_identity(), "a");
-  EXPECT_EQ(Stored().lease_duration_seconds(), 15);
+  EXPECT_EQ(Lease().holder, "a");
+  EXPECT_EQ(Lease().duration_s, 15);
   b.Stop();
   a.Stop();
 }
@@ -131,7 +142,7 @@ TEST_F(LeaderElectionTest, LeaderStopsWithinOneRetryPeriodWhenTheLeaseIsTakenOve
   EXPECT_EQ(a.Leader(), "intruder");
   a.Stop();
   // A stopped non-leader must not touch someone else's Lease.
-  EXPECT_EQ(Stored().holder_identity(), "intruder");
+  EXPECT_EQ(Lease().holder, "intruder");
 }
 
 // Renewals fail (the API is unreachable): leadership ends exactly at the renew deadline,
@@ -169,11 +180,11 @@ TEST_F(LeaderElectionTest, ReleaseOnStopLetsTheOtherTakeOverAtItsNextRetry) {
   ASSERT_TRUE(Eventually([&] { return b.Leader() == "a"; }));
   a.Stop();
   EXPECT_EQ(pa.stopped, 1);
-  EXPECT_EQ(Stored().holder_identity(), "") << "released";
+  EXPECT_EQ(Lease().holder, "") << "released";
   Advance(milliseconds(2000));  // b's next retry
   ASSERT_TRUE(Eventually([&] { return b.IsLeader(); }));
-  EXPECT_EQ(Stored().holder_identity(), "b");
-  EXPECT_EQ(Stored().lease_transitions(), 1);
+  EXPECT_EQ(Lease().holder, "b");
+  EXPECT_EQ(Lease().transitions, 1);
   b.Stop();
 }
 
@@ -193,7 +204,7 @@ TEST_F(LeaderElectionTest, AnAbandonedLeaseIsTakenAfterItsDuration) {
   }
   Advance(milliseconds(2000));  // 16 s without a change
   ASSERT_TRUE(Eventually([&] { return b.IsLeader(); }));
-  EXPECT_EQ(Stored().holder_identity(), "b");
+  EXPECT_EQ(Lease().holder, "b");
   b.Stop();
 }
 
