@@ -50,6 +50,7 @@
 #include "common/json_value.h"
 #include "kube/resource.h"
 #include "tests/controller/controller_process.h"
+#include "tests/support/eventually.h"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -58,7 +59,7 @@ namespace ssl = asio::ssl;
 using web::json::value;
 using Clock = std::chrono::steady_clock;
 using riposte::controller::testing::ControllerProcess;
-using riposte::controller::testing::WaitFor;
+using riposte::testing::Eventually;
 
 namespace {
 
@@ -278,7 +279,7 @@ void Prepare(Cluster& c) {
     obj["metadata"]["name"] = value::string(ns);
     Must(c.client->Create(res::kNamespaces, "", obj), std::string("namespace ") + ns);
   }
-  if (!WaitFor([&] { return c.client->List(res::kResponseActions, "shop").ok() && c.client->List(res::kResponsePolicies, "").ok(); },
+  if (!Eventually([&] { return c.client->List(res::kResponseActions, "shop").ok() && c.client->List(res::kResponsePolicies, "").ok(); },
                std::chrono::seconds(60)))
     throw std::runtime_error("the ResponseAction and ResponsePolicy resources are not served");
 }
@@ -288,10 +289,10 @@ void CreatePolicy(Cluster& c, const std::string& json) {
   auto policy = value::parse(json);
   const std::string name = policy.at("metadata").at("name").as_string();
   (void)c.client->Delete(res::kResponsePolicies, "", name);  // an earlier run's
-  WaitFor([&] { return !c.client->Get(res::kResponsePolicies, "", name).ok(); }, std::chrono::seconds(20));
+  Eventually([&] { return !c.client->Get(res::kResponsePolicies, "", name).ok(); }, std::chrono::seconds(20));
   Must(c.client->Create(res::kResponsePolicies, "", policy), "policy " + name);
   // Compiled by the controller once its condition is written.
-  WaitFor([&] {
+  Eventually([&] {
     auto g = c.client->Get(res::kResponsePolicies, "", name);
     return g.ok() && riposte::json::Find(g.value(), {"status", "conditions"}) != nullptr;
   }, std::chrono::seconds(20));

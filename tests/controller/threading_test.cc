@@ -15,13 +15,13 @@
 #include "kube/resource.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_kube_client.h"
-#include "tests/kube/test_util.h"
+#include "tests/support/eventually.h"
 
 namespace riposte::controller {
 namespace {
 
 using web::json::value;
-using kube::testing::Eventually;
+using riposte::testing::Eventually;
 using namespace std::chrono_literals;
 namespace res = kube::resources;
 

@@ -11,10 +11,11 @@
 #include "common/json_value.h"
 #include "tests/fakes/fake_kube_client.h"
 #include "tests/kube/test_util.h"
+#include "tests/support/eventually.h"
 
 namespace riposte::kube {
 namespace {
-using testing::Eventually;
+using riposte::testing::Eventually;
 using testing::MakePod;
 
 struct Recorder {

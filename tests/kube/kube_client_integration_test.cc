@@ -15,14 +15,16 @@
 #include "kube/leader_election.h"
 #include "common/json_value.h"
 #include "tests/apiserver/test_apiserver_process.h"
-#include "tests/kube/test_certs.h"
+#include "tests/support/certs.h"
+#include "tests/support/files.h"
 #include "tests/kube/test_util.h"
+#include "tests/support/eventually.h"
 
 namespace riposte::kube {
 namespace {
 namespace json = web::json;
 using std::chrono::milliseconds;
-using testing::Eventually;
+using riposte::testing::Eventually;
 using testing::MakePod;
 
 std::string Str(const json::value& v, std::initializer_list<std::string_view> path) {
@@ -422,7 +424,7 @@ TEST_F(KubeClientIT, AuthenticationAndTls) {
   EXPECT_TRUE(IsUnauthorized(r.error())) << r.error().ToString();
 
   ClientConfig other_ca = Config();
-  other_ca.ca_pem = testing::Pki().other.cert_pem;
+  other_ca.ca_pem = riposte::testing::Pki().other.cert_pem;
   auto untrusted = NewClient(other_ca)->Get(resources::kNamespaces, "", "default");
   ASSERT_FALSE(untrusted.ok());
   EXPECT_TRUE(IsTransport(untrusted.error())) << untrusted.error().ToString();

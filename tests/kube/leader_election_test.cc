@@ -11,11 +11,12 @@
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_kube_client.h"
 #include "tests/kube/test_util.h"
+#include "tests/support/eventually.h"
 
 namespace riposte::kube {
 namespace {
 using std::chrono::milliseconds;
-using testing::Eventually;
+using riposte::testing::Eventually;
 
 struct Probe {
   std::shared_ptr<fakes::FakeClock> clock;
