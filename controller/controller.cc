@@ -17,6 +17,7 @@ namespace riposte::controller {
 using web::json::value;
 
 RecordOutcome KubeResponseRecorder::Create(const std::string& ns, const value& ra, std::string* message) {
+  if (on_creating_) on_creating_(ns, json::GetString(ra, {"spec", "target", "pod"}).value_or(""));
   auto r = client_->Create(kube::resources::kResponseActions, ns, ra);
   if (r.ok()) {
     if (on_created_) on_created_(r.value());
@@ -82,8 +83,17 @@ ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOpt
                                                    opts_.clock);
   metrics_.SetLeader([this] { return elector_->IsLeader(); });
 
+  prefetch_ = std::make_unique<PodPrefetcher>(
+      [client = client_](const std::string& ns, const std::string& name) {
+        return client->Get(kube::resources::kPods, ns, name);
+      },
+      opts_.clock);
+
   ReconcilerDeps rd;
   rd.client = client_;
+  rd.prefetched_pod = [this](const std::string& ns, const std::string& pod) {
+    return prefetch_->Take(ns, pod, std::chrono::seconds(10));
+  };
   rd.get_cached = [this](const std::string& ns, const std::string& name) {
     return recent_.Newest(kube::ObjectKey(ns, name), actions_inf_->Get(ns, name));
   };
@@ -106,8 +116,12 @@ ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOpt
     return json::GetStringMap(*obj, {"metadata", "labels"});
   };
   id.ready = [this] { return Ready(); };
-  id.recorder = std::make_shared<KubeResponseRecorder>(opts_.recorder_client ? opts_.recorder_client : client_,
-                                                       [this](const value& obj) { OnCreated(obj); });
+  id.recorder = std::make_shared<KubeResponseRecorder>(
+      opts_.recorder_client ? opts_.recorder_client : client_,
+      [this](const std::string& ns, const std::string& pod) {
+        if (elector_->IsLeader() && IsDnsSubdomain(pod)) prefetch_->Prefetch(ns, pod);
+      },
+      [this](const value& obj) { OnCreated(obj); });
   id.guards = guards_.get();
   id.global_dry_run = opts_.dry_run;
   status_counters_ = std::make_unique<PolicyStatusCounters>(
@@ -157,6 +171,7 @@ void ResponseController::Start() {
   if (started_.exchange(true)) return;
   factory_->Start();
   elector_->Start();
+  prefetch_->Start();
   for (int i = 0; i < opts_.workers; ++i) workers_.emplace_back([this] { Worker(); });
   policy_worker_ = std::thread([this] { PolicyWorker(); });
   status_flusher_->Start(false);
@@ -172,6 +187,7 @@ void ResponseController::Stop() {
   if (last_flush_ok_ && status_counters_->pending_policies() > 0) status_counters_->Flush();
   queue_->ShutDown();
   policy_queue_->ShutDown();
+  prefetch_->Stop();  // a worker waiting for a prefetched pod stops waiting
   for (auto& t : workers_) t.join();
   workers_.clear();
   if (policy_worker_.joinable()) policy_worker_.join();

@@ -21,6 +21,7 @@
 #include "controller/metrics.h"
 #include "controller/periodic.h"
 #include "controller/periodic_audit.h"
+#include "controller/pod_prefetch.h"
 #include "controller/policy.h"
 #include "controller/policy_status.h"
 #include "controller/reconciler.h"
@@ -55,16 +56,21 @@ struct ControllerOptions {
   kube::ClockPtr clock = kube::DefaultClock();
 };
 
-// Records ResponseActions through the kube client and hands each created object to
-// `on_created` (the leader acts on it at once, without waiting for its watch event).
+// Records ResponseActions through the kube client. `on_creating` hears of each create before
+// it is sent (namespace and target pod: the leader reads the pod meanwhile) and `on_created`
+// gets each created object (the leader acts on it at once, without waiting for its watch
+// event). Both only hand work to other threads.
 class KubeResponseRecorder final : public ResponseRecorder {
  public:
-  KubeResponseRecorder(kube::KubeClientPtr client, std::function<void(const web::json::value&)> on_created = {})
-      : client_(std::move(client)), on_created_(std::move(on_created)) {}
+  KubeResponseRecorder(kube::KubeClientPtr client,
+                       std::function<void(const std::string& ns, const std::string& pod)> on_creating = {},
+                       std::function<void(const web::json::value&)> on_created = {})
+      : client_(std::move(client)), on_creating_(std::move(on_creating)), on_created_(std::move(on_created)) {}
   RecordOutcome Create(const std::string& ns, const web::json::value& ra, std::string* message) override;
 
  private:
   kube::KubeClientPtr client_;
+  std::function<void(const std::string&, const std::string&)> on_creating_;
   std::function<void(const web::json::value&)> on_created_;
 };
 
@@ -116,6 +122,7 @@ class ResponseController {
   std::shared_ptr<kube::WorkQueue> policy_queue_;  // ResponsePolicy names whose conditions may need a write
   std::unique_ptr<kube::LeaderElector> elector_;
   RecentObjects recent_;
+  std::unique_ptr<PodPrefetcher> prefetch_;
   std::unique_ptr<Reconciler> reconciler_;
   std::unique_ptr<AlertIngestor> ingestor_;
   std::unique_ptr<PolicyStatusCounters> status_counters_;

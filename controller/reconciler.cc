@@ -259,8 +259,11 @@ ReconcileResult Reconciler::Run(State& s) {
   if (st.phase == Phase::kPending) {
     st.phase = Phase::kRunning;
     st.start_time = s.now;
-    // Remember the node now: after a terminate the pod (and its nodeName) is gone.
-    if (!Fetch(*deps_.client, kube::resources::kPods, s.ns(), spec.target.pod, &s.pod, &error)) return Retry(error);
+    // Remember the node now: after a terminate the pod (and its nodeName) is gone. The read
+    // made while the ResponseAction was being created saves a round trip.
+    auto pre = deps_.prefetched_pod ? deps_.prefetched_pod(s.ns(), spec.target.pod) : std::nullopt;
+    if (pre) s.pod = std::move(*pre);
+    else if (!Fetch(*deps_.client, kube::resources::kPods, s.ns(), spec.target.pod, &s.pod, &error)) return Retry(error);
     s.pod_fresh = true;
     if (s.pod) st.node = json::GetString(*s.pod, {"spec", "nodeName"}).value_or(st.node);
     SetCondition(st.conditions, MakeCondition("Ready", false, "Running", "actions in progress", s.now, gen));

@@ -42,6 +42,11 @@ struct ReconcilerDeps {
   std::function<std::shared_ptr<const web::json::value>(const std::string& ns, const std::string& name)> get_cached;
   // Every version this reconciler wrote, so the next read starts from it. Optional.
   std::function<void(const web::json::value&)> on_written;
+  // The target pod as read while the ResponseAction was being created (see
+  // controller/pod_prefetch.h): nullopt when there is no such read, a null inner value when
+  // the pod does not exist. Optional; without it the pod is read when the response starts.
+  std::function<std::optional<std::optional<web::json::value>>(const std::string& ns, const std::string& pod)>
+      prefetched_pod;
   const ActionRegistry* registry = nullptr;
   WallClock now = [] { return std::chrono::system_clock::now(); };
   // Metrics hook: action type, result ("succeeded", "failed", "skipped", "dry_run",

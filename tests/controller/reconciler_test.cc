@@ -159,6 +159,31 @@ TEST_F(ReconcilerTest, FirstSideEffectFollowsOnePodReadAndEachResultIsWrittenOnc
 
 // Two actions: the first result is written before the second side effect, the second together
 // with the final phase; the second action reads the pod again (the first may have changed it).
+// With the pod read while the ResponseAction was being created, acting starts with the first
+// action: no read before it.
+TEST_F(ReconcilerTest, APrefetchedPodSavesTheFirstRead) {
+  SeedAction(R"([{"type":"event"}])");
+  ReconcilerDeps deps;
+  deps.client = fake;
+  deps.get_cached = [this](const std::string& ns, const std::string& name) -> std::shared_ptr<const value> {
+    auto o = fake->Peek(res::kResponseActions, ns, name);
+    return o ? std::make_shared<const value>(*o) : nullptr;
+  };
+  deps.registry = &BuiltinActions();
+  int asked = 0;
+  deps.prefetched_pod = [&](const std::string& ns, const std::string& pod) {
+    ++asked;
+    return std::optional<std::optional<value>>(fake->Peek(res::kPods, ns, pod));
+  };
+  Reconciler r(deps);
+  EXPECT_FALSE(r.Reconcile("shop/ra-1").requeue);
+  EXPECT_EQ(Phase(), "Succeeded");
+  EXPECT_EQ(asked, 1);
+  EXPECT_TRUE(fake->ActionsFor("get", "pods").empty());
+  EXPECT_EQ(fake->Actions().at(0).verb + " " + fake->Actions().at(0).resource, "create events");
+  EXPECT_EQ(RA().at("status").at("node").as_string(), "node-1") << "the node comes from the prefetched pod";
+}
+
 TEST_F(ReconcilerTest, ResultsAreWrittenBeforeTheNextSideEffectAndWithTheFinalPhase) {
   SeedAction(R"([{"type":"event"},{"type":"event","reason":"Second"}])");
   EXPECT_GT(Converge(), 0);
