@@ -1,5 +1,7 @@
 #include "kube/selector.h"
 
+#include "common/json_value.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -113,35 +115,24 @@ LabelSelector LabelSelector::FromJson(const json::value& sel) {
       out.Eq(k, v.as_string());
     }
   }
-  if (sel.has_field("matchExpressions") && sel.at("matchExpressions").is_array()) {
-    const auto& exprs = sel.at("matchExpressions").as_array();
-    size_t i = 0;
-    for (const auto& e : exprs) {
-      const std::string where = "matchExpressions[" + std::to_string(i++) + "]";
-      auto str = [&](const char* f) {
-        return e.is_object() && e.has_field(f) && e.at(f).is_string() ? e.at(f).as_string() : std::string();
-      };
-      std::vector<std::string> values;
-      if (e.is_object() && e.has_field("values") && e.at("values").is_array()) {
-        for (const auto& v : e.at("values").as_array()) {
-          if (v.is_string()) values.push_back(v.as_string());
-        }
-      }
-      const std::string op = str("operator");
-      const std::string key = str("key");
-      if (op == "In") {
-        out.In(key, values);
-      } else if (op == "NotIn") {
-        out.NotIn(key, values);
-      } else if (op == "Exists") {
-        out.Exists(key);
-      } else if (op == "DoesNotExist") {
-        out.DoesNotExist(key);
-      } else if (out.error_.empty()) {
-        out.error_ = where + ".operator \"" + op + "\" is not In, NotIn, Exists or DoesNotExist";
-      }
+  size_t i = 0;
+  riposte::json::Reader(sel)["matchExpressions"].Items([&](const riposte::json::Reader& e) {
+    const std::string where = "matchExpressions[" + std::to_string(i++) + "]";
+    const std::vector<std::string> values = e["values"].StringList();
+    const std::string op = e["operator"].StringOr("");
+    const std::string key = e["key"].StringOr("");
+    if (op == "In") {
+      out.In(key, values);
+    } else if (op == "NotIn") {
+      out.NotIn(key, values);
+    } else if (op == "Exists") {
+      out.Exists(key);
+    } else if (op == "DoesNotExist") {
+      out.DoesNotExist(key);
+    } else if (out.error_.empty()) {
+      out.error_ = where + ".operator \"" + op + "\" is not In, NotIn, Exists or DoesNotExist";
     }
-  }
+  });
   return out;
 }
 
