@@ -20,7 +20,7 @@ RecordOutcome KubeResponseRecorder::Create(const std::string& ns, const value& r
   if (on_creating_) on_creating_(ns, json::GetString(ra, {"spec", "target", "pod"}).value_or(""));
   auto r = client_->Create(kube::resources::kResponseActions, ns, ra);
   if (r.ok()) {
-    if (on_created_) on_created_(r.value());
+    if (on_created_) on_created_(std::move(r.value()));
     return RecordOutcome::kCreated;
   }
   if (kube::IsAlreadyExists(r.error())) return RecordOutcome::kAlreadyExists;
@@ -121,7 +121,7 @@ ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOpt
       [this](const std::string& ns, const std::string& pod) {
         if (elector_->IsLeader() && IsDnsSubdomain(pod)) prefetch_->Prefetch(ns, pod);
       },
-      [this](const value& obj) { OnCreated(obj); });
+      [this](value&& obj) { OnCreated(std::move(obj)); });
   id.guards = guards_.get();
   id.global_dry_run = opts_.dry_run;
   status_counters_ = std::make_unique<PolicyStatusCounters>(
@@ -265,13 +265,14 @@ void ResponseController::OnStoppedLeading() {
   if (audit_) audit_->LeadershipChanged(false);
 }
 
-void ResponseController::OnCreated(const value& obj) {
+void ResponseController::OnCreated(value&& obj) {
   // Act as soon as the ResponseAction is durable: a worker takes it from the queue now and
   // reads this version, instead of waiting for the watch event. Followers leave it to the
   // leader, whose informer delivers it.
   if (!elector_->IsLeader()) return;
-  recent_.Wrote(obj);
-  queue_->Add(kube::ObjectKey(obj));
+  const std::string key = kube::ObjectKey(obj);
+  recent_.Wrote(std::move(obj));
+  queue_->Add(key);
 }
 
 void ResponseController::Worker() {

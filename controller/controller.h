@@ -64,14 +64,14 @@ class KubeResponseRecorder final : public ResponseRecorder {
  public:
   KubeResponseRecorder(kube::KubeClientPtr client,
                        std::function<void(const std::string& ns, const std::string& pod)> on_creating = {},
-                       std::function<void(const web::json::value&)> on_created = {})
+                       std::function<void(web::json::value&&)> on_created = {})
       : client_(std::move(client)), on_creating_(std::move(on_creating)), on_created_(std::move(on_created)) {}
   RecordOutcome Create(const std::string& ns, const web::json::value& ra, std::string* message) override;
 
  private:
   kube::KubeClientPtr client_;
   std::function<void(const std::string&, const std::string&)> on_creating_;
-  std::function<void(const web::json::value&)> on_created_;
+  std::function<void(web::json::value&&)> on_created_;
 };
 
 class ResponseController {
@@ -106,7 +106,7 @@ class ResponseController {
   // Elector callbacks: queues and flags only.
   void OnStartedLeading();
   void OnStoppedLeading();
-  void OnCreated(const web::json::value& obj);
+  void OnCreated(web::json::value&& obj);
   void Worker();
   void PolicyWorker();
   bool WritePolicyCondition(const std::string& name);

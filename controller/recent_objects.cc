@@ -22,13 +22,13 @@ bool NewerResourceVersion(const std::string& a, const std::string& b) {
   return x > y;
 }
 
-void RecentObjects::Wrote(const web::json::value& obj) {
+void RecentObjects::Wrote(web::json::value obj) {
   const std::string key = kube::ObjectKey(obj);
-  auto ptr = std::make_shared<const web::json::value>(obj);
+  auto ptr = std::make_shared<const web::json::value>(std::move(obj));
   std::lock_guard lock(mu_);
   auto [it, inserted] = objects_.try_emplace(key, Entry{ptr, next_seq_++});
   if (!inserted) {
-    if (!NewerResourceVersion(Rv(*it->second.obj), Rv(obj))) it->second.obj = ptr;  // else a later write came back first
+    if (!NewerResourceVersion(Rv(*it->second.obj), Rv(*ptr))) it->second.obj = ptr;  // else a later write came back first
     return;
   }
   if (objects_.size() <= capacity_) return;

@@ -21,7 +21,7 @@ class RecentObjects {
   explicit RecentObjects(size_t capacity = 10000) : capacity_(capacity) {}
 
   // A version this process wrote (the API's answer to the write).
-  void Wrote(const web::json::value& obj);
+  void Wrote(web::json::value obj);
   // The informer has this version: ours is forgotten once the cache holds it or a newer one.
   void Seen(const kube::ObjectPtr& obj);
   void Forget(const std::string& key);
