@@ -94,6 +94,8 @@ class ControllerThreads : public ::testing::Test {
   }
   // One retry period of fake time, and the elector's attempt in it.
   void OneRetryPeriod() {
+    // Only once the elector waits for its next attempt (see FakeClock::Waiting).
+    ASSERT_TRUE(Eventually([&] { return clock->Waiting() >= 1; }));
     const size_t gets = election->ActionsFor("get", "leases.coordination.k8s.io").size();
     clock->Advance(opts.retry_period);
     ASSERT_TRUE(Eventually([&] { return election->ActionsFor("get", "leases.coordination.k8s.io").size() > gets; }));
@@ -127,6 +129,7 @@ TEST_F(ControllerThreads, AHangingApiCallOnBecomingLeaderDoesNotStopLeaseRenewal
   ASSERT_TRUE(Eventually([&] { return gate.waiting() == 1; })) << "the condition write is under way and hangs";
   // Past the renew deadline (10 s) in fake time, renewing every retry period.
   for (int i = 0; i < 7; ++i) {
+    ASSERT_TRUE(Eventually([&] { return clock->Waiting() >= 1; })) << "elector parked " << i;
     const size_t writes = LeaseWrites();
     clock->Advance(opts.retry_period);
     ASSERT_TRUE(Eventually([&] { return LeaseWrites() > writes; })) << "renewal " << i;

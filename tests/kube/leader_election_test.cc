@@ -19,6 +19,7 @@ using std::chrono::milliseconds;
 using riposte::testing::Eventually;
 
 struct Probe {
+  explicit Probe(std::shared_ptr<fakes::FakeClock> c) : clock(std::move(c)) {}
   std::shared_ptr<fakes::FakeClock> clock;
   std::atomic<int> started{0}, stopped{0};
   std::mutex mu;
@@ -50,9 +51,10 @@ LeaderElectionConfig Config(const std::string& id, Probe* p) {
 class LeaderElectionTest : public ::testing::Test {
  protected:
   size_t LeaseReads() { return fake->ActionsFor("get", "leases.coordination.k8s.io").size(); }
-  // Advances fake time by `d` and waits until every running elector has made the attempt
-  // that was due (each attempt starts with a read of the Lease).
+  // Advances fake time by `d` once every running elector waits for its next attempt, and
+  // waits until each has made the attempt that was due (each starts with a read of the Lease).
   void Advance(Clock::Duration d, size_t electors = 1) {
+    ASSERT_TRUE(Eventually([&] { return clock->Waiting() >= static_cast<int>(electors); }));
     const size_t reads = LeaseReads();
     clock->Advance(d);
     ASSERT_TRUE(Eventually([&] { return LeaseReads() >= reads + electors; }));
@@ -85,7 +87,7 @@ class LeaderElectionTest : public ::testing::Test {
 };
 
 TEST_F(LeaderElectionTest, ValidatesTimings) {
-  Probe p{clock};
+  Probe p(clock);
   auto c = Config("a", &p);
   EXPECT_EQ(ValidateLeaderElectionConfig(c), "");
   c.renew_deadline = c.lease_duration;
@@ -101,7 +103,7 @@ TEST_F(LeaderElectionTest, ValidatesTimings) {
 }
 
 TEST_F(LeaderElectionTest, OneOfTwoLeadsAndTheOtherKnowsWho) {
-  Probe pa{clock}, pb{clock};
+  Probe pa(clock), pb(clock);
   LeaderElector a(fake, Config("a", &pa), clock);
   LeaderElector b(fake, Config("b", &pb), clock);
   a.Start();
@@ -126,7 +128,7 @@ TEST_F(LeaderElectionTest, OneOfTwoLeadsAndTheOtherKnowsWho) {
 // Stopping within one retry period of the takeover, measured in fake time: the leader
 // observes the new holder at its next attempt.
 TEST_F(LeaderElectionTest, LeaderStopsWithinOneRetryPeriodWhenTheLeaseIsTakenOver) {
-  Probe pa{clock};
+  Probe pa(clock);
   auto cfg = Config("a", &pa);
   LeaderElector a(fake, cfg, clock);
   a.Start();
@@ -149,7 +151,7 @@ TEST_F(LeaderElectionTest, LeaderStopsWithinOneRetryPeriodWhenTheLeaseIsTakenOve
 // Renewals fail (the API is unreachable): leadership ends exactly at the renew deadline,
 // before the Lease could expire for another replica, even though no attempt succeeds.
 TEST_F(LeaderElectionTest, LeaderStopsAtTheRenewDeadlineWhenRenewalsFail) {
-  Probe pa{clock};
+  Probe pa(clock);
   auto cfg = Config("a", &pa);
   LeaderElector a(fake, cfg, clock);
   a.Start();
@@ -161,6 +163,7 @@ TEST_F(LeaderElectionTest, LeaderStopsAtTheRenewDeadlineWhenRenewalsFail) {
     EXPECT_TRUE(a.IsLeader()) << i;
   }
   EXPECT_EQ(pa.stopped, 0);
+  ASSERT_TRUE(Eventually([&] { return clock->Waiting() >= 1; }));
   clock->Advance(cfg.renew_deadline - (clock->Now() - last_renewal));
   EXPECT_FALSE(a.IsLeader()) << "IsLeader() turns false at the deadline itself, not at the next attempt";
   ASSERT_TRUE(Eventually([&] { return pa.stopped == 1; }));
@@ -170,7 +173,7 @@ TEST_F(LeaderElectionTest, LeaderStopsAtTheRenewDeadlineWhenRenewalsFail) {
 }
 
 TEST_F(LeaderElectionTest, ReleaseOnStopLetsTheOtherTakeOverAtItsNextRetry) {
-  Probe pa{clock}, pb{clock};
+  Probe pa(clock), pb(clock);
   auto ca = Config("a", &pa);
   ca.lease_duration = milliseconds(30000);  // without release, b would wait 30 s
   LeaderElector a(fake, ca, clock);
@@ -195,7 +198,7 @@ TEST_F(LeaderElectionTest, AnAbandonedLeaseIsTakenAfterItsDuration) {
   ASSERT_TRUE(fake->Create(resources::kLeases, "riposte-system", web::json::value::parse(R"({
       "apiVersion":"coordination.k8s.io/v1","kind":"Lease","metadata":{"name":"riposte-controller","namespace":"riposte-system"},
       "spec":{"holderIdentity":"gone","leaseDurationSeconds":15}})")).ok());
-  Probe pb{clock};
+  Probe pb(clock);
   LeaderElector b(fake, Config("b", &pb), clock);
   b.Start();
   ASSERT_TRUE(Eventually([&] { return b.Leader() == "gone"; }));
