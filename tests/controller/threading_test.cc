@@ -80,6 +80,7 @@ class ControllerThreads : public ::testing::Test {
     opts.clock = clock;
   }
   void TearDown() override {
+    gate.Open();  // nothing stays blocked in the API
     if (rc) rc->Stop();
   }
 
@@ -101,9 +102,9 @@ class ControllerThreads : public ::testing::Test {
     ASSERT_TRUE(Eventually([&] { return election->ActionsFor("get", "leases.coordination.k8s.io").size() > gets; }));
   }
   // Blocks every write of a ResponsePolicy condition until the gate opens.
-  void HangPolicyStatusWrites(Gate* gate) {
-    main->AddReactor([gate](const fakes::Action& a) -> std::optional<kube::Result<value>> {
-      if (a.verb == "patch" && a.resource == "responsepolicies.riposte.io" && a.subresource == "status") gate->Wait();
+  void HangPolicyStatusWrites() {
+    main->AddReactor([this](const fakes::Action& a) -> std::optional<kube::Result<value>> {
+      if (a.verb == "patch" && a.resource == "responsepolicies.riposte.io" && a.subresource == "status") gate.Wait();
       return std::nullopt;
     });
   }
@@ -116,6 +117,9 @@ class ControllerThreads : public ::testing::Test {
   std::shared_ptr<fakes::FakeKubeClient> main, election;
   std::shared_ptr<fakes::FakeClock> clock;
   ControllerOptions opts;
+  // Reactors of `main` block on it; it outlives the controller (stopped in TearDown), whose
+  // threads may still call the API after a test body has returned.
+  Gate gate;
   std::unique_ptr<ResponseController> rc;
 };
 
@@ -123,8 +127,7 @@ class ControllerThreads : public ::testing::Test {
 // hanging write would stop the renewals and the leader would step down at the renew deadline.
 TEST_F(ControllerThreads, AHangingApiCallOnBecomingLeaderDoesNotStopLeaseRenewals) {
   main->Seed(res::kResponsePolicies, Policy("shells"));
-  Gate gate;
-  HangPolicyStatusWrites(&gate);
+  HangPolicyStatusWrites();
   Start();
   ASSERT_TRUE(Eventually([&] { return gate.waiting() == 1; })) << "the condition write is under way and hangs";
   // Past the renew deadline (10 s) in fake time, renewing every retry period.
@@ -141,8 +144,7 @@ TEST_F(ControllerThreads, AHangingApiCallOnBecomingLeaderDoesNotStopLeaseRenewal
 // Informer handlers compile policies and enqueue; the condition write of one policy that
 // hangs must not keep the informer from delivering the next ones.
 TEST_F(ControllerThreads, AHangingApiCallDoesNotHoldUpTheInformers) {
-  Gate gate;
-  HangPolicyStatusWrites(&gate);
+  HangPolicyStatusWrites();
   Start();
   ASSERT_TRUE(main->Create(res::kResponsePolicies, "", Policy("first")).ok());
   ASSERT_TRUE(Eventually([&] { return HasPolicy("first") && gate.waiting() == 1; }));
@@ -203,8 +205,7 @@ TEST_F(ControllerThreads, AFollowerDoesNotActOnWhatItRecorded) {
 // retry period the leader observes it, and the response stops before its next request.
 TEST_F(ControllerThreads, LosingTheLeaseStopsActingWithinOneRetryPeriod) {
   main->Seed(res::kResponsePolicies, Policy("contain", R"([{"type":"isolate"},{"type":"cordonNode"}])"));
-  Gate gate;
-  main->AddReactor([&gate](const fakes::Action& a) -> std::optional<kube::Result<value>> {
+  main->AddReactor([this](const fakes::Action& a) -> std::optional<kube::Result<value>> {
     if (a.verb == "create" && a.resource == "networkpolicies.networking.k8s.io") gate.Wait();
     return std::nullopt;
   });
