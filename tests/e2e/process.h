@@ -5,12 +5,14 @@
 // kube-apiserver. Nothing goes through a shell.
 
 #include <sys/types.h>
-#include <time.h>
 
 #include <chrono>
 #include <map>
 #include <string>
 #include <vector>
+
+#include "tests/support/eventually.h"
+#include "tests/support/files.h"
 
 namespace riposte::e2e {
 
@@ -61,21 +63,18 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
 // A port on 127.0.0.1 that was free a moment ago (bind to 0, read, close).
 int FreeLoopbackPort();
 
-std::string ReadFile(const std::string& path);
-void WriteFile(const std::string& path, const std::string& content, int mode = 0600);
-std::string MakeTempDir(const std::string& prefix);
-
-// Polls `pred` every 50 ms until it holds or the timeout passes; returns the last result.
-// A polling interval, never a race fix: every wait in the suite has a condition.
+// The shared helpers (tests/support), under the names the harness uses.
+using riposte::testing::MakeTempDir;
+using riposte::testing::ReadFile;
+// Written atomically (a reader never sees half a kubeconfig), private by default.
+inline void WriteFile(const std::string& path, const std::string& content, int mode = 0600) {
+  riposte::testing::ReplaceFile(path, content, mode);
+}
+// Every wait in the suite has a condition; against a real API server a poll every 50 ms at
+// most is plenty.
 template <typename Pred>
 bool Eventually(Pred pred, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    struct timespec ts{0, 50 * 1000 * 1000};
-    nanosleep(&ts, nullptr);
-  }
-  return pred();
+  return riposte::testing::Eventually(pred, timeout, std::chrono::milliseconds(50));
 }
 
 }  // namespace riposte::e2e

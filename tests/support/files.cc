@@ -28,9 +28,10 @@ void WriteFile(const std::string& path, const std::string& content) {
   if (!out) throw std::runtime_error("cannot write " + path);
 }
 
-void ReplaceFile(const std::string& path, const std::string& content) {
+void ReplaceFile(const std::string& path, const std::string& content, int mode) {
   const std::string tmp = path + ".tmp";
   WriteFile(tmp, content);
+  std::filesystem::permissions(tmp, static_cast<std::filesystem::perms>(mode));
   std::filesystem::rename(tmp, path);
 }
 

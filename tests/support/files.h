@@ -26,7 +26,7 @@ class TempDir {
 // Throws when the file cannot be written.
 void WriteFile(const std::string& path, const std::string& content);
 // Writes to a temporary name and renames over `path`, as kubelet/cert-manager swap files.
-void ReplaceFile(const std::string& path, const std::string& content);
+void ReplaceFile(const std::string& path, const std::string& content, int mode = 0600);
 // The whole file, or "" when it cannot be read.
 std::string ReadFile(const std::string& path);
 // Writes `content` to `name` under a per-process temp dir and returns the path.
