@@ -44,6 +44,20 @@ std::string ValidateNamespaceName(const std::string& ns) {
   return "";
 }
 
+std::string ValidateContainerName(const std::string& name) {
+  if (name.empty()) return "container name is empty";
+  if (name.size() > 63) return "container name \"" + name.substr(0, 32) + "...\" is longer than 63 characters";
+  if (!DnsLabelChars(name, false)) return "container name \"" + name + "\" is not a DNS-1123 label";
+  return "";
+}
+
+bool ExecCommandNotFound(const Result<ExecResult>& r) {
+  if (r.ok()) return r->exit_code == 126 || r->exit_code == 127;
+  const ApiError& e = r.error();
+  return e.reason == kExecStartFailed && (e.message.find("executable file not found") != std::string::npos ||
+                                          e.message.find("no such file or directory") != std::string::npos);
+}
+
 Result<ObjectList> ListAll(KubeClient& client, const Resource& res, const std::string& ns, ListOptions opts,
                            int64_t page_size) {
   constexpr int kMaxRestarts = 3;
