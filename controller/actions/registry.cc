@@ -6,6 +6,7 @@
 #include "controller/actions/capture_evidence.h"
 #include "controller/actions/kill_container.h"
 #include "controller/actions/kill_process.h"
+#include "controller/actions/quarantine_file.h"
 #include "controller/actions/cordon_node.h"
 #include "controller/actions/event.h"
 #include "controller/actions/evict.h"
@@ -42,6 +43,7 @@ const ActionRegistry& BuiltinActions() {
     r.Register(std::make_shared<CaptureEvidenceAction>());
     r.Register(std::make_shared<KillProcessAction>());
     r.Register(std::make_shared<KillContainerAction>());
+    r.Register(std::make_shared<QuarantineFileAction>());
     return r;
   }();
   return registry;

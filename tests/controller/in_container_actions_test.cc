@@ -6,9 +6,13 @@
 
 #include <cpprest/asyncrt_utils.h>
 
+#include <map>
+#include <sstream>
+
 #include "controller/actions/capture_evidence.h"
 #include "controller/actions/in_container.h"
 #include "controller/actions/kill_container.h"
+#include "controller/actions/quarantine_file.h"
 #include "controller/actions/registry.h"
 #include "common/json_value.h"
 #include "tests/fakes/fake_kube_client.h"
@@ -523,6 +527,131 @@ TEST(KillContainer, SignalMaskParsing) {
   EXPECT_TRUE(CatchesSignal("SigCgt:\t0000000000004000\n", 15));
   EXPECT_FALSE(CatchesSignal("SigCgt:\t0000000000004000\n", 9));
   EXPECT_FALSE(CatchesSignal("no mask", 15));
+}
+
+// A container filesystem for quarantineFile: path -> (stat line, content); symlinks by target.
+struct FakeFs {
+  std::map<std::string, std::string> stat;  // path -> "size mode uid gid inode dev type"
+  std::map<std::string, std::string> link;  // path -> canonical path
+  std::map<std::string, std::string> content;
+  kube::Result<kube::ExecResult> Exec(const Argv& argv) {
+    if (argv.size() == 4 && argv[0] == "readlink" && argv[1] == "-f") {
+      auto it = link.find(argv[3]);
+      return Out((it == link.end() ? argv[3] : it->second) + "\n");
+    }
+    if (argv.size() == 5 && argv[0] == "stat") {
+      auto it = stat.find(argv[4]);
+      if (it == stat.end()) return Out("", 1, "stat: cannot statx: No such file or directory");
+      return Out(it->second + "\n");
+    }
+    if (argv.size() == 3 && argv[0] == "sha256sum") return Out(std::string(64, 'a') + "  " + argv[2] + "\n");
+    if (argv.size() == 4 && argv[0] == "mkdir") {
+      if (!stat.count(argv[3])) stat[argv[3]] = "4096 700 0 0 500 64769 directory";
+      return Out("");
+    }
+    if (argv.size() == 5 && argv[0] == "mv") {
+      if (stat.count(argv[4])) return Out("");
+      stat[argv[4]] = stat[argv[3]];
+      stat.erase(argv[3]);
+      return Out("");
+    }
+    if (argv.size() == 4 && argv[0] == "chmod") {
+      auto it = stat.find(argv[3]);
+      if (it == stat.end()) return Out("", 1, "chmod: No such file");
+      std::istringstream in(it->second);
+      std::string size, mode, rest;
+      in >> size >> mode;
+      std::getline(in, rest);
+      it->second = size + " " + (argv[1] == "000" ? "0" : argv[1]) + rest;
+      return Out("");
+    }
+    return NotInImage(argv[0]);
+  }
+};
+
+TEST(QuarantineFile, MovesRecordsAndRevertRestores) {
+  Fixture f(R"({"type":"quarantineFile"})");
+  f.alert.fields["fd.name"] = "/tmp/x/payload.so";
+  FakeFs fs;
+  fs.stat["/tmp/x/payload.so"] = "35664 755 1000 1000 10977333 64769 regular file";
+  f.client->SetExecHandler([&](const std::string&, const std::string&, const std::string&, const Argv& argv) { return fs.Exec(argv); });
+  Outcome o = f.Run();
+  ASSERT_EQ(o.state, State::kSucceeded) << o.message;
+  const std::string dest = "/tmp/x/.riposte-quarantine/kill-miner-1a2b-aaaaaaaaaaaa";
+  EXPECT_FALSE(fs.stat.count("/tmp/x/payload.so"));
+  EXPECT_EQ(fs.stat[dest], "35664 0 1000 1000 10977333 64769 regular file");
+  EXPECT_EQ(o.record.at("sha256").as_string(), std::string(64, 'a'));
+  EXPECT_EQ(o.record.at("mode").as_string(), "755");
+  EXPECT_EQ(o.record.at("size").as_integer(), 35664);
+  EXPECT_TRUE(Has(f.Commands(), (Argv{"mv", "-n", "--", "/tmp/x/payload.so", dest})));
+
+  InContainerEnv env;
+  env.client = f.client.get();
+  env.sleep = [](std::chrono::milliseconds) {};
+  Outcome back = f.action()->Revert(env, f.ctx, o.record);
+  EXPECT_EQ(back.state, State::kSucceeded) << back.message;
+  EXPECT_EQ(fs.stat["/tmp/x/payload.so"], "35664 755 1000 1000 10977333 64769 regular file");
+  EXPECT_FALSE(fs.stat.count(dest));
+  // Something took the original's place meanwhile: not overwritten.
+  Outcome again = f.Run();
+  ASSERT_EQ(again.state, State::kSucceeded);
+  fs.stat["/tmp/x/payload.so"] = "10 644 0 0 42 64769 regular file";
+  EXPECT_EQ(f.action()->Revert(env, f.ctx, again.record).state, State::kFailed);
+}
+
+TEST(QuarantineFile, RefusesSymlinksDotDotAndNonRegularFiles) {
+  {
+    Fixture f(R"({"type":"quarantineFile"})");
+    f.alert.fields["fd.name"] = "/tmp/../etc/passwd";
+    EXPECT_TRUE(f.action()->Build(f.ctx).skipped);
+    EXPECT_EQ(f.Run().state, State::kSkipped);
+    EXPECT_TRUE(f.client->ExecCalls().empty());
+  }
+  {
+    Fixture f(R"({"type":"quarantineFile"})");
+    f.alert.fields["fd.name"] = "/app/data/evil";
+    FakeFs fs;
+    fs.link["/app/data/evil"] = "/var/lib/volume/evil";  // /app/data is a symlink into a volume
+    fs.stat["/var/lib/volume/evil"] = "1 644 0 0 1 99 regular file";
+    f.client->SetExecHandler([&](const std::string&, const std::string&, const std::string&, const Argv& argv) { return fs.Exec(argv); });
+    Outcome o = f.Run();
+    EXPECT_EQ(o.state, State::kSkipped) << o.message;
+    EXPECT_NE(o.message.find("resolves to /var/lib/volume/evil"), std::string::npos) << o.message;
+    for (const auto& argv : f.Commands()) EXPECT_NE(argv[0], "mv");
+  }
+  {
+    Fixture f(R"({"type":"quarantineFile","path":"/etc/nginx"})");
+    FakeFs fs;
+    fs.stat["/etc/nginx"] = "4096 755 0 0 7 64769 directory";
+    f.client->SetExecHandler([&](const std::string&, const std::string&, const std::string&, const Argv& argv) { return fs.Exec(argv); });
+    Outcome o = f.Run();
+    EXPECT_EQ(o.state, State::kSkipped) << o.message;
+    EXPECT_NE(o.message.find("is a directory"), std::string::npos) << o.message;
+  }
+  EXPECT_NE(BuiltinActions().Find("quarantineFile")->Validate(value::parse(R"({"type":"quarantineFile","path":"/proc/1/mem"})")),
+            std::nullopt);
+}
+
+TEST(QuarantineFile, RefusesACrossDeviceMoveAndSaysWhenToolsAreMissing) {
+  {
+    Fixture f(R"({"type":"quarantineFile","path":"/data/drop.bin"})");
+    FakeFs fs;
+    fs.stat["/data/drop.bin"] = "5 644 0 0 9 100 regular file";
+    fs.stat["/data/.riposte-quarantine"] = "4096 700 0 0 10 200 directory";  // another mount
+    f.client->SetExecHandler([&](const std::string&, const std::string&, const std::string&, const Argv& argv) { return fs.Exec(argv); });
+    Outcome o = f.Run();
+    EXPECT_EQ(o.state, State::kFailed) << o.message;
+    EXPECT_NE(o.message.find("another filesystem"), std::string::npos) << o.message;
+    EXPECT_TRUE(fs.stat.count("/data/drop.bin"));
+  }
+  {
+    Fixture f(R"({"type":"quarantineFile","path":"/data/drop.bin"})");
+    f.client->SetExecHandler([](const std::string&, const std::string&, const std::string&, const Argv& argv)
+                                 -> kube::Result<kube::ExecResult> { return NotInImage(argv[0]); });
+    Outcome o = f.Run();
+    EXPECT_EQ(o.state, State::kFailed) << o.message;
+    EXPECT_NE(o.message.find("distroless"), std::string::npos) << o.message;
+  }
 }
 
 }  // namespace
