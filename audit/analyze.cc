@@ -8,10 +8,14 @@
 #include <tuple>
 
 #include "audit/cve_table.h"
+#include "audit/eol.h"
 #include "audit/image_ref.h"
+#include "audit/k8s_read.h"
+#include "audit/migration.h"
+#include "audit/mitigation.h"
+#include "audit/riposte_install.h"
 #include "audit/version.h"
 #include "common/json_value.h"
-#include "kube/selector.h"
 
 namespace riposte::audit {
 
@@ -19,84 +23,7 @@ namespace {
 
 using core::Severity;
 using web::json::value;
-
-// ---- JSON access that never throws on a wrong shape (common/json_value.h) -------------
-
-std::string Str(const value& v, std::initializer_list<std::string_view> path) {
-  return json::GetString(v, path).value_or("");
-}
-
-const web::json::array* Arr(const value& v, std::initializer_list<std::string_view> path) {
-  const value* f = json::Find(v, path);
-  return f != nullptr && f->is_array() ? &f->as_array() : nullptr;
-}
-
-std::map<std::string, std::string> Labels(const value* v) {
-  return v == nullptr ? std::map<std::string, std::string>{} : json::Reader(*v).StringMap();
-}
-
-bool Selects(const value* selector_json, const std::map<std::string, std::string>& labels) {
-  if (selector_json == nullptr || !selector_json->is_object()) return false;
-  kube::LabelSelector sel = kube::LabelSelector::FromJson(*selector_json);
-  if (!sel.error().empty()) return false;
-  return sel.Matches(labels);
-}
-
-// A Service selector is a plain map; an empty one selects nothing (endpoints are manual).
-bool ServiceSelects(const value& svc, const std::map<std::string, std::string>& labels) {
-  auto sel = Labels(json::Find(svc, {"spec", "selector"}));
-  if (sel.empty()) return false;
-  for (const auto& [k, v] : sel) {
-    auto it = labels.find(k);
-    if (it == labels.end() || it->second != v) return false;
-  }
-  return true;
-}
-
-std::string Meta(const value& obj, const char* field) { return Str(obj, {"metadata", field}); }
-
-// ---- container args ------------------------------------------------------------------
-
-std::vector<std::string> CommandAndArgs(const value& container) {
-  std::vector<std::string> out;
-  for (const char* key : {"command", "args"}) {
-    if (const auto* a = Arr(container, {key})) {
-      for (const auto& s : *a) {
-        if (s.is_string()) out.push_back(s.as_string());
-      }
-    }
-  }
-  return out;
-}
-
-// "--flag=value" or "--flag value"; also accepts a single leading dash, as Go's flag does.
-std::optional<std::string> FlagValue(const std::vector<std::string>& args, const std::string& flag) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    std::string_view a = args[i];
-    if (a.starts_with("--")) {
-      a.remove_prefix(2);
-    } else if (a.starts_with("-")) {
-      a.remove_prefix(1);
-    } else {
-      continue;
-    }
-    if (a == flag) {
-      if (i + 1 < args.size() && !args[i + 1].starts_with("-")) return args[i + 1];
-      return std::string("true");  // boolean flag without value
-    }
-    if (a.starts_with(flag) && a.size() > flag.size() && a[flag.size()] == '=') {
-      return std::string(a.substr(flag.size() + 1));
-    }
-  }
-  return std::nullopt;
-}
-
-std::optional<bool> ParseBool(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (s == "true" || s == "1" || s == "yes" || s == "on") return true;
-  if (s == "false" || s == "0" || s == "no" || s == "off") return false;
-  return std::nullopt;
-}
+using namespace k8s;  // At, Str, Arr, Meta, Labels, Selects, ServiceSelects, CommandAndArgs, FlagValue, ParseBool
 
 int PortFromAddress(const std::string& addr) {
   auto colon = addr.rfind(':');
@@ -155,6 +82,11 @@ class Analyzer {
     for (auto& c : candidates_) AnalyzeController(c);
     JudgeIngresses();
     CheckRiposteWebhook();
+    // Later passes work on the analysed report (plus the snapshot for objects it does not keep).
+    ReadRiposteInstall(snap_, &report_.riposte);
+    AssessMitigation(report_);
+    AddEndOfLifeFindings(report_);
+    if (opts_.migration) report_.migration = BuildMigrationInventory(snap_, report_);
     Finish();
     return std::move(report_);
   }
@@ -319,6 +251,8 @@ class Analyzer {
       }
     }
     ctrl.ingress_class = FlagValue(c.args, "ingress-class").value_or("nginx");
+    ctrl.annotations_prefix = FlagValue(c.args, "annotations-prefix").value_or("nginx.ingress.kubernetes.io");
+    ctrl.watch_namespace = ExpandNamespace(FlagValue(c.args, "watch-namespace").value_or(""), ctrl.workload.ns);
     if (auto wh = FlagValue(c.args, "validating-webhook")) ctrl.admission_port = PortFromAddress(*wh);
   }
 
@@ -542,7 +476,7 @@ class Analyzer {
                                           });
       if (cve.condition == CveCondition::kAdmissionWebhook) {
         if (ctrl.admission_restricted) {
-          sev = Severity::kHigh;
+          sev = std::min(sev, Severity::kHigh);
           detail += " The admission webhook (port " + std::to_string(ctrl.admission_port) +
                     ") is restricted by NetworkPolicy " + Join(ctrl.network_policies) +
                     "; any pod those policies admit can still exploit it.";
@@ -755,6 +689,7 @@ class Analyzer {
         if (st.installed) continue;  // first one wins; sorted input keeps this stable
         st.installed = true;
         st.configuration = Meta(vwc, "name");
+        st.webhook = name;
         st.failure_policy = Str(h, {"failurePolicy"});
         if (st.failure_policy.empty()) st.failure_policy = "Fail";  // admissionregistration/v1 default
         std::string svc_ns = Str(h, {"clientConfig", "service", "namespace"});

@@ -14,6 +14,7 @@ namespace riposte::audit {
 struct AnalyzeOptions {
   IngressCheckerPtr checker;  // nullptr: Ingresses are listed but not judged (report says so)
   std::string generated_at;   // copied into the report; "" omits it
+  bool migration = false;     // also build the Gateway API migration inventory (Report::migration)
 };
 
 Report Analyze(const ClusterSnapshot& snapshot, const AnalyzeOptions& options);

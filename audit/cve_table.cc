@@ -29,6 +29,10 @@ const std::vector<CveEntry>& Table() {
        {{1, 9, 0}}, CveCondition::kSnippetsAllowed, "https://github.com/kubernetes/ingress-nginx/issues/10571"},
       {"CVE-2023-5044", Severity::kHigh, "permanent-redirect annotation injection",
        {{1, 9, 0}}, CveCondition::kAnnotationValidationOff, "https://github.com/kubernetes/ingress-nginx/issues/10572"},
+      // Fixed in v1.11.2; a v1.10 backport (v1.10.4) is reported only by third parties, so the
+      // 1.10 line is treated as unfixed.
+      {"CVE-2024-7646", Severity::kHigh, "annotation validation bypass lets annotations inject nginx configuration",
+       {{1, 11, 2}}, CveCondition::kNone, "https://github.com/kubernetes/kubernetes/issues/126744"},
       {"CVE-2025-1097", Severity::kHigh, "auth-tls-match-cn annotation configuration injection",
        {{1, 11, 5}, {1, 12, 1}}, CveCondition::kNone, "https://github.com/kubernetes/kubernetes/issues/131007"},
       {"CVE-2025-1098", Severity::kHigh, "mirror-target / mirror-host annotation configuration injection",
@@ -47,11 +51,16 @@ const std::vector<CveEntry>& Table() {
        {{1, 13, 7}, {1, 14, 3}}, CveCondition::kNone, "https://github.com/kubernetes/kubernetes/issues/136677"},
       {"CVE-2026-24512", Severity::kHigh, "Ingress path configuration injection",
        {{1, 13, 7}, {1, 14, 3}}, CveCondition::kNone, "https://github.com/kubernetes/kubernetes/issues/136678"},
+      // Large requests sent to the controller's own admission webhook exhaust its memory.
+      {"CVE-2026-24514", Severity::kMedium, "admission controller denial of service through large requests",
+       {{1, 13, 7}, {1, 14, 3}}, CveCondition::kAdmissionWebhook,
+       "https://github.com/kubernetes/kubernetes/issues/136680"},
       {"CVE-2026-3288", Severity::kHigh, "rewrite-target annotation configuration injection",
        {{1, 13, 8}, {1, 14, 4}, {1, 15, 0}}, CveCondition::kNone,
        "https://github.com/kubernetes/kubernetes/issues/137560"},
       {"CVE-2026-4342", Severity::kHigh, "auth-url path injected through the auth upstream comment",
-       {{1, 13, 9}, {1, 14, 5}, {1, 15, 1}}, CveCondition::kNone, ""},
+       {{1, 13, 9}, {1, 14, 5}, {1, 15, 1}}, CveCondition::kNone,
+       "https://github.com/kubernetes/kubernetes/issues/137893"},
   };
   return table;
 }

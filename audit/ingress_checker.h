@@ -24,8 +24,8 @@ using IngressCheckerPtr = std::shared_ptr<const IngressChecker>;
 // The engine with the default policy, or nullptr when riposte_core is not linked in.
 IngressCheckerPtr NewEngineChecker();
 
-// networking.k8s.io/v1 Ingress JSON -> the engine's model. Wrong types are skipped
-// (a non-string annotation value cannot reach nginx through the API server anyway).
+// networking.k8s.io/v1 Ingress JSON -> the engine's model, through core::DecodeIngressJson (the
+// decoder the webhook and `riposte scan` use).
 core::Ingress IngressFromJson(const web::json::value& obj);
 core::ConfigMap ConfigMapFromJson(const web::json::value& obj);
 

@@ -21,5 +21,14 @@ std::string PrettyJson(const web::json::value& v);
 
 // Escapes text for HTML element content and attribute values (& < > " ' /).
 std::string HtmlEscape(std::string_view text);
+// Escapes control characters for a terminal (\n, \r, \t, \xNN), so cluster strings cannot
+// forge report lines.
+std::string TextEscape(std::string_view text);
+
+// The migration inventory section of each format (audit/render_migration.cc); the renderers
+// above include it when report.migration is set (`riposte audit --migration`).
+std::string MigrationText(const MigrationInventory& inventory);
+web::json::value MigrationJson(const MigrationInventory& inventory);
+std::string MigrationHtml(const MigrationInventory& inventory);
 
 }  // namespace riposte::audit

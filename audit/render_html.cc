@@ -2,6 +2,7 @@
 #include <set>
 #include <sstream>
 
+#include "audit/eol.h"
 #include "audit/render.h"
 
 namespace riposte::audit {
@@ -58,6 +59,11 @@ tr.hidden{display:none}.mono{font-family:ui-monospace,Menlo,Consolas,monospace;f
 .node.hot{border-color:var(--crit);background:#fdecee;box-shadow:0 0 0 1px var(--crit)}.node.warn{border-color:var(--high);background:#fff3ec}
 .node em{font-style:normal;color:var(--mute);font-size:12px;display:block}
 .empty{color:var(--mute)}ul.plain{margin:4px 0;padding-left:18px}
+.state,.gw{display:inline-block;padding:1px 7px;border-radius:10px;font-size:12px;font-weight:600;border:1px solid}
+.state.unmitigated{color:var(--crit);border-color:var(--crit)}.state.partly-mitigated{color:#8a6100;border-color:var(--med)}.state.mitigated{color:var(--ok);border-color:var(--ok)}
+.gw.core,.gw.extended{color:var(--ok);border-color:var(--ok)}.gw.implementation-specific{color:#8a6100;border-color:var(--med)}.gw.none{color:var(--crit);border-color:var(--crit)}.gw.unrecognized{color:var(--mute);border-color:var(--mute)}
+.eol{background:#fdecee;border-left:4px solid var(--crit);padding:10px 14px;margin:0 0 14px;border-radius:4px}
+h3{font-size:14px;margin:14px 0 8px}
 </style></head><body>
 )";
 
@@ -110,13 +116,45 @@ void Options(std::ostringstream& out, const std::set<std::string>& values) {
   for (const auto& v : values) out << "<option value=\"" << Esc(v) << "\">" << Esc(v) << "</option>";
 }
 
+std::string JoinText(const std::vector<std::string>& parts) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : "") + parts[i];
+  return out;
+}
+
+void VirtualPatchTable(std::ostringstream& out, const Controller& c) {
+  const std::string state(MitigationStateName(c.virtual_patch));
+  out << "<h3 data-controller=\"" << Esc(c.workload.ToString()) << "\">" << Esc(c.workload.ToString())
+      << " &middot; Riposte coverage <span class=\"state " << state << "\">" << state << "</span></h3>\n";
+  if (!c.virtual_patch_reasons.empty()) {
+    out << "<ul class=\"plain\">";
+    for (const auto& why : c.virtual_patch_reasons) out << "<li>" << Esc(why) << "</li>";
+    out << "</ul>\n";
+  }
+  if (c.mitigations.empty()) {
+    out << "<p class=\"empty\">Exposed to no CVE of the table.</p>\n";
+    return;
+  }
+  out << "<table class=\"mitigations\"><thead><tr><th>CVE</th><th>State</th><th>Blockable at admission</th>"
+         "<th>Riposte rules</th><th>Why</th></tr></thead><tbody>\n";
+  for (const auto& m : c.mitigations) {
+    const std::string st(MitigationStateName(m.state));
+    out << "<tr data-cve=\"" << Esc(m.cve) << "\" data-state=\"" << st << "\"><td class=\"mono\">" << Esc(m.cve)
+        << "</td><td><span class=\"state " << st << "\">" << st << "</span></td><td>"
+        << (m.admission_blockable ? "yes" : "no") << "</td><td class=\"mono\">" << Esc(JoinText(m.rules))
+        << "</td><td class=\"detail\">" << Esc(m.summary) << "</td></tr>\n";
+  }
+  out << "</tbody></table>\n";
+}
+
 void Flow(std::ostringstream& out, const Report& r, const Controller& c) {
   // Exposed path: the controller is at risk and clients outside the cluster reach it.
   bool externally = false;
   for (const auto& s : c.services) externally = externally || s.exposed;
   const bool hot = c.at_risk && externally;
   out << "<div class=\"flow\" data-controller=\"" << Esc(c.workload.ToString()) << "\">\n<h3>"
-      << Esc(c.workload.ToString()) << " &middot; " << Esc(c.version) << (c.at_risk ? " &middot; at risk" : "")
+      << Esc(c.workload.ToString()) << " &middot; " << Esc(c.version) << " &middot; end of life"
+      << (c.at_risk ? " &middot; at risk" : "")
       << "</h3>\n";
   out << "<div class=\"col\"><h4>Ingresses</h4>";
   bool any = false;
@@ -172,7 +210,21 @@ std::string RenderHtml(const Report& r) {
   Tile(out, "", std::to_string(r.ingresses.size()), "Ingresses checked");
   Tile(out, r.riposte.enforcing ? "safe" : "risk",
        !r.riposte.installed ? "absent" : (r.riposte.enforcing ? "enforcing" : "not enforcing"), "Riposte webhook");
+  size_t unmitigated = 0;
+  for (const auto& c : r.controllers) {
+    for (const auto& m : c.mitigations) unmitigated += m.state == MitigationState::kUnmitigated ? 1 : 0;
+  }
+  Tile(out, r.controllers.empty() ? "" : "risk", std::to_string(r.controllers.size()), "retired controllers running");
+  Tile(out, unmitigated > 0 ? "critical" : "safe", std::to_string(unmitigated), "exposed CVEs unmitigated");
   out << "</div>\n";
+  if (!r.controllers.empty()) {
+    out << "<p class=\"eol\" id=\"end-of-life\"><b>ingress-nginx is retired.</b> Kubernetes SIG Network and the Security "
+           "Response Committee ended its maintenance in "
+        << Esc(eol::kMaintenanceEnded)
+        << ": no further releases, bug fixes or security fixes. Riposte's webhook is the compensating control "
+           "until the move to Gateway API or another controller. Announcement: <span class=\"mono\">"
+        << Esc(eol::kAnnouncementUrl) << "</span></p>\n";
+  }
   if (!r.unreadable.empty() || !r.engine_available) {
     out << "<p><b>Incomplete:</b></p><ul class=\"plain\" id=\"unreadable\">";
     for (const auto& u : r.unreadable) {
@@ -201,13 +253,20 @@ std::string RenderHtml(const Report& r) {
   out << "<table id=\"findings\"><thead><tr><th>Severity</th><th>Object</th><th>Finding</th><th>Fix</th></tr></thead><tbody>\n";
   for (const auto& f : r.findings) {
     std::string sev(SeverityLabel(f.severity));
+    const CveMitigation* mit = r.MitigationOf(f);
+    const std::string mitigation = mit != nullptr ? std::string(MitigationStateName(mit->state)) : std::string();
     out << "<tr data-id=\"" << Esc(f.id) << "\" data-severity=\"" << sev << "\" data-kind=\"" << Esc(f.object.kind)
-        << "\" data-ns=\"" << Esc(f.object.ns) << "\" data-category=\"" << CategoryName(f.category) << "\">"
+        << "\" data-ns=\"" << Esc(f.object.ns) << "\" data-category=\"" << CategoryName(f.category) << "\""
+        << (mitigation.empty() ? std::string() : " data-mitigation=\"" + Esc(mitigation) + "\"") << ">"
         << "<td><span class=\"sev " << sev << "\">" << sev << "</span></td>"
         << "<td>" << Esc(f.object.kind) << "<br><span class=\"mono\">"
         << Esc(f.object.ns.empty() ? f.object.name : f.object.ns + "/" + f.object.name) << "</span></td>"
         << "<td class=\"detail\"><b>" << Esc(f.title) << "</b><small>" << Esc(f.detail) << "</small>"
-        << (f.field.empty() ? "" : "<small class=\"mono\">" + Esc(f.field) + "</small>") << "</td>"
+        << (f.field.empty() ? "" : "<small class=\"mono\">" + Esc(f.field) + "</small>")
+        << (mitigation.empty() ? std::string()
+                                 : "<small>Riposte: <span class=\"state " + Esc(mitigation) + "\">" + Esc(mitigation) +
+                                       "</span></small>")
+        << "</td>"
         << "<td>" << Esc(f.remediation) << "</td></tr>\n";
   }
   out << "</tbody></table>\n";
@@ -219,6 +278,11 @@ std::string RenderHtml(const Report& r) {
   for (const auto& c : r.controllers) Flow(out, r, c);
   out << "</section>\n";
 
+  out << "<section id=\"virtual-patch\"><h2>Virtual patch: does Riposte block each exposed CVE at admission?</h2>\n";
+  if (r.controllers.empty()) out << "<p class=\"empty\">No ingress-nginx controllers found.</p>\n";
+  for (const auto& c : r.controllers) VirtualPatchTable(out, c);
+  out << "</section>\n";
+
   out << "<section id=\"riposte\"><h2>Riposte webhook</h2><p>";
   if (!r.riposte.installed) {
     out << "Not installed.";
@@ -228,12 +292,30 @@ std::string RenderHtml(const Report& r) {
         << (r.riposte.enforcing ? "enforcing" : "not enforcing");
   }
   out << "</p>";
+  if (r.riposte.installed) {
+    const RipostePolicySummary& p = r.riposte.policy;
+    out << "<p id=\"riposte-policy\">Policy: "
+        << (p.known ? "mode <b>" + Esc(p.mode) + "</b> from " + Esc(p.source) : "unknown (" + Esc(p.error) + ")");
+    if (!p.exempt_namespaces.empty()) out << "; exemptNamespaces " << Esc(JoinText(p.exempt_namespaces));
+    if (!p.snippet_namespaces.empty()) out << "; snippets allowed in " << Esc(JoinText(p.snippet_namespaces));
+    if (p.snippets_allowed) out << "; snippets allowed everywhere";
+    if (!p.disabled_rules.empty()) out << "; disabled rules " << Esc(JoinText(p.disabled_rules));
+    const RiposteWebhookScope& sc = r.riposte.scope;
+    out << ". Namespaces: "
+        << (sc.only_namespaces.empty() ? std::string("all") : "only " + Esc(JoinText(sc.only_namespaces)));
+    if (!sc.excluded_namespaces.empty()) out << " except " << Esc(JoinText(sc.excluded_namespaces));
+    if (!sc.label_conditions.empty()) out << "; by label " << Esc(JoinText(sc.label_conditions));
+    if (!sc.object_selector.empty()) out << "; objectSelector " << Esc(sc.object_selector);
+    out << ".</p>";
+  }
   if (!r.riposte.problems.empty()) {
     out << "<ul class=\"plain\">";
     for (const auto& p : r.riposte.problems) out << "<li>" << Esc(p) << "</li>";
     out << "</ul>";
   }
-  out << "</section>\n</main>\n" << kScript << "</body></html>\n";
+  out << "</section>\n";
+  if (r.migration) out << MigrationHtml(*r.migration);
+  out << "</main>\n" << kScript << "</body></html>\n";
   return out.str();
 }
 

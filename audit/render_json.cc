@@ -1,3 +1,4 @@
+#include "audit/eol.h"
 #include "audit/render.h"
 
 namespace riposte::audit {
@@ -76,7 +77,76 @@ value ControllerJson(const Controller& c) {
   adm["networkPolicies"] = StrArray(c.network_policies);
   adm["validatingWebhookConfiguration"] = Str(c.validating_webhook);
   o["admission"] = adm;
+  o["annotationsPrefix"] = Str(c.annotations_prefix);
+  o["watchNamespace"] = Str(c.watch_namespace);
+  value eol = Obj();
+  eol["retired"] = value::boolean(true);
+  eol["maintenanceEnded"] = Str(std::string(eol::kMaintenanceEnded));
+  eol["announcement"] = Str(std::string(eol::kAnnouncementUrl));
+  eol["migrationGuide"] = Str(std::string(eol::kMigrationGuideUrl));
+  std::vector<std::string> last;
+  for (const auto& l : ReleaseLines()) {
+    if (l.final_fixes) last.push_back(l.last.ToString());
+  }
+  eol["lastReleases"] = StrArray(last);
+  eol["releaseLine"] = Str(c.eol.release_line);
+  eol["lineLastRelease"] = Str(c.eol.line_last_release);
+  eol["lineGotFinalRelease"] = value::boolean(c.eol.line_got_final_release);
+  eol["onLastRelease"] = value::boolean(c.eol.on_last_release);
+  eol["newerThanCommunity"] = value::boolean(c.eol.newer_than_community);
+  eol["upgradeTarget"] = Str(c.eol.upgrade_target);
+  o["endOfLife"] = eol;
+  value vp = Obj();
+  vp["state"] = Str(std::string(MitigationStateName(c.virtual_patch)));
+  vp["reasons"] = StrArray(c.virtual_patch_reasons);
+  o["virtualPatch"] = vp;
+  value mits = value::array(c.mitigations.size());
+  for (size_t i = 0; i < c.mitigations.size(); ++i) {
+    const auto& m = c.mitigations[i];
+    value j = Obj();
+    j["cve"] = Str(m.cve);
+    j["state"] = Str(std::string(MitigationStateName(m.state)));
+    j["admissionBlockable"] = value::boolean(m.admission_blockable);
+    j["mitigatedBy"] = Str(m.mitigated_by);
+    j["rules"] = StrArray(m.rules);
+    j["reasons"] = StrArray(m.reasons);
+    j["summary"] = Str(m.summary);
+    mits[i] = j;
+  }
+  o["mitigations"] = mits;
   return o;
+}
+
+value RiposteJson(const RiposteWebhookStatus& r) {
+  value rip = Obj();
+  rip["installed"] = value::boolean(r.installed);
+  rip["enforcing"] = value::boolean(r.enforcing);
+  rip["configuration"] = Str(r.configuration);
+  rip["failurePolicy"] = Str(r.failure_policy);
+  rip["service"] = Str(r.service);
+  rip["endpointsReady"] = value::boolean(r.endpoints_ready);
+  rip["coversIngress"] = value::boolean(r.covers_ingress);
+  rip["problems"] = StrArray(r.problems);
+  rip["webhook"] = Str(r.webhook);
+  value scope = Obj();
+  scope["excludedNamespaces"] = StrArray(r.scope.excluded_namespaces);
+  scope["onlyNamespaces"] = StrArray(r.scope.only_namespaces);
+  scope["labelConditions"] = StrArray(r.scope.label_conditions);
+  scope["objectSelector"] = Str(r.scope.object_selector);
+  rip["scope"] = scope;
+  value pol = Obj();
+  pol["known"] = value::boolean(r.policy.known);
+  pol["source"] = Str(r.policy.source);
+  pol["error"] = Str(r.policy.error);
+  pol["mode"] = Str(r.policy.mode);
+  pol["annotationPrefix"] = Str(r.policy.annotation_prefix);
+  pol["ingressClasses"] = StrArray(r.policy.ingress_classes);
+  pol["exemptNamespaces"] = StrArray(r.policy.exempt_namespaces);
+  pol["snippetsAllowed"] = value::boolean(r.policy.snippets_allowed);
+  pol["snippetNamespaces"] = StrArray(r.policy.snippet_namespaces);
+  pol["disabledRules"] = StrArray(r.policy.disabled_rules);
+  rip["policy"] = pol;
+  return rip;
 }
 
 void AppendIndent(std::string& out, int depth) { out.append(static_cast<size_t>(depth) * 2, ' '); }
@@ -154,6 +224,17 @@ value ReportToJson(const Report& r) {
   summary["ingressesWithFindings"] = value::number(static_cast<uint64_t>(flagged));
   summary["engineAvailable"] = value::boolean(r.engine_available);
   summary["unreadableResources"] = value::number(static_cast<uint64_t>(r.unreadable.size()));
+  // Every controller found is a retired ingress-nginx (end of life since March 2026).
+  summary["controllersEndOfLife"] = value::number(static_cast<uint64_t>(r.controllers.size()));
+  value by_state = Obj();
+  for (auto st : {MitigationState::kUnmitigated, MitigationState::kPartlyMitigated, MitigationState::kMitigated}) {
+    size_t n = 0;
+    for (const auto& c : r.controllers) {
+      for (const auto& m : c.mitigations) n += m.state == st ? 1 : 0;
+    }
+    by_state[std::string(MitigationStateName(st))] = value::number(static_cast<uint64_t>(n));
+  }
+  summary["exposedCvesByMitigation"] = by_state;
   doc["summary"] = summary;
 
   value ctrls = value::array();
@@ -175,16 +256,7 @@ value ReportToJson(const Report& r) {
   }
   doc["ingresses"] = ings;
 
-  value rip = Obj();
-  rip["installed"] = value::boolean(r.riposte.installed);
-  rip["enforcing"] = value::boolean(r.riposte.enforcing);
-  rip["configuration"] = Str(r.riposte.configuration);
-  rip["failurePolicy"] = Str(r.riposte.failure_policy);
-  rip["service"] = Str(r.riposte.service);
-  rip["endpointsReady"] = value::boolean(r.riposte.endpoints_ready);
-  rip["coversIngress"] = value::boolean(r.riposte.covers_ingress);
-  rip["problems"] = StrArray(r.riposte.problems);
-  doc["riposteWebhook"] = rip;
+  doc["riposteWebhook"] = RiposteJson(r.riposte);
 
   value unread = value::array();
   for (size_t i = 0; i < r.unreadable.size(); ++i) {
@@ -211,9 +283,12 @@ value ReportToJson(const Report& r) {
     j["title"] = Str(f.title);
     j["detail"] = Str(f.detail);
     j["remediation"] = Str(f.remediation);
+    const CveMitigation* m = r.MitigationOf(f);
+    j["mitigation"] = Str(m != nullptr ? std::string(MitigationStateName(m->state)) : std::string());
     finds[i] = j;
   }
   doc["findings"] = finds;
+  if (r.migration) doc["migration"] = MigrationJson(*r.migration);
   return doc;
 }
 

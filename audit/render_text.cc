@@ -1,6 +1,7 @@
 #include <map>
 #include <sstream>
 
+#include "audit/eol.h"
 #include "audit/render.h"
 
 namespace riposte::audit {
@@ -47,6 +48,8 @@ const char* YesNo(const std::optional<bool>& b) { return !b ? "unknown" : (*b ? 
 
 }  // namespace
 
+std::string TextEscape(std::string_view text) { return Clean(text); }
+
 std::string RenderText(const Report& r) {
   std::ostringstream out;
   auto counts = r.CountsBySeverity();
@@ -66,9 +69,33 @@ std::string RenderText(const Report& r) {
   out << "ingress-nginx controllers: " << r.controllers.size() << " (" << ctrl_at_risk << " at risk)\n";
   out << "existing Ingresses: " << r.ingresses.size() << " (" << flagged << " with findings)"
       << (r.engine_available ? "" : " -- NOT JUDGED: the check engine is not built into this binary") << "\n";
+  if (!r.controllers.empty()) {
+    out << "end of life: ingress-nginx is retired (no releases or security fixes since " << eol::kMaintenanceEnded
+        << "); " << r.controllers.size() << " controller(s) still run it\n";
+  }
   out << "Riposte webhook: "
       << (!r.riposte.installed ? "not installed" : (r.riposte.enforcing ? "installed, enforcing" : "installed, NOT enforcing"))
       << "\n";
+  if (r.riposte.installed) {
+    const RipostePolicySummary& p = r.riposte.policy;
+    if (p.known) {
+      out << "  policy: mode " << Clean(p.mode) << " from " << Clean(p.source);
+      if (!p.exempt_namespaces.empty()) out << "; exemptNamespaces " << Join(p.exempt_namespaces);
+      if (p.snippets_allowed) out << "; snippets allowed everywhere";
+      if (!p.snippet_namespaces.empty()) out << "; snippets allowed in " << Join(p.snippet_namespaces);
+      if (!p.disabled_rules.empty()) out << "; disabled rules " << Join(p.disabled_rules);
+      out << "\n";
+    } else {
+      out << "  policy: unknown (" << Clean(p.error) << ")\n";
+    }
+    const RiposteWebhookScope& sc = r.riposte.scope;
+    out << "  namespaces: "
+        << (sc.only_namespaces.empty() ? std::string("all") : "only " + Join(sc.only_namespaces));
+    if (!sc.excluded_namespaces.empty()) out << " except " << Join(sc.excluded_namespaces);
+    if (!sc.label_conditions.empty()) out << "; by label " << Join(sc.label_conditions, "; ");
+    if (!sc.object_selector.empty()) out << "; objectSelector " << Clean(sc.object_selector);
+    out << "\n";
+  }
   if (!r.unreadable.empty()) {
     out << "\nCould not read (results for these are incomplete):\n";
     for (const auto& u : r.unreadable) {
@@ -99,8 +126,25 @@ std::string RenderText(const Report& r) {
       out << "  container " << Clean(c.container) << ": " << Clean(c.image) << " -> version " << Clean(c.version);
       if (!c.version_note.empty()) out << " (" << Clean(c.version_note) << ")";
       out << "\n";
+      out << "  END OF LIFE: ingress-nginx is retired; no release will fix what is found from now on";
+      if (c.eol.on_last_release) {
+        out << " (" << Clean(c.version) << " is the last release of the " << c.eol.release_line << " line)";
+      } else if (!c.eol.line_last_release.empty()) {
+        out << " (the " << c.eol.release_line << " line ended at " << c.eol.line_last_release << ")";
+      }
+      out << "\n";
       if (!c.recommended_version.empty()) {
-        out << "  upgrade to " << c.recommended_version << " or later to fix every CVE below\n";
+        out << "  upgrade to " << c.recommended_version
+            << ", the last release there will be, to fix every CVE below -- a step, not a fix: then migrate\n";
+      }
+      out << "  virtual patch (Riposte at admission): " << MitigationStateName(c.virtual_patch);
+      if (!c.virtual_patch_reasons.empty()) out << " (" << Join(c.virtual_patch_reasons, "; ") << ")";
+      out << "\n";
+      if (!c.mitigations.empty()) {
+        size_t n[3] = {0, 0, 0};
+        for (const auto& m : c.mitigations) ++n[static_cast<size_t>(m.state)];
+        out << "  exposed CVEs: " << n[0] << " unmitigated, " << n[1] << " partly mitigated, " << n[2]
+            << " mitigated by Riposte\n";
       }
       out << "  nodes: " << (c.nodes.empty() ? std::string("none scheduled") : Join(c.nodes)) << "\n";
       for (const auto& s : c.services) {
@@ -131,8 +175,10 @@ std::string RenderText(const Report& r) {
       out << "  [" << Upper(SeverityLabel(f->severity)) << "] " << Clean(f->title) << "\n";
       out << "      why: " << Clean(f->detail) << "\n";
       if (!f->remediation.empty()) out << "      fix: " << Clean(f->remediation) << "\n";
+      if (const CveMitigation* m = r.MitigationOf(*f)) out << "      riposte: " << Clean(m->summary) << "\n";
     }
   }
+  if (r.migration) out << MigrationText(*r.migration);
   out << "\nexit code " << r.ExitCode() << " (0 = nothing at risk, 1 = at risk, 2 = could not complete)\n";
   return out.str();
 }

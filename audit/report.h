@@ -8,12 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "audit/migration_report.h"
 #include "core/finding.h"
 
 namespace riposte::audit {
 
 // What a finding is about. Stable names in JSON: see CategoryName().
-enum class Category { kCve, kSetting, kReachability, kIngress, kConfigMap, kRiposte, kUnreadable };
+enum class Category { kCve, kSetting, kReachability, kIngress, kConfigMap, kRiposte, kUnreadable, kEndOfLife };
 std::string_view CategoryName(Category c);
 // "low", "medium", "high", "critical" (same names as core::SeverityName, which this library
 // must not require: riposte_core is optional at build time).
@@ -68,6 +69,31 @@ struct PodInfo {
   bool ready = false;
 };
 
+// ingress-nginx's retirement as it applies to one controller (audit/eol.h).
+struct EndOfLife {
+  std::string release_line;        // "1.11"; "" when the version is unknown
+  std::string line_last_release;   // last release of that line ("v1.11.8"); "" when not known
+  bool line_got_final_release = false;  // 1.13 / 1.14 / 1.15: released with the last fixes (March 2026)
+  bool on_last_release = false;    // runs the last release of a line that got the final fixes
+  bool newer_than_community = false;  // a version the community project never released (a fork)
+  std::string upgrade_target;      // the last release to step to; "" when already on one
+};
+
+// Whether Riposte's webhook, as installed, stops an exploit class at admission (audit/mitigation.h).
+enum class MitigationState { kUnmitigated, kPartlyMitigated, kMitigated };
+// "unmitigated", "partly-mitigated", "mitigated" (JSON, metrics label values).
+std::string_view MitigationStateName(MitigationState s);
+
+struct CveMitigation {
+  std::string cve;
+  MitigationState state = MitigationState::kUnmitigated;
+  bool admission_blockable = true;  // false: no admission webhook can see the exploit
+  std::string mitigated_by;         // "riposte", "networkpolicy" or ""
+  std::vector<std::string> rules;   // Riposte rules that reject the exploit class
+  std::vector<std::string> reasons; // what keeps it from "mitigated" (empty when mitigated)
+  std::string summary;              // one line for the report
+};
+
 struct Controller {
   ObjectRef workload;                 // Deployment / DaemonSet / Pod (standalone)
   std::string container;
@@ -79,6 +105,8 @@ struct Controller {
   std::vector<ServiceExposure> services;
   ControllerSettings settings;
   std::string ingress_class;          // --ingress-class (default "nginx")
+  std::string annotations_prefix;     // --annotations-prefix (default "nginx.ingress.kubernetes.io")
+  std::string watch_namespace;        // --watch-namespace ("" = every namespace)
   // CVE-2025-1974 reachability.
   int admission_port = 0;             // 0 = webhook disabled
   bool admission_restricted = false;  // a NetworkPolicy restricts ingress to the admission port
@@ -87,6 +115,12 @@ struct Controller {
   std::vector<std::string> cves;      // exposed CVEs, sorted
   std::string recommended_version;    // lowest release fixing every exposed CVE, "" if none
   bool at_risk = false;
+  EndOfLife eol;
+  // Riposte's coverage of this controller's Ingresses, whatever the CVE: kMitigated when the
+  // webhook enforces on every namespace the controller serves.
+  MitigationState virtual_patch = MitigationState::kUnmitigated;
+  std::vector<std::string> virtual_patch_reasons;
+  std::vector<CveMitigation> mitigations;  // one per exposed CVE, in `cves` order
 };
 
 struct IngressResult {
@@ -98,15 +132,40 @@ struct IngressResult {
   std::string worst;                     // severity name of the worst finding, "" when clean
 };
 
+// Which Ingresses reach Riposte's webhook (its namespaceSelector / objectSelector).
+struct RiposteWebhookScope {
+  std::vector<std::string> excluded_namespaces;  // kubernetes.io/metadata.name NotIn, sorted
+  std::vector<std::string> only_namespaces;      // kubernetes.io/metadata.name In: only these
+  std::vector<std::string> label_conditions;     // other selector terms, as text
+  std::string object_selector;                   // "" = none
+};
+
+// The policy Riposte's webhook runs (core/policy.h), as far as the audit can read it.
+struct RipostePolicySummary {
+  bool known = false;
+  std::string source;  // "ConfigMap riposte/riposte-policy key policy.yaml", "defaults (no --policy)", ...
+  std::string error;   // why it is not known
+  std::string mode;    // enforce | warn | audit
+  std::string annotation_prefix;
+  std::vector<std::string> ingress_classes;
+  std::vector<std::string> exempt_namespaces;
+  bool snippets_allowed = false;
+  std::vector<std::string> snippet_namespaces;
+  std::vector<std::string> disabled_rules;
+};
+
 struct RiposteWebhookStatus {
   bool installed = false;
   bool enforcing = false;
   std::string configuration;  // VWC name
+  std::string webhook;        // webhook name within the configuration
   std::string failure_policy; // "Fail" / "Ignore"
   std::string service;        // "ns/name"
   bool endpoints_ready = false;
   bool covers_ingress = false;  // rules include ingresses CREATE+UPDATE
   std::vector<std::string> problems;
+  RiposteWebhookScope scope;
+  RipostePolicySummary policy;
 };
 
 struct UnreadableResource {
@@ -126,11 +185,14 @@ struct Report {
   std::vector<UnreadableResource> unreadable;
   std::vector<AuditFinding> findings;   // sorted: severity desc, then object, then id
   bool engine_available = true;         // false when the check engine was not built in
+  std::optional<MigrationInventory> migration;  // with AnalyzeOptions::migration (--migration)
 
   bool complete() const { return unreadable.empty(); }
   bool at_risk() const;  // any critical or high finding
   std::array<size_t, 4> CountsBySeverity() const;  // index = static_cast<int>(Severity)
   int ExitCode() const;  // 2 incomplete, 1 at risk, 0 otherwise
+  // The virtual-patch status of a controller's CVE finding (rule AUD-CVE); nullptr for others.
+  const CveMitigation* MitigationOf(const AuditFinding& finding) const;
 };
 
 }  // namespace riposte::audit

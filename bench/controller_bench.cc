@@ -1,6 +1,6 @@
 // controller_bench: the real `riposte controller` against an API server — the test double
 // (riposte-test-apiserver, started here) or a real cluster (--kubeconfig FILE, e.g. a
-// kube-apiserver v1.26.5 from bench/envtest-cluster.sh).
+// kube-apiserver v1.26.5 from scripts/envtest-up.sh).
 //  1. baseline: ResponseAction creates through the kube client on an idle server;
 //  2. sustained ingestion: unique alerts posted by concurrent keep-alive HTTPS clients, each
 //     answered only after its ResponseAction is created (durable) -> alerts/s;

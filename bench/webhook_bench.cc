@@ -3,9 +3,12 @@
 // (N client threads, one keep-alive TLS connection each, a mix of corpus AdmissionReviews,
 // closed loop): nginx (Debian nginx-light), the ceiling for any TLS server here, and the
 // project's own HTTP stack (common/http_server, Beast) with a fixed reply, which isolates what
-// parsing, judging and answering a review costs. Prints req/s, p50/p99 and both ratios.
+// parsing, judging and answering a review costs. Prints req/s, p50/p99 and both ratios, and
+// for the two servers that run as processes (nginx, riposte) the CPU time they used per
+// request: on a machine shared with other work, throughput follows the share of the cores the
+// run happens to get, while CPU per request does not.
 //
-//   webhook_bench [--connections 50] [--seconds 5] [--warmup 1]
+//   webhook_bench [--connections 50] [--seconds 5] [--warmup 1] [--only nginx|stack|riposte]
 
 #include <simdjson.h>
 #include <sys/socket.h>
@@ -14,10 +17,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -93,7 +98,29 @@ std::vector<std::string> CorpusReviews() {
   return out;
 }
 
+// utime + stime of a process and of its children (nginx workers), in seconds.
+double ProcessTreeCpuSeconds(pid_t pid) {
+  double total = 0;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (std::getline(stat, line)) {
+    // Fields after the command (which may contain spaces) start after the last ')'.
+    std::istringstream rest(line.substr(line.rfind(')') + 2));
+    std::string field;
+    unsigned long utime = 0, stime = 0;
+    for (int i = 3; i <= 15 && rest >> field; ++i) {
+      if (i == 14) utime = std::stoul(field);
+      if (i == 15) stime = std::stoul(field);
+    }
+    total += static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  }
+  std::ifstream children("/proc/" + std::to_string(pid) + "/task/" + std::to_string(pid) + "/children");
+  for (pid_t child; children >> child;) total += ProcessTreeCpuSeconds(child);
+  return total;
+}
+
 struct Result {
+  double cpu_us_per_request = 0;  // 0 = not measured
   double rps = 0;
   double p50_ms = 0;
   double p99_ms = 0;
@@ -102,7 +129,7 @@ struct Result {
 };
 
 Result Drive(uint16_t port, const std::string& target, const std::vector<std::string>& bodies, int connections,
-             double warmup_s, double seconds) {
+             double warmup_s, double seconds, const std::function<double()>& server_cpu = nullptr) {
   std::atomic<bool> measuring{false}, stop{false};
   std::vector<std::vector<double>> lat(static_cast<size_t>(connections));
   std::vector<uint64_t> failed(static_cast<size_t>(connections), 0);
@@ -138,11 +165,13 @@ Result Drive(uint16_t port, const std::string& target, const std::vector<std::st
     });
   }
   std::this_thread::sleep_for(std::chrono::duration<double>(warmup_s));
+  double cpu0 = server_cpu ? server_cpu() : 0;
   measuring = true;
   auto start = Clock::now();
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   measuring = false;
   double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  double cpu = server_cpu ? server_cpu() - cpu0 : 0;
   stop = true;
   for (auto& t : threads) t.join();
   std::vector<double> all;
@@ -154,6 +183,7 @@ Result Drive(uint16_t port, const std::string& target, const std::vector<std::st
   std::sort(all.begin(), all.end());
   r.ok = all.size();
   r.rps = static_cast<double>(all.size()) / elapsed;
+  if (server_cpu && r.ok > 0) r.cpu_us_per_request = cpu * 1e6 / static_cast<double>(r.ok);
   if (!all.empty()) {
     r.p50_ms = all[all.size() / 2];
     r.p99_ms = all[std::min(all.size() - 1, all.size() * 99 / 100)];
@@ -162,8 +192,10 @@ Result Drive(uint16_t port, const std::string& target, const std::vector<std::st
 }
 
 void Print(const char* name, const Result& r) {
-  std::printf("%-28s %10.0f req/s   p50 %6.2f ms   p99 %6.2f ms   (%llu ok, %llu failed)\n", name, r.rps, r.p50_ms,
+  std::printf("%-28s %10.0f req/s   p50 %6.2f ms   p99 %6.2f ms   (%llu ok, %llu failed)", name, r.rps, r.p50_ms,
               r.p99_ms, static_cast<unsigned long long>(r.ok), static_cast<unsigned long long>(r.failed));
+  if (r.cpu_us_per_request > 0) std::printf("   server CPU %.1f us/request", r.cpu_us_per_request);
+  std::printf("\n");
 }
 
 }  // namespace
@@ -171,12 +203,15 @@ void Print(const char* name, const Result& r) {
 int main(int argc, char** argv) {
   int connections = 50;
   double seconds = 5, warmup = 1;
+  std::string only;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     if (k == "--connections") connections = std::atoi(argv[i + 1]);
     else if (k == "--seconds") seconds = std::atof(argv[i + 1]);
     else if (k == "--warmup") warmup = std::atof(argv[i + 1]);
+    else if (k == "--only") only = argv[i + 1];
   }
+  auto run = [&](const char* which) { return only.empty() || only == which; };
   std::string dir = MakeTempDir();
   CertPair cert = MakeCert("bench");
   WriteFile(dir + "/tls.crt", cert.cert_pem);
@@ -201,7 +236,7 @@ int main(int argc, char** argv) {
                      "  location / { default_type application/json; return 200 '" + fixed + "'; }\n }\n}\n";
   WriteFile(dir + "/nginx.conf", conf);
   Result nginx;
-  {
+  if (run("nginx")) {
     ChildProcess p("/usr/sbin/nginx", {"-p", dir, "-c", dir + "/nginx.conf", "-e", dir + "/nginx-error.log", "-g", "daemon off;"},
                    dir + "/nginx.out");
     bool up = false;
@@ -213,11 +248,12 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "nginx did not start: %s\n", p.Output().c_str());
       return 1;
     }
-    nginx = Drive(nginx_port, "/validate/ingress", bodies, connections, warmup, seconds);
+    nginx = Drive(nginx_port, "/validate/ingress", bodies, connections, warmup, seconds,
+                  [pid = p.pid()] { return ProcessTreeCpuSeconds(pid); });
   }
   // Baseline 2: the same server stack with a fixed reply, in this process.
   Result stack;
-  {
+  if (run("stack")) {
     riposte::http::ServerOptions options;
     options.name = "bench-fixed";
     options.listen = "127.0.0.1:0";
@@ -241,7 +277,7 @@ int main(int argc, char** argv) {
   }
   Result riposte;
   uint16_t port = FreePort();
-  {
+  if (run("riposte")) {
     ChildProcess p(RIPOSTE_BINARY,
                    {"webhook", "--tls-cert", dir + "/tls.crt", "--tls-key", dir + "/tls.key", "--listen",
                     "127.0.0.1:" + std::to_string(port), "--metrics-listen", "", "--log-level", "error", "--threads", "2"},
@@ -255,7 +291,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "riposte webhook did not start: %s\n", p.Output().c_str());
       return 1;
     }
-    riposte = Drive(port, "/validate/ingress", bodies, connections, warmup, seconds);
+    riposte = Drive(port, "/validate/ingress", bodies, connections, warmup, seconds,
+                    [pid = p.pid()] { return ProcessTreeCpuSeconds(pid); });
   }
   Print("nginx (fixed response)", nginx);
   Print("same stack (fixed response)", stack);
@@ -264,6 +301,9 @@ int main(int argc, char** argv) {
               nginx.rps > 0 ? riposte.rps / nginx.rps : 0.0, riposte.p99_ms);
   std::printf("ratio riposte/same stack:  throughput %.2f\n", stack.rps > 0 ? riposte.rps / stack.rps : 0.0);
   std::printf("ratio same stack/nginx:    throughput %.2f\n", nginx.rps > 0 ? stack.rps / nginx.rps : 0.0);
+  if (nginx.cpu_us_per_request > 0 && riposte.cpu_us_per_request > 0)
+    std::printf("server CPU per request:    riposte %.1f us, nginx %.1f us (%.2fx)\n", riposte.cpu_us_per_request,
+                nginx.cpu_us_per_request, riposte.cpu_us_per_request / nginx.cpu_us_per_request);
   RemoveTree(dir);
   return 0;
 }

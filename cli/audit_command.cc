@@ -1,5 +1,6 @@
-// `riposte audit [--kubeconfig F] [--namespace N] [--format text|json|html] [--output FILE]`:
-// exposure report for a live cluster (or for a saved snapshot with --snapshot).
+// `riposte audit [--kubeconfig F] [--namespace N] [--format text|json|html] [--output FILE]
+// [--migration]`: exposure report for a live cluster (or for a saved snapshot with --snapshot),
+// optionally with the Gateway API migration inventory.
 // Exit 0 = nothing at risk, 1 = at risk, 2 = could not complete or usage error.
 
 #include <chrono>
@@ -66,7 +67,7 @@ int Fail(const std::string& msg) {
 int RunAudit(const Args& args) {
   FlagSet flags("audit");
   std::string kubeconfig, context, ns, format = "text", output, snapshot_in, snapshot_out;
-  bool help = false, no_timestamp = false, insecure = false;
+  bool help = false, no_timestamp = false, insecure = false, migration = false;
   int64_t page_size = 500;
   flags.String("kubeconfig", &kubeconfig, "kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)");
   flags.String("context", &context, "kubeconfig context (default: current-context)");
@@ -76,6 +77,8 @@ int RunAudit(const Args& args) {
   flags.String("snapshot", &snapshot_in, "analyze a saved snapshot file instead of a live cluster");
   flags.String("save-snapshot", &snapshot_out, "also save what was read from the cluster to FILE (JSON)");
   flags.Bool("no-timestamp", &no_timestamp, "omit the generation time (reproducible output)");
+  flags.Bool("migration", &migration,
+             "add the Gateway API migration inventory (annotations per Ingress, per-namespace counts, blockers)");
   flags.Bool("insecure-skip-tls-verify", &insecure, "accept insecure-skip-tls-verify in the kubeconfig");
   flags.Int("page-size", &page_size, "objects per list request (1-5000)");
   flags.Bool("help", &help, "show this help");
@@ -117,8 +120,9 @@ int RunAudit(const Args& args) {
     }
   }
 
-  audit::Report report =
-      audit::Analyze(snap, {.checker = audit::NewEngineChecker(), .generated_at = no_timestamp ? "" : NowRfc3339()});
+  audit::Report report = audit::Analyze(snap, {.checker = audit::NewEngineChecker(),
+                                               .generated_at = no_timestamp ? "" : NowRfc3339(),
+                                               .migration = migration});
   std::string rendered = format == "json"   ? audit::RenderJson(report)
                          : format == "html" ? audit::RenderHtml(report)
                                             : audit::RenderText(report);

@@ -15,5 +15,6 @@ int RunActions(const Args& args);
 int RunController(const Args& args);
 int RunAudit(const Args& args);
 int RunScan(const Args& args);
+int RunVerify(const Args& args);
 
 }  // namespace riposte::cli

@@ -3,32 +3,38 @@
 #include <utility>  // before asio: boost 1.74 uses std::exchange without including it
 
 #include <algorithm>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/periodic_audit.h"
+#include "audit/metrics.h"
 #include "common/flags.h"
 #include "common/http_server.h"
+#include "common/k8s_names.h"
 #include "common/log.h"
-#include "controller/controller.h"
+#include "common/signals.h"
 #include "controller/duration.h"
-#include "controller/endpoint.h"
-#include "controller/names.h"
-#include "controller/periodic_audit.h"
+#include "controller/preflight.h"
+#include "controller/service.h"
 #include "kube/config.h"
 
 namespace riposte::cli {
 namespace {
 
-volatile std::sig_atomic_t g_stop = 0;
-void OnSignal(int) { g_stop = 1; }
-
-int Fail(const std::string& msg) {
+// Usage errors: exit 2, before anything starts (as for every command).
+int Usage(const std::string& msg) {
   std::fprintf(stderr, "riposte controller: %s\n", msg.c_str());
   return 2;
+}
+
+// The process could not start (credentials, files, cluster config, listeners): exit 1 with a
+// logged reason, as the webhook does.
+int StartFailed(const std::string& msg) {
+  log::Error("controller failed to start", {{"error", msg}});
+  return 1;
 }
 
 }  // namespace
@@ -38,11 +44,16 @@ int RunController(const Args& args) {
   std::string kubeconfig, alerts_listen = ":2803", cert, key, token_file, client_ca, metrics_listen = ":8080";
   const char* pod_ns = std::getenv("POD_NAMESPACE");
   std::string own_ns = pod_ns != nullptr && *pod_ns ? pod_ns : "riposte-system";
-  std::string lease_name = "riposte-controller", identity, log_format = "text", log_level = "info";
+  std::string lease_name = "riposte-controller", identity, log_format = "json", log_level = "info";
   bool dry_run = false, insecure_no_auth = false, help = false;
   int64_t max_destructive = 10, workers = 2, lease_seconds = 15, max_body = 1 << 20, kube_burst = 100;
   double kube_qps = 50;
-  std::vector<std::string> protected_ns;
+  std::vector<std::string> protected_ns, trusted_networks;
+  controller::ServiceOptions so;
+  int64_t record_workers = so.record_workers, record_queue = static_cast<int64_t>(so.record_queue);
+  int64_t max_conns = static_cast<int64_t>(so.max_connections), reserved = static_cast<int64_t>(so.reserved_connections);
+  int64_t per_peer = static_cast<int64_t>(so.max_connections_per_peer);
+  int64_t header_ms = so.header_timeout.count(), untrusted_idle_ms = so.untrusted_idle_timeout.count();
   std::string audit_interval_text = "0", status_interval_text = "5s";
   flags.String("kubeconfig", &kubeconfig, "kubeconfig file; in-cluster service account when empty");
   flags.String("alerts-listen", &alerts_listen, "alert endpoint address (HTTPS)");
@@ -52,6 +63,19 @@ int RunController(const Args& args) {
   flags.String("alerts-client-ca", &client_ca, "CA bundle (PEM): require client certificates signed by it (mTLS)");
   flags.Bool("alerts-insecure-no-auth", &insecure_no_auth, "accept alerts without token or client certificate");
   flags.Int("alerts-max-body-bytes", &max_body, "largest accepted alert body");
+  flags.Int("alerts-recorders", &record_workers,
+            "alerts recorded at once (each an API round trip, on its own thread; never on the listener's)");
+  flags.Int("alerts-queue", &record_queue, "alerts that may wait for a recorder; beyond, 503 with Retry-After");
+  flags.StringList("alerts-trusted-network", &trusted_networks,
+                   "CIDR or address of alert senders (repeatable): reserved slots, no per-peer cap, never evicted; "
+                   "their requests still need the token or certificate");
+  flags.Int("alerts-max-connections", &max_conns, "connections the alert listener holds at once");
+  flags.Int("alerts-reserved-connections", &reserved,
+            "of --alerts-max-connections, slots only authenticated or trusted senders may use");
+  flags.Int("alerts-max-connections-per-peer", &per_peer, "unauthenticated connections one address may hold");
+  flags.Int("alerts-header-timeout-ms", &header_ms, "time from the first byte of a request to its complete headers");
+  flags.Int("alerts-untrusted-idle-timeout-ms", &untrusted_idle_ms,
+            "time an unauthenticated connection may wait for its next request (authenticated ones: 60 s)");
   flags.String("metrics-listen", &metrics_listen, "address for /healthz, /readyz and /metrics (HTTP)");
   flags.String("namespace", &own_ns, "the controller's own namespace (Lease; always protected)");
   flags.String("lease-name", &lease_name, "name of the leader-election Lease");
@@ -67,47 +91,56 @@ int RunController(const Args& args) {
                "run the exposure audit on the leader every DURATION (e.g. 10m, min 1m) and export riposte_audit_* metrics; 0 = off");
   flags.String("policy-status-interval", &status_interval_text,
                "how often ResponsePolicy status counters are written (DURATION, 1s..10m)");
-  flags.String("log-format", &log_format, "text or json");
+  flags.String("log-format", &log_format, "json or text");
   flags.String("log-level", &log_level, "debug, info, warn or error");
   flags.Bool("help", &help, "show this help");
   std::string error;
-  if (!flags.Parse(args, &error)) return Fail(error + "\n" + flags.Usage());
+  if (!flags.Parse(args, &error)) return Usage(error + "\n" + flags.Usage());
   if (help) {
     std::fputs(flags.Usage().c_str(), stdout);
     return 0;
   }
   log::Format fmt;
   log::Level lvl;
-  if (!log::ParseFormat(log_format, &fmt)) return Fail("--log-format must be text or json");
-  if (!log::ParseLevel(log_level, &lvl)) return Fail("--log-level must be debug, info, warn or error");
-  log::Init(fmt, lvl);
+  if (!log::ParseFormat(log_format, &fmt)) return Usage("--log-format must be json or text");
+  if (!log::ParseLevel(log_level, &lvl)) return Usage("--log-level must be debug, info, warn or error");
   std::chrono::milliseconds audit_interval{0};
-  if (!controller::ParseAuditInterval(audit_interval_text, &audit_interval, &error)) return Fail(error);
+  if (!ParseAuditInterval(audit_interval_text, &audit_interval, &error)) return Usage(error);
   auto status_interval = controller::ParseDuration(status_interval_text, &error);
-  if (!status_interval) return Fail("--policy-status-interval: " + error);
+  if (!status_interval) return Usage("--policy-status-interval: " + error);
   if (*status_interval < std::chrono::seconds(1) || *status_interval > std::chrono::minutes(10))
-    return Fail("--policy-status-interval must be between 1s and 10m (got " + status_interval_text + ")");
-  if (cert.empty() || key.empty()) return Fail("--alerts-tls-cert and --alerts-tls-key are required (the alert endpoint is HTTPS only)");
+    return Usage("--policy-status-interval must be between 1s and 10m (got " + status_interval_text + ")");
+  if (cert.empty() || key.empty()) return Usage("--alerts-tls-cert and --alerts-tls-key are required (the alert endpoint is HTTPS only)");
   if (token_file.empty() && client_ca.empty() && !insecure_no_auth)
-    return Fail("set --alerts-token-file and/or --alerts-client-ca, or explicitly --alerts-insecure-no-auth");
-  if (!controller::IsDnsLabel(own_ns)) return Fail("--namespace: \"" + own_ns + "\" is not a namespace name");
+    return Usage("set --alerts-token-file and/or --alerts-client-ca, or explicitly --alerts-insecure-no-auth");
+  if (std::string why = k8s::ValidateName(k8s::NameKind::kNamespace, own_ns); !why.empty()) return Usage("--namespace: " + why);
   if (max_destructive < 0 || workers < 1 || workers > 64 || lease_seconds < 3 || max_body < 1024)
-    return Fail("--max-destructive-per-minute >= 0, 1 <= --workers <= 64, --lease-duration-seconds >= 3, --alerts-max-body-bytes >= 1024");
-  if (kube_burst < 1 || kube_burst > 100000) return Fail("--kube-api-burst must be between 1 and 100000");
-  std::unique_ptr<controller::TokenFile> token;
-  if (!token_file.empty()) {
-    token = std::make_unique<controller::TokenFile>(token_file);
-    if (!token->Load(&error)) return Fail(error);
+    return Usage("--max-destructive-per-minute >= 0, 1 <= --workers <= 64, --lease-duration-seconds >= 3, --alerts-max-body-bytes >= 1024");
+  if (kube_burst < 1 || kube_burst > 100000) return Usage("--kube-api-burst must be between 1 and 100000");
+  if (record_workers < 1 || record_workers > 256 || record_queue < 0 || record_queue > 100000)
+    return Usage("--alerts-recorders must be 1..256 and --alerts-queue 0..100000");
+  if (max_conns < 16 || max_conns > 65536 || reserved < 0 || reserved >= max_conns || per_peer < 1 || header_ms < 100 ||
+      untrusted_idle_ms < 100)
+    return Usage("--alerts-max-connections must be 16..65536, --alerts-reserved-connections 0..max-1, "
+                 "--alerts-max-connections-per-peer >= 1, --alerts-header-timeout-ms and "
+                 "--alerts-untrusted-idle-timeout-ms >= 100");
+  for (const auto& n : trusted_networks) {
+    http::ServerOptions probe;
+    probe.trusted_networks = {n};
+    if (std::string bad = http::ValidateOptions(probe); !bad.empty()) return Usage("--alerts-trusted-network: " + bad);
   }
-  if (insecure_no_auth && token == nullptr && client_ca.empty())
-    log::Warn("alert endpoint accepts unauthenticated alerts (--alerts-insecure-no-auth)");
+
+  // Before any thread starts, so that only Wait below receives the stop signals.
+  StopSignals signals;
+  log::Init(fmt, lvl);
+  http::RaiseOpenFileLimit(static_cast<uint64_t>(max_conns) + 256);
 
   auto config = kube::LoadDefaultConfig(kubeconfig);
-  if (!config.ok()) return Fail("kubernetes config: " + config.error().message);
+  if (!config.ok()) return StartFailed("kubernetes config: " + config.error().message);
   config.value().qps = kube_qps;
   config.value().burst = static_cast<int>(kube_burst);
   auto client = kube::NewKubeClient(config.value());
-  if (!client.ok()) return Fail("kubernetes client: " + client.error().message);
+  if (!client.ok()) return StartFailed("kubernetes client: " + client.error().message);
   // Lease renewals get their own client so reconcile work never queues them past the renew
   // deadline. Recording alerts is not throttled client-side: the guards (cooldown, per-policy
   // rate limit) already bound how many ResponseActions alerts can create, and a throttled
@@ -116,9 +149,9 @@ int RunController(const Args& args) {
   kube::ClientConfig recorder_config = config.value();
   recorder_config.qps = 0;
   auto recorder_client = kube::NewKubeClient(recorder_config);
-  if (!election_client.ok() || !recorder_client.ok()) return Fail("kubernetes client: cannot create a second client");
+  if (!election_client.ok() || !recorder_client.ok()) return StartFailed("kubernetes client: cannot create a second client");
 
-  controller::ControllerOptions opts;
+  controller::ControllerOptions& opts = so.controller;
   opts.own_namespace = own_ns;
   opts.lease_name = lease_name;
   opts.identity = identity;
@@ -129,77 +162,62 @@ int RunController(const Args& args) {
   opts.lease_duration = std::chrono::seconds(lease_seconds);
   opts.renew_deadline = std::chrono::milliseconds(lease_seconds * 1000 * 2 / 3);
   opts.retry_period = std::chrono::milliseconds(lease_seconds * 1000 * 2 / 15);
-  opts.audit_interval = audit_interval;
   opts.policy_status_interval = *status_interval;
   opts.election_client = election_client.value();
   opts.recorder_client = recorder_client.value();
-  controller::ResponseController rc(client.value(), opts);
 
-  controller::AlertAuth auth{token.get(), !client_ca.empty()};
-  // Adapts the shared server's request to the library-independent endpoint handlers.
-  auto view = [](const http::Request& r) {
-    controller::HttpRequestView v;
-    v.method = r.method;
-    v.target = r.path;
-    v.authorization = r.Header("Authorization");
-    v.content_type = r.Header("Content-Type");
-    v.body = r.body;
-    v.client_cert_verified = !r.client_subject.empty();
-    return v;
-  };
-  auto reply = [](controller::HttpReply in) {
-    http::Response out;
-    out.status = in.status;
-    out.content_type = in.content_type;
-    out.body = std::move(in.body);
-    for (auto& [k, v] : in.headers) out.headers.emplace_back(k, v);
-    return out;
-  };
-  http::ServerOptions alerts_opts;
-  alerts_opts.name = "alerts";
-  alerts_opts.listen = alerts_listen;
-  alerts_opts.tls = http::TlsOptions{cert, key, client_ca, std::chrono::milliseconds(1000)};
-  alerts_opts.max_body_bytes = static_cast<size_t>(max_body);
-  // A handler holds its thread for the API round trip that records the response, so the
-  // thread count is how many senders are recorded at once, not a CPU budget.
-  alerts_opts.threads = 8;
-  auto alerts = http::NewServer(alerts_opts);
-  for (const char* path : {"/", "/v1/alerts"}) {
-    alerts->AddRoute({path, {"POST"}, [&, view, reply](const http::Request& r) {
-                        return reply(controller::HandleAlertRequest(view(r), auth, rc.ingestor()));
-                      }, {}});
-  }
-  http::ServerOptions metrics_opts;
-  metrics_opts.name = "metrics";
-  metrics_opts.listen = metrics_listen;
-  metrics_opts.max_body_bytes = 0;
-  auto metrics = http::NewServer(metrics_opts);
-  for (const char* path : {"/healthz", "/readyz", "/metrics"}) {
-    metrics->AddRoute({path, {"GET", "HEAD"}, [&, view, reply](const http::Request& r) {
-                         return reply(controller::HandleOpsRequest(view(r), [&] { return rc.Ready(); },
-                                                                   [&] { return rc.metrics().Render(); }));
-                       }, {}});
-  }
-  if (!alerts->Start(&error)) return Fail("alert listener: " + error);
-  if (!metrics->Start(&error)) return Fail("metrics listener: " + error);
+  so.alerts_listen = alerts_listen;
+  so.metrics_listen = metrics_listen;
+  so.tls_cert = cert;
+  so.tls_key = key;
+  so.token_file = token_file;
+  so.client_ca = client_ca;
+  so.insecure_no_auth = insecure_no_auth;
+  so.max_body_bytes = static_cast<size_t>(max_body);
+  so.record_workers = static_cast<int>(record_workers);
+  so.record_queue = static_cast<size_t>(record_queue);
+  so.trusted_networks = trusted_networks;
+  so.max_connections = static_cast<size_t>(max_conns);
+  so.reserved_connections = static_cast<size_t>(reserved);
+  so.max_connections_per_peer = static_cast<size_t>(per_peer);
+  so.header_timeout = std::chrono::milliseconds(header_ms);
+  so.untrusted_idle_timeout = std::chrono::milliseconds(untrusted_idle_ms);
+  controller::Service service(client.value(), so);
+  // Says why a replica never becomes ready (missing namespace, CRDs or RBAC) instead of
+  // answering every alert 503 in silence.
+  controller::PreflightMonitor preflight(client.value(), {own_ns, lease_name});
+  service.SetNotReadyReason([&preflight] { return preflight.Reason(); });
 
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
-  rc.Start();
+  // Leader-only work is put together here: controller/ knows it only as a LeaderTask.
+  std::unique_ptr<PeriodicAudit> audit;
+  if (audit_interval.count() > 0) {
+    PeriodicAuditConfig ac;
+    ac.interval = audit_interval;
+    ac.run = [c = client.value()](const std::function<bool()>& cancelled) {
+      audit::CollectOptions collect;
+      collect.cancelled = cancelled;
+      return audit::RunAudit(*c, collect, controller::FormatRfc3339(std::chrono::system_clock::now()));
+    };
+    audit = std::make_unique<PeriodicAudit>(std::move(ac));
+    service.AddLeaderTask(AsLeaderTask(audit.get()));
+  }
+  if (!service.Start(&error)) return StartFailed(error);
+  preflight.Start();
+
   // Ports on stdout: integration tests and scripts bind port 0 and read them here.
   std::printf("alerts listening on %s (port %u)\nmetrics listening on %s (port %u)\n", alerts_listen.c_str(),
-              alerts->Port(), metrics_listen.c_str(), metrics->Port());
+              service.AlertsPort(), metrics_listen.c_str(), service.MetricsPort());
   std::fflush(stdout);
-  log::Info("controller started", {{"alerts", std::to_string(alerts->Port())},
-                                   {"metrics", std::to_string(metrics->Port())},
+  log::Info("controller started", {{"alerts", std::to_string(service.AlertsPort())},
+                                   {"metrics", std::to_string(service.MetricsPort())},
                                    {"namespace", own_ns}, {"dryRun", dry_run ? "true" : "false"},
                                    {"auditInterval", audit_interval.count() ? controller::FormatDuration(audit_interval) : "off"},
                                    {"kube", config.value().source}});
-  while (!g_stop) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  log::Info("controller stopping");
-  alerts->Stop();
-  metrics->Stop();
-  rc.Stop();
+  int sig = signals.Wait();
+  log::Info("controller stopping", {{"signal", StopSignals::Name(sig)}});
+  preflight.Stop();
+  service.Stop();
+  log::Info("stopped");
   return 0;
 }
 

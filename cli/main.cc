@@ -20,6 +20,7 @@ constexpr Command kCommands[] = {
     {"controller", "respond to Falco alerts through the Kubernetes API", riposte::cli::RunController},
     {"scan", "check Ingress manifests offline (files, dirs, stdin)", riposte::cli::RunScan},
     {"audit", "exposure report for a live cluster (text, json, html)", riposte::cli::RunAudit},
+    {"verify", "check that the cluster is protected: dry-run attack, webhook, controller", riposte::cli::RunVerify},
 };
 
 void PrintUsage(std::FILE* out) {

@@ -1,5 +1,6 @@
 // `riposte scan [--policy FILE] [--format text|json] [--namespace NS] PATH...`: judges Ingress
-// manifests offline with the same engine as the admission webhook.
+// manifests, and the successor controllers' resources of the profiles the policy enables
+// (VirtualServer, SnippetsFilter, ...), offline with the same engine as the admission webhook.
 // Exit 0 = no findings, 1 = findings, 2 = usage error or unreadable/unparsable input (findings
 // in the readable documents are still printed).
 
@@ -146,7 +147,22 @@ std::string Join(const std::vector<std::string>& v) {
   return out;
 }
 
-void PrintText(const std::vector<ScanFinding>& findings, const std::vector<InputError>& errors, size_t ingresses,
+const std::string& Namespace(const core::ManifestObject& o) {
+  return o.resource.kind != nullptr ? o.resource.ns : o.ingress.ns;
+}
+
+const std::string& Name(const core::ManifestObject& o) {
+  return o.resource.kind != nullptr ? o.resource.name : o.ingress.name;
+}
+
+struct Counts {
+  size_t ingresses = 0;
+  size_t resources = 0;     // successor controllers' resources read
+  size_t unjudged = 0;      // ... of them, of a profile the policy does not enable
+  std::set<std::string> disabled;  // those profiles' policy keys
+};
+
+void PrintText(const std::vector<ScanFinding>& findings, const std::vector<InputError>& errors, const Counts& counts,
                size_t files, const Style& style) {
   const core::ManifestObject* current = nullptr;
   std::string current_file;
@@ -156,10 +172,10 @@ void PrintText(const std::vector<ScanFinding>& findings, const std::vector<Input
       current = sf.object;
       current_file = sf.file;
       objects.insert(current);
-      const auto& ing = current->ingress;
       std::printf("\n%s\n", style.Paint("1", core::EscapeForDisplay(sf.file) + ":" + std::to_string(current->line) +
-                                                  " (document " + std::to_string(current->document) + ") Ingress " +
-                                                  core::EscapeForDisplay(ing.ns) + "/" + core::EscapeForDisplay(ing.name))
+                                                  " (document " + std::to_string(current->document) + ") " +
+                                                  current->kind + " " + core::EscapeForDisplay(Namespace(*current)) + "/" +
+                                                  core::EscapeForDisplay(Name(*current)))
                                   .c_str());
     }
     const auto& f = sf.finding;
@@ -174,13 +190,26 @@ void PrintText(const std::vector<ScanFinding>& findings, const std::vector<Input
                  core::EscapeForDisplay(e.message).c_str(),
                  e.line > 0 ? (" (document " + std::to_string(e.document) + ")").c_str() : "");
   }
-  std::printf("\n%s: %zu finding(s) in %zu of %zu Ingress object(s) from %zu file(s)%s\n",
+  size_t flagged_ingresses = 0;
+  for (const auto* o : objects) flagged_ingresses += o->kind == "Ingress" ? 1 : 0;
+  std::string others;
+  if (counts.resources > 0) {
+    others = " and " + std::to_string(objects.size() - flagged_ingresses) + " of " + std::to_string(counts.resources) +
+             " other resource(s)";
+  }
+  std::printf("\n%s: %zu finding(s) in %zu of %zu Ingress object(s)%s from %zu file(s)%s\n",
               findings.empty() ? style.Paint("32", "OK").c_str() : style.Paint("1;31", "FAIL").c_str(),
-              findings.size(), objects.size(), ingresses, files,
+              findings.size(), flagged_ingresses, counts.ingresses, others.c_str(), files,
               errors.empty() ? "" : ("; " + std::to_string(errors.size()) + " input error(s)").c_str());
+  if (counts.unjudged > 0) {
+    std::string keys;
+    for (const auto& k : counts.disabled) keys += (keys.empty() ? "" : ", ") + k;
+    std::fprintf(stderr, "riposte scan: %zu resource(s) not judged: their profile is not enabled in the policy (%s)\n",
+                 counts.unjudged, keys.c_str());
+  }
 }
 
-void PrintJson(const std::vector<ScanFinding>& findings, const std::vector<InputError>& errors, size_t ingresses,
+void PrintJson(const std::vector<ScanFinding>& findings, const std::vector<InputError>& errors, const Counts& counts,
                size_t files) {
   using core::JsonQuote;
   std::ostringstream out;
@@ -189,8 +218,9 @@ void PrintJson(const std::vector<ScanFinding>& findings, const std::vector<Input
     const auto& sf = findings[i];
     const auto& f = sf.finding;
     out << (i ? "," : "") << "\n{\"file\":" << JsonQuote(sf.file) << ",\"document\":" << sf.object->document
-        << ",\"line\":" << sf.object->line << ",\"kind\":\"Ingress\",\"namespace\":" << JsonQuote(sf.object->ingress.ns)
-        << ",\"name\":" << JsonQuote(sf.object->ingress.name) << ",\"field\":" << JsonQuote(f.field)
+        << ",\"line\":" << sf.object->line << ",\"kind\":" << JsonQuote(sf.object->kind)
+        << ",\"namespace\":" << JsonQuote(Namespace(*sf.object)) << ",\"name\":" << JsonQuote(Name(*sf.object))
+        << ",\"field\":" << JsonQuote(f.field)
         << ",\"rule_id\":" << JsonQuote(f.rule_id) << ",\"cves\":[";
     for (size_t k = 0; k < f.cves.size(); ++k) out << (k ? "," : "") << JsonQuote(f.cves[k]);
     out << "],\"severity\":" << JsonQuote(core::SeverityName(f.severity)) << ",\"message\":" << JsonQuote(f.message)
@@ -202,8 +232,9 @@ void PrintJson(const std::vector<ScanFinding>& findings, const std::vector<Input
     out << (i ? "," : "") << "\n{\"file\":" << JsonQuote(e.file) << ",\"document\":" << e.document
         << ",\"line\":" << e.line << ",\"column\":" << e.column << ",\"message\":" << JsonQuote(e.message) << "}";
   }
-  out << "],\n\"summary\":{\"files\":" << files << ",\"ingresses\":" << ingresses << ",\"findings\":" << findings.size()
-      << ",\"errors\":" << errors.size() << "}}\n";
+  out << "],\n\"summary\":{\"files\":" << files << ",\"ingresses\":" << counts.ingresses
+      << ",\"resources\":" << counts.resources << ",\"unjudged_resources\":" << counts.unjudged
+      << ",\"findings\":" << findings.size() << ",\"errors\":" << errors.size() << "}}\n";
   std::fputs(out.str().c_str(), stdout);
 }
 
@@ -217,12 +248,14 @@ int Usage(const FlagSet& flags, const std::string& error) {
 }  // namespace
 
 int RunScan(const Args& args) {
-  std::string policy_file, format = "text", default_ns = "default";
+  std::string policy_file, format = "text", default_ns;
   bool help = false;
   FlagSet flags("scan");
   flags.String("policy", &policy_file, "policy file (YAML, see docs/policy.md); default policy when absent");
   flags.String("format", &format, "output format: text or json");
-  flags.String("namespace", &default_ns, "namespace for documents without metadata.namespace");
+  flags.String("namespace", &default_ns,
+               "namespace for objects without metadata.namespace, like kubectl -n (objects naming another "
+               "namespace are then an error); default: default");
   flags.Bool("help", &help, "show this help");
   std::string error;
   if (!flags.Parse(args, &error)) return Usage(flags, error);
@@ -248,10 +281,16 @@ int RunScan(const Args& args) {
   std::vector<InputError> errors;
   for (const auto& p : flags.positional()) Gather(p, &files, &errors);
 
+  // Like kubectl: objects without a namespace get -n's (or the context's, "default"), and with
+  // -n given an object naming another namespace is refused. Ingresses and the ConfigMaps they
+  // reference are placed by the same rule, so the lookup below sees what the cluster would.
+  core::ManifestLimits limits;
+  limits.enforce_namespace = !default_ns.empty();
+  if (default_ns.empty()) default_ns = "default";
   std::vector<core::ManifestSet> sets(files.size());
   ScanConfigMaps configmaps;
   for (size_t i = 0; i < files.size(); ++i) {
-    sets[i] = core::ParseManifests(files[i].text, default_ns);
+    sets[i] = core::ParseManifests(files[i].text, default_ns, limits);
     for (const auto& e : sets[i].errors) errors.push_back({files[i].name, e.document, e.line, e.column, e.message});
     for (const auto& obj : sets[i].objects) {
       if (obj.kind == "ConfigMap") configmaps.Add(&obj.configmap);
@@ -260,21 +299,34 @@ int RunScan(const Args& args) {
 
   const core::Engine engine(policy);
   std::vector<ScanFinding> findings;
-  size_t ingresses = 0;
+  Counts counts;
   for (size_t i = 0; i < files.size(); ++i) {
     for (const auto& obj : sets[i].objects) {
+      if (obj.resource.kind != nullptr) {
+        ++counts.resources;
+        if (!engine.Judges(obj.resource) && !policy->IsExempt(obj.resource.ns)) {
+          const bool f5 = obj.resource.kind->profile == core::ProfileId::kF5NginxIngress;
+          const bool enabled = f5 ? policy->f5_nginx_ingress.enabled : policy->nginx_gateway_fabric.enabled;
+          if (!enabled) {
+            ++counts.unjudged;
+            counts.disabled.insert(f5 ? "profiles.f5NginxIngress.enabled" : "profiles.nginxGatewayFabric.enabled");
+          }
+        }
+        for (auto& f : engine.Check(obj.resource)) findings.push_back({&obj, files[i].name, std::move(f)});
+        continue;
+      }
       if (obj.kind != "Ingress") continue;
-      ++ingresses;
+      ++counts.ingresses;
       for (auto& f : engine.Check(obj.ingress, &configmaps)) findings.push_back({&obj, files[i].name, std::move(f)});
     }
   }
 
   if (format == "json") {
-    PrintJson(findings, errors, ingresses, files.size());
+    PrintJson(findings, errors, counts, files.size());
   } else {
     Style style;
     style.color = ::isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
-    PrintText(findings, errors, ingresses, files.size(), style);
+    PrintText(findings, errors, counts, files.size(), style);
   }
   std::fflush(stdout);
   if (!errors.empty()) return 2;

@@ -2,7 +2,9 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 namespace riposte::json {
 namespace {
@@ -41,6 +43,17 @@ bool Deceptive(uint32_t cp) {
          (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xFEFF;
 }
 
+// Nonzero when one of the 8 bytes in `v` needs escaping or decoding (< 0x20, '"', '\\', 0x7F
+// or >= 0x80): the usual "has a byte less than n / equal to n" word tricks, exact about whether
+// such a byte exists, which is all that is asked. Admission responses are mostly plain ASCII.
+inline uint64_t Special8(uint64_t v) {
+  constexpr uint64_t k01 = 0x0101010101010101ULL, k80 = 0x8080808080808080ULL;
+  const uint64_t quote = v ^ (k01 * '"'), backslash = v ^ (k01 * '\\'), del = v ^ (k01 * 0x7F);
+  return (((v - k01 * 0x20) & ~v) | ((quote - k01) & ~quote) | ((backslash - k01) & ~backslash) |
+          ((del - k01) & ~del) | v) &
+         k80;
+}
+
 }  // namespace
 
 void AppendEscaped(std::string& out, std::string_view in) {
@@ -48,6 +61,10 @@ void AppendEscaped(std::string& out, std::string_view in) {
     // Plain printable ASCII is the common case (names, messages, log fields): copy runs of it
     // at once instead of a byte at a time.
     size_t run = i;
+    for (uint64_t w; run + 8 <= in.size(); run += 8) {
+      std::memcpy(&w, in.data() + run, 8);
+      if (Special8(w) != 0) break;
+    }
     while (run < in.size()) {
       const auto b = static_cast<unsigned char>(in[run]);
       if (b < 0x20 || b >= 0x7F || b == '"' || b == '\\') break;

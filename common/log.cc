@@ -3,8 +3,11 @@
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
+#include <cstring>
 
 #include "common/json.h"
 
@@ -94,6 +97,8 @@ bool ParseFormat(std::string_view t, Format* out) {
 }
 
 void Write(Level level, std::string_view msg, Fields fields) { WriteImpl(level, msg, fields); }
+
+bool Enabled(Level level) { return Logger()->should_log(ToSpd(level)); }
 
 void Write(Level level, std::string_view msg,
            const std::vector<std::pair<std::string, std::string>>& fields) {

@@ -30,4 +30,7 @@ inline void Info(std::string_view msg, Fields f = {}) { Write(Level::kInfo, msg,
 inline void Warn(std::string_view msg, Fields f = {}) { Write(Level::kWarn, msg, f); }
 inline void Error(std::string_view msg, Fields f = {}) { Write(Level::kError, msg, f); }
 
+// Whether a line at `level` would be written: check before building expensive fields.
+bool Enabled(Level level);
+
 }  // namespace riposte::log

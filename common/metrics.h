@@ -56,7 +56,8 @@ class Histogram {
   std::atomic<double> sum_{0.0};
 };
 
-// Default latency buckets in seconds, tuned for sub-millisecond admission decisions.
+// Default latency buckets in seconds, tuned for sub-millisecond admission decisions; the top
+// buckets reach the API server's webhook timeout (1-30 s) so a p99 near it can be seen.
 std::vector<double> LatencyBuckets();
 
 enum class Type { kCounter, kGauge, kHistogram };

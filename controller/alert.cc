@@ -2,11 +2,13 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
 
+#include "common/k8s_names.h"
 #include "controller/names.h"
 
 namespace riposte::controller {
@@ -45,6 +47,32 @@ struct TargetKeys {
 };
 constexpr TargetKeys kSyscallKeys{"k8s.ns.name", "k8s.pod.name"};
 constexpr TargetKeys kAuditKeys{"ka.target.namespace", "ka.target.name"};
+
+// The first key that occurs twice in `obj` (keys compared after unescaping, so "a\u002eb"
+// and "a.b" are the same key), or nullopt. Objects are small (at most a few hundred keys).
+std::optional<std::string_view> FirstDuplicateKey(simdjson::dom::object obj) {
+  std::vector<std::string_view> keys;
+  for (auto field : obj) keys.push_back(field.key);
+  if (keys.size() < 2) return std::nullopt;
+  std::vector<std::string_view> sorted = keys;
+  std::sort(sorted.begin(), sorted.end());
+  auto it = std::adjacent_find(sorted.begin(), sorted.end());
+  if (it == sorted.end()) return std::nullopt;
+  // Report the first repeated key in document order, which is what a reader of the body sees.
+  for (size_t i = 0; i < keys.size(); ++i)
+    if (std::count(keys.begin(), keys.begin() + static_cast<std::ptrdiff_t>(i), keys[i]) > 0) return keys[i];
+  return *it;
+}
+
+// A key for an error message: at most 128 bytes, control characters and quotes replaced.
+std::string Printable(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 128)) {
+    unsigned char u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u == 0x7f || c == '"' || c == '\\') ? '?' : c;
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -133,6 +161,13 @@ bool ParseAlert(std::string_view body, Alert* out, AlertError* error, const Aler
     *error = Err(400, "not_an_object", "body must be one Falco event as a JSON object");
     return false;
   }
+  // A key given twice is read as its first value here but as its last by senders written in Go
+  // (Falcosidekick) and by most other JSON readers, so which rule, source, namespace or pod the
+  // event names would depend on who reads it. Falco never repeats a key: refuse the event.
+  if (auto dup = FirstDuplicateKey(obj)) {
+    *error = Err(400, "duplicate_field", "field \"" + Printable(*dup) + "\" appears more than once");
+    return false;
+  }
   auto read_string = [&](const char* key, bool required, std::string* dest) -> bool {
     simdjson::dom::element e;
     if (obj.at_key(key).get(e)) {
@@ -211,6 +246,10 @@ bool ParseAlert(std::string_view body, Alert* out, AlertError* error, const Aler
       *error = Err(400, "wrong_type", "field \"output_fields\" must be an object");
       return false;
     }
+    if (auto dup = FirstDuplicateKey(fobj)) {
+      *error = Err(400, "duplicate_field", "output_fields[\"" + Printable(*dup) + "\"] appears more than once");
+      return false;
+    }
     for (auto [key, value] : fobj) {
       if (out->fields.size() >= limits.max_fields) {
         *error = Err(413, "too_many_fields", "more than " + std::to_string(limits.max_fields) + " output_fields");
@@ -265,17 +304,25 @@ bool ParseAlert(std::string_view body, Alert* out, AlertError* error, const Aler
   }
   // Falco prints "None" (not null) for host processes in some versions.
   auto present = [](const std::string* v) { return v != nullptr && !v->empty() && *v != "None"; };
-  if (present(ns) && !IsDnsLabel(*ns)) {
-    *error = Err(422, "invalid_namespace", "namespace in " + std::string(keys.ns) + " is not a valid namespace name");
-    return false;
+  // The same rules the API server applies to each kind (common/k8s_names.h): stricter ones would
+  // let whoever names a pod make it immune to responses.
+  if (present(ns)) {
+    if (std::string why = k8s::ValidateName(k8s::NameKind::kNamespace, *ns); !why.empty()) {
+      *error = Err(422, "invalid_namespace", std::string(keys.ns) + ": " + why);
+      return false;
+    }
   }
-  if (present(pod) && !IsDnsSubdomain(*pod)) {
-    *error = Err(422, "invalid_pod_name", "pod name in " + std::string(keys.pod) + " is not a valid DNS-1123 name");
-    return false;
+  if (present(pod)) {
+    if (std::string why = k8s::ValidateName(k8s::NameKind::kPod, *pod); !why.empty()) {
+      *error = Err(422, "invalid_pod_name", std::string(keys.pod) + ": " + why);
+      return false;
+    }
   }
   if (present(ns) && present(pod)) {
     AlertTarget target{*ns, *pod, ""};
-    if (const std::string* c = out->Field("container.name"); c != nullptr && IsDnsLabel(*c)) target.container = *c;
+    if (const std::string* c = out->Field("container.name");
+        c != nullptr && k8s::IsValidName(k8s::NameKind::kContainer, *c))
+      target.container = *c;
     out->target = std::move(target);
   }
   return true;

@@ -4,7 +4,6 @@
 
 #include <random>
 
-#include "audit/metrics.h"
 #include "common/json_value.h"
 #include "common/log.h"
 #include "controller/codec.h"
@@ -151,18 +150,8 @@ ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOpt
     w->With({"dropped"}).Inc(static_cast<double>(st.dropped));
   });
 
-  if (opts_.audit_interval.count() > 0) {
-    PeriodicAuditConfig ac;
-    ac.interval = opts_.audit_interval;
-    ac.is_leader = [this] { return elector_->IsLeader(); };
-    ac.run = [client = client_](const std::function<bool()>& cancelled) {
-      audit::CollectOptions collect;
-      collect.cancelled = cancelled;
-      return audit::RunAudit(*client, collect, FormatRfc3339(std::chrono::system_clock::now()));
-    };
-    audit_ = std::make_unique<PeriodicAudit>(std::move(ac));
-    metrics_.AddSection([this] { return audit_->RenderMetrics(); });
-  }
+  for (auto& t : opts_.leader_tasks)
+    if (t.render_metrics) metrics_.AddSection(t.render_metrics);
 }
 
 ResponseController::~ResponseController() { Stop(); }
@@ -175,12 +164,14 @@ void ResponseController::Start() {
   for (int i = 0; i < opts_.workers; ++i) workers_.emplace_back([this] { Worker(); });
   policy_worker_ = std::thread([this] { PolicyWorker(); });
   status_flusher_->Start(false);
-  if (audit_) audit_->Start();
+  for (auto& t : opts_.leader_tasks)
+    if (t.start) t.start([this] { return elector_->IsLeader(); });
 }
 
 void ResponseController::Stop() {
   if (!started_.exchange(false)) return;
-  if (audit_) audit_->Stop();
+  for (auto& t : opts_.leader_tasks)
+    if (t.stop) t.stop();
   status_flusher_->Stop();
   // Counts of the last interval are not lost on a clean shutdown; but when the last flush
   // failed the API is likely unreachable, and shutdown must not wait on its timeouts.
@@ -255,14 +246,16 @@ void ResponseController::OnStartedLeading() {
   log::Info("became leader", {{"identity", opts_.identity}});
   for (const auto& key : actions_inf_->Keys()) queue_->Add(key);
   for (const auto& obj : policies_inf_->List()) policy_queue_->Add(Name(obj));
-  if (audit_) audit_->LeadershipChanged(true);
+  for (auto& t : opts_.leader_tasks)
+    if (t.leadership_changed) t.leadership_changed(true);
 }
 
 void ResponseController::OnStoppedLeading() {
   // Workers see IsLeader() turn false before their next request; queued keys are dropped as
   // they come up. Nothing to wait for here.
   log::Warn("lost leadership", {{"identity", opts_.identity}});
-  if (audit_) audit_->LeadershipChanged(false);
+  for (auto& t : opts_.leader_tasks)
+    if (t.leadership_changed) t.leadership_changed(false);
 }
 
 void ResponseController::OnCreated(value&& obj) {

@@ -18,9 +18,9 @@
 
 #include "controller/guards.h"
 #include "controller/ingest.h"
+#include "controller/leader_task.h"
 #include "controller/metrics.h"
 #include "controller/periodic.h"
-#include "controller/periodic_audit.h"
 #include "controller/pod_prefetch.h"
 #include "controller/policy.h"
 #include "controller/policy_status.h"
@@ -43,8 +43,8 @@ struct ControllerOptions {
   std::set<std::string> protected_namespaces{"kube-system"};  // own_namespace is always added
   int workers = 2;
   std::chrono::milliseconds lease_duration{15000}, renew_deadline{10000}, retry_period{2000};
-  // Exposure audit on the leader every interval (first pass on becoming leader); 0 = off.
-  std::chrono::milliseconds audit_interval{0};
+  // Leader-only work given from outside (the periodic exposure audit, from cli/).
+  std::vector<LeaderTask> leader_tasks;
   // How often ResponsePolicy status counters are written (batched per policy).
   std::chrono::milliseconds policy_status_interval{5000};
   // Separate clients (each with its own client-side rate limit), so that a backlog of
@@ -129,7 +129,6 @@ class ResponseController {
   std::unique_ptr<PeriodicRunner> status_flusher_;
   std::atomic<bool> last_flush_ok_{true};
   metrics::CounterFamily* reconciles_ = nullptr;  // riposte_reconciles_total{result}
-  std::unique_ptr<PeriodicAudit> audit_;  // null when --audit-interval is 0
   mutable std::mutex mu_;
   std::map<std::string, PolicyRecord> policies_;
   std::map<std::string, std::string> policy_status_written_;  // name -> generation/errors digest

@@ -1,32 +1,21 @@
 #pragma once
-// HTTP semantics of the controller's two listeners, independent of the server library:
-// the alert endpoint (routing, auth, content type, ingest) and the metrics/health endpoint.
+// HTTP semantics of the controller's alert endpoint on the shared server (common/http_server):
+// who may post, checked on the request head before any body byte is read, and how an ingest
+// result becomes an answer. Routing, methods, content types, limits, health and error bodies
+// are the shared server's, as for the webhook.
 
-#include <functional>
-#include <map>
 #include <string>
-#include <string_view>
+#include <vector>
 
+#include "common/http_server.h"
 #include "controller/ingest.h"
 #include "controller/token_auth.h"
 
 namespace riposte::controller {
 
-struct HttpRequestView {
-  std::string_view method;
-  std::string_view target;         // path (query ignored)
-  std::string_view authorization;  // header value or empty
-  std::string_view content_type;   // header value or empty
-  std::string_view body;
-  bool client_cert_verified = false;  // mTLS peer presented a certificate the CA verified
-};
-
-struct HttpReply {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  std::map<std::string, std::string> headers;
-};
+inline constexpr const char* kAlertPaths[] = {"/", "/v1/alerts"};
+// Falco http_output may omit Content-Type; Falcosidekick sends application/json.
+inline const std::vector<std::string> kAlertContentTypes = {"application/json", "text/plain", ""};
 
 struct AlertAuth {
   TokenFile* token = nullptr;  // bearer token required when set
@@ -34,11 +23,18 @@ struct AlertAuth {
   // Neither: only with an explicit --alerts-insecure-no-auth.
 };
 
-// POST / and POST /v1/alerts. Answers JSON in every case, including errors.
-HttpReply HandleAlertRequest(const HttpRequestView& req, const AlertAuth& auth, AlertIngestor& ingestor);
+// The shared server's Authenticator for the alert routes: nullopt when the head carries what
+// the endpoint requires (a verified client certificate and/or the bearer token); otherwise a
+// 401 in the shared error shape, with WWW-Authenticate in token mode.
+http::Authenticator MakeAlertAuthenticator(AlertAuth auth);
 
-// GET /healthz, /readyz, /metrics.
-HttpReply HandleOpsRequest(const HttpRequestView& req, const std::function<bool()>& ready,
-                           const std::function<std::string()>& metrics);
+// An ingest result as the answer to the sender: a success body as it is; an error in the shape
+// every Riposte listener uses, {"error":{"code":N,"reason":"<ingest code>","message":"..."}};
+// Retry-After when the ingest asks for one.
+http::Response ToResponse(const IngestReply& reply);
+
+// 503 + Retry-After for an alert that cannot be queued for recording (every recorder busy and
+// the queue full) or was still queued at shutdown.
+http::Response BusyResponse(const std::string& message, int retry_after_seconds);
 
 }  // namespace riposte::controller

@@ -8,6 +8,7 @@ namespace riposte::core {
 namespace {
 
 using T = ValueType;
+using P = ConfigMapPlacement;
 
 constexpr std::string_view kNightmareFix = "v1.11.5 / v1.12.1";
 constexpr std::string_view k2026Fix = "v1.13.7 / v1.14.3";
@@ -23,7 +24,7 @@ std::vector<AnnotationType> BuildTable() {
   return {
       // Authentication
       {"auth-type", T::kEnum, {}, "", {"basic", "digest"}},
-      {"auth-secret", T::kReference, {}, "", {}},
+      {"auth-secret", T::kReference, {}, "", {}, false, P::kNone, true},
       {"auth-secret-type", T::kEnum, {}, "", {"auth-file", "auth-map"}},
       {"auth-realm", T::kText, {}, "", {}},
       {"auth-url", T::kHttpUrl, nightmare_url, kNightmareFix, {}},
@@ -31,8 +32,8 @@ std::vector<AnnotationType> BuildTable() {
       {"auth-signin-redirect-param", T::kToken, {}, "", {}},
       {"auth-method", T::kMethod, {"CVE-2026-1580"}, k2026Fix, {}},
       {"auth-response-headers", T::kHeaderList, {}, "", {}},
-      {"auth-proxy-set-headers", T::kHeaderConfigMap, headers_cm, "", {}},
-      {"auth-request-redirect", T::kUrl, nightmare_url, kNightmareFix, {}},
+      {"auth-proxy-set-headers", T::kHeaderConfigMap, headers_cm, "", {}, false, P::kSingleQuotedHeader, true},
+      {"auth-request-redirect", T::kUrlOrPath, nightmare_url, kNightmareFix, {}},
       {"auth-cache-key", T::kVariableExpr, {}, "", {}},
       {"auth-cache-duration", T::kCacheDuration, {}, "", {}},
       {"auth-keepalive", T::kInteger, {}, "", {}},
@@ -42,27 +43,40 @@ std::vector<AnnotationType> BuildTable() {
       {"auth-always-set-cookie", T::kBool, {}, "", {}},
       {"enable-global-auth", T::kBool, {}, "", {}},
       {"auth-snippet", T::kSnippet, snippet, "v1.9.0", {}},
+      // Removed upstream but still read by older releases in use.
+      {"secure-verify-ca-secret", T::kReference, {}, "", {}, false, P::kNone, true},
+      {"session-cookie-hash", T::kEnum, {}, "", {"md5", "sha1", "index"}, true},
+      {"upstream-max-fails", T::kInteger, {}, "", {}},
+      {"upstream-fail-timeout", T::kInteger, {}, "", {}},
+      {"secure-backends", T::kBool, {}, "", {}},
+      {"grpc-backend", T::kBool, {}, "", {}},
+      {"influxdb-measurement", T::kToken, {}, "", {}},
+      {"influxdb-port", T::kInteger, {}, "", {}},
+      {"influxdb-host", T::kHost, {}, "", {}},
+      {"influxdb-server-name", T::kToken, {}, "", {}},
+      {"enable-influxdb", T::kBool, {}, "", {}},
       // Client certificates
-      {"auth-tls-secret", T::kReference, {}, "", {}},
+      {"auth-tls-secret", T::kReference, {}, "", {}, false, P::kNone, true},
       {"auth-tls-verify-depth", T::kInteger, {}, "", {}},
       {"auth-tls-verify-client", T::kEnum, {}, "", {"on", "off", "optional", "optional_no_ca"}},
-      {"auth-tls-error-page", T::kUrl, {}, "", {}},
+      {"auth-tls-error-page", T::kErrorPage, {}, "", {}},
       {"auth-tls-pass-certificate-to-upstream", T::kBool, {}, "", {}},
       {"auth-tls-match-cn", T::kCommonName, {"CVE-2025-1097"}, kNightmareFix, {}},
       // Backend
-      {"backend-protocol", T::kEnum, {}, "", {"HTTP", "HTTPS", "GRPC", "GRPCS", "AJP", "FCGI", "AUTO_HTTP"}},
+      {"backend-protocol", T::kEnum, {}, "", {"HTTP", "HTTPS", "GRPC", "GRPCS", "AJP", "FCGI", "AUTO_HTTP"}, true},
       {"service-upstream", T::kBool, {}, "", {}},
       {"upstream-vhost", T::kHost, {}, "", {}},
       {"upstream-hash-by", T::kVariableExpr, {}, "", {}},
       {"upstream-hash-by-subset", T::kBool, {}, "", {}},
       {"upstream-hash-by-subset-size", T::kInteger, {}, "", {}},
-      {"load-balance", T::kEnum, {}, "", {"round_robin", "ewma"}},
+      {"load-balance", T::kEnum, {}, "",
+       {"round_robin", "ewma", "chash", "chashsubset", "sticky_balanced", "sticky_persistent"}, true},
       {"default-backend", T::kReference, {}, "", {}},
       {"custom-http-errors", T::kStatusCodes, {}, "", {}},
       {"disable-proxy-intercept-errors", T::kBool, {}, "", {}},
       {"fastcgi-index", T::kToken, {}, "", {}},
-      {"fastcgi-params-configmap", T::kReference, {}, "", {}},
-      {"custom-headers", T::kHeaderConfigMap, headers_cm, "", {}},
+      {"fastcgi-params-configmap", T::kReference, {}, "", {}, false, P::kGoQuotedParam, true},
+      {"custom-headers", T::kHeaderConfigMap, headers_cm, "", {}, false, P::kGoQuotedHeader, true},
       // Canary
       {"canary", T::kBool, {}, "", {}},
       {"canary-by-header", T::kHeaderName, {}, "", {}},
@@ -95,16 +109,16 @@ std::vector<AnnotationType> BuildTable() {
       {"global-rate-limit-window", T::kDuration, {}, "", {}},
       {"global-rate-limit-key", T::kVariableExpr, {}, "", {}},
       {"global-rate-limit-ignored-cidrs", T::kCidrList, {}, "", {}},
-      {"satisfy", T::kEnum, {}, "", {"any", "all"}},
+      {"satisfy", T::kEnum, {}, "", {"any", "all"}, true},
       // Mirroring
       {"mirror-target", T::kHttpUrl, mirror, kNightmareFix, {}},
       {"mirror-host", T::kHost, mirror, kNightmareFix, {}},
       {"mirror-uri", T::kPath, mirror, kNightmareFix, {}},
       {"mirror-request-body", T::kEnum, mirror, kNightmareFix, onoff},
       // Redirects and rewrites
-      {"permanent-redirect", T::kUrl, redirect, "v1.9.0", {}},
+      {"permanent-redirect", T::kUrlOrPath, redirect, "v1.9.0", {}},
       {"permanent-redirect-code", T::kInteger, redirect, "v1.9.0", {}},
-      {"temporal-redirect", T::kUrl, redirect, "v1.9.0", {}},
+      {"temporal-redirect", T::kUrlOrPath, redirect, "v1.9.0", {}},
       {"temporal-redirect-code", T::kInteger, redirect, "v1.9.0", {}},
       {"ssl-redirect", T::kBool, {}, "", {}},
       {"force-ssl-redirect", T::kBool, {}, "", {}},
@@ -124,8 +138,8 @@ std::vector<AnnotationType> BuildTable() {
       {"proxy-buffers-number", T::kInteger, {}, "", {}},
       {"proxy-busy-buffers-size", T::kSize, {}, "", {}},
       {"proxy-max-temp-file-size", T::kSize, {}, "", {}},
-      {"proxy-buffering", T::kEnum, {}, "", onoff},
-      {"proxy-request-buffering", T::kEnum, {}, "", onoff},
+      {"proxy-buffering", T::kEnum, {}, "", onoff, true},
+      {"proxy-request-buffering", T::kEnum, {}, "", onoff, true},
       {"proxy-connect-timeout", T::kDuration, {}, "", {}},
       {"proxy-send-timeout", T::kDuration, {}, "", {}},
       {"proxy-read-timeout", T::kDuration, {}, "", {}},
@@ -138,11 +152,11 @@ std::vector<AnnotationType> BuildTable() {
       {"proxy-cookie-path", T::kRewritePair, {}, "", {}},
       {"proxy-redirect-from", T::kRewritePair, {}, "", {}},
       {"proxy-redirect-to", T::kRewritePair, {}, "", {}},
-      {"proxy-http-version", T::kEnum, {}, "", {"1.0", "1.1"}},
+      {"proxy-http-version", T::kEnum, {}, "", {"1.0", "1.1"}, true},
       {"connection-proxy-header", T::kToken, {}, "", {}},
       {"http2-push-preload", T::kBool, {}, "", {}},
       // Upstream TLS
-      {"proxy-ssl-secret", T::kReference, {}, "", {}},
+      {"proxy-ssl-secret", T::kReference, {}, "", {}, false, P::kNone, true},
       {"proxy-ssl-ciphers", T::kCiphers, {}, "", {}},
       {"proxy-ssl-name", T::kHost, {}, "", {}},
       {"proxy-ssl-protocols", T::kEnumList, {}, "", {"SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"}},
@@ -153,15 +167,15 @@ std::vector<AnnotationType> BuildTable() {
       {"ssl-ciphers", T::kCiphers, {}, "", {}},
       {"ssl-prefer-server-ciphers", T::kBool, {}, "", {}},
       // Session affinity
-      {"affinity", T::kEnum, {}, "", {"cookie"}},
-      {"affinity-mode", T::kEnum, {}, "", {"balanced", "persistent"}},
-      {"affinity-canary-behavior", T::kEnum, {}, "", {"sticky", "legacy"}},
+      {"affinity", T::kEnum, {}, "", {"cookie"}, true},
+      {"affinity-mode", T::kEnum, {}, "", {"balanced", "persistent"}, true},
+      {"affinity-canary-behavior", T::kEnum, {}, "", {"sticky", "legacy"}, true},
       {"session-cookie-name", T::kToken, {}, "", {}},
       {"session-cookie-path", T::kPath, {}, "", {}},
-      {"session-cookie-domain", T::kHost, {}, "", {}},
+      {"session-cookie-domain", T::kCookieDomain, {}, "", {}},
       {"session-cookie-expires", T::kInteger, {}, "", {}},
       {"session-cookie-max-age", T::kInteger, {}, "", {}},
-      {"session-cookie-samesite", T::kEnum, {}, "", {"None", "Lax", "Strict"}},
+      {"session-cookie-samesite", T::kEnum, {}, "", {"None", "Lax", "Strict"}, true},
       {"session-cookie-conditional-samesite-none", T::kBool, {}, "", {}},
       {"session-cookie-change-on-failure", T::kBool, {}, "", {}},
       {"session-cookie-secure", T::kBool, {}, "", {}},
@@ -231,6 +245,9 @@ std::string_view ValueTypeName(ValueType t) {
     case T::kText: return "free text";
     case T::kRewritePair: return "rewrite pair";
     case T::kSnippet: return "snippet";
+    case T::kCookieDomain: return "cookie domain";
+    case T::kErrorPage: return "error page (URL, path or @location)";
+    case T::kUrlOrPath: return "URL or path";
   }
   return "value";
 }
@@ -274,6 +291,9 @@ Check ValidateAnnotationValue(const AnnotationType& type, std::string_view v) {
     case T::kText: return CheckText(v);
     case T::kRewritePair: return CheckRewritePair(v);
     case T::kSnippet: return std::nullopt;  // judged by the snippet rules
+    case T::kCookieDomain: return CheckCookieDomain(v);
+    case T::kErrorPage: return CheckErrorPage(v);
+    case T::kUrlOrPath: return CheckPathValue(v);
   }
   return std::nullopt;
 }

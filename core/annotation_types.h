@@ -41,6 +41,23 @@ enum class ValueType {
   kText,
   kRewritePair,     // "off" | "default" | "FROM TO"
   kSnippet,
+  kCookieDomain,    // a domain with an optional leading dot (session-cookie-domain)
+  kErrorPage,       // URL, path or @named location (auth-tls-error-page)
+  kUrlOrPath,       // absolute URL or a path (redirect targets)
+};
+
+// Where the entries of a ConfigMap named by the annotation end up in nginx.conf, which decides
+// what breaks out of them.
+enum class ConfigMapPlacement {
+  kNone,
+  // auth-proxy-set-headers: proxy_set_header '<name>' '<value>'; (single-quoted until
+  // kubernetes/ingress-nginx#13371 switched to %q) - a quote or backslash breaks out.
+  kSingleQuotedHeader,
+  // custom-headers: more_set_headers "<name>: <value>" - Go %q with $ escaped; only control
+  // characters (unescaped again by nginx) are dangerous.
+  kGoQuotedHeader,
+  // fastcgi-params-configmap: fastcgi_param <key> "<value>" - Go %q.
+  kGoQuotedParam,
 };
 
 std::string_view ValueTypeName(ValueType t);
@@ -51,6 +68,11 @@ struct AnnotationType {
   std::vector<std::string_view> cves;  // empty: the generic annotation-injection class
   std::string_view fixed_in;           // ingress-nginx versions fixing the CVEs, for remediation
   std::vector<std::string_view> values;  // kEnum / kEnumList
+  // ingress-nginx trims surrounding whitespace before use (ValidateOptions with trimSpace).
+  bool trims = false;
+  ConfigMapPlacement placement = ConfigMapPlacement::kNone;
+  // "namespace/name" naming a Secret or ConfigMap that ingress-nginx reads from that namespace.
+  bool namespaced_ref = false;
 };
 
 const AnnotationType* FindAnnotationType(std::string_view name);

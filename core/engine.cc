@@ -4,6 +4,9 @@
 #include <optional>
 
 #include "core/annotation_types.h"
+#include "core/kubectl_reader.h"
+#include "core/profile_ngf.h"
+#include "core/profile_nic.h"
 #include "core/rules.h"
 #include "core/scanners.h"
 #include "core/text.h"
@@ -12,8 +15,6 @@
 namespace riposte::core {
 
 namespace {
-
-constexpr std::string_view kForeignPrefixSuffix = "ingress.kubernetes.io";
 
 // One Check() call: collects findings and applies the policy's rule overrides.
 class Judge {
@@ -75,64 +76,149 @@ class Judge {
   }
 
   void JudgeAnnotationKey(const std::string& key, const std::string& value) {
+    // Only the configured prefix (ingress-nginx's --annotations-prefix) is read by
+    // ingress-nginx; alb.ingress.kubernetes.io/*, traefik.ingress.kubernetes.io/* and every
+    // other controller's annotations are not, even when their names match ours.
     const std::string& prefix = policy_.annotation_prefix;
-    const size_t slash = key.find('/');
-    if (slash == std::string::npos) return;
-    std::string_view owner(key.data(), slash);
-    std::string_view name(key.data() + slash + 1, key.size() - slash - 1);
-    if (owner == prefix) {
-      JudgeAnnotation(key, name, value, FindAnnotationType(name));
+    if (key.size() <= prefix.size() + 1 || key[prefix.size()] != '/' || key.compare(0, prefix.size(), prefix) != 0) {
       return;
     }
-    // Another ingress controller prefix (--annotations-prefix can be changed): known
-    // ingress-nginx annotations there are judged as if they were ours, because a controller
-    // started with that prefix would act on them.
-    if (owner.size() >= kForeignPrefixSuffix.size() &&
-        owner.substr(owner.size() - kForeignPrefixSuffix.size()) == kForeignPrefixSuffix) {
-      if (const AnnotationType* type = FindAnnotationType(name)) JudgeAnnotation(key, name, value, type);
-    }
+    std::string_view name(key.data() + prefix.size() + 1, key.size() - prefix.size() - 1);
+    JudgeAnnotation(key, name, value, FindAnnotationType(name));
   }
 
-  void JudgeAnnotation(const std::string& key, std::string_view name, std::string_view value,
+  void JudgeAnnotation(const std::string& key, std::string_view name, std::string_view raw,
                        const AnnotationType* type) {
-    if (value.size() > policy_.max_value_bytes) {
+    if (raw.size() > policy_.max_value_bytes) {
       Add(rule_ids::kSize, nullptr, key,
-          "value is " + std::to_string(value.size()) + " bytes, over the " +
+          "value is " + std::to_string(raw.size()) + " bytes, over the " +
               std::to_string(policy_.max_value_bytes) + "-byte limit; not scanned further");
       return;
     }
-    const std::string type_label = type ? std::string(ValueTypeName(type->type)) : "unknown annotation";
-    bool broken = false;
     const bool snippet = type != nullptr && type->type == ValueType::kSnippet;
-    if (auto hit = FindControl(value, snippet)) {
-      broken = true;
-      Add(rule_ids::kControl, type, key, hit->what + " in " + type_label + " value: " + QuoteFragment(value, hit->pos));
-    }
     if (snippet) {
-      JudgeSnippet(key, name, value, type);
+      if (auto hit = FindControl(raw, true)) {
+        Add(rule_ids::kControl, type, key, hit->what + " in snippet value: " + QuoteFragment(raw, hit->pos));
+      }
+      JudgeSnippet(key, name, raw, type);
       return;
+    }
+    // The value as ingress-nginx uses it: list items and option values are trimmed (a YAML
+    // block scalar's newlines between items never reach nginx.conf).
+    std::string normalized;
+    std::string_view value = raw;
+    if (type != nullptr && NeedsNormalizing(*type, raw)) {
+      normalized = NormalizeLikeIngressNginx(*type, raw);
+      value = normalized;
+    }
+    const std::string_view type_label = type ? ValueTypeName(type->type) : "unknown annotation";
+    bool broken = false;
+    if (auto hit = FindControl(value)) {
+      broken = true;
+      Add(rule_ids::kControl, type, key, hit->what + " in " + std::string(type_label) + " value: " + QuoteFragment(value, hit->pos));
     }
     std::optional<ScanHit> danger = FindDirective(value);
     if (!danger) danger = FindSensitivePath(value);
-    if (!danger) danger = FindMetadataAddress(value);
+    if (!danger && (type == nullptr || !IsUrlType(type->type))) danger = FindMetadataAddress(value);
     if (danger) {
       broken = true;
-      Add(rule_ids::kDirective, type, key, danger->what + " in " + type_label + " value: " + QuoteFragment(value, danger->pos));
+      Add(rule_ids::kDirective, type, key, danger->what + " in " + std::string(type_label) + " value: " + QuoteFragment(value, danger->pos));
     }
-    if (type == nullptr) {
-      if (auto bad = CheckNginxSyntax(value)) {
-        Add(rule_ids::kSyntax, nullptr, key, bad->reason + ": " + QuoteFragment(value, bad->pos));
-      }
-      return;
-    }
+    // No ingress-nginx release reads an unknown name under its prefix: only text that never
+    // belongs in any value (above) is reported for it.
+    if (type == nullptr) return;
+    if (IsUrlType(type->type)) JudgeUrlTarget(key, value, type);
     if (auto bad = ValidateAnnotationValue(*type, value)) {
       // A control character already explains why the type check fails; keep one finding.
       if (broken && FindControl(value)) return;
       Add(rule_ids::kType, type, key,
-          "not a valid " + type_label + ": " + bad->reason + ": " + QuoteFragment(value, bad->pos));
+          "not a valid " + std::string(type_label) + ": " + bad->reason + ": " + QuoteFragment(value, bad->pos));
       return;
     }
-    if (type->type == ValueType::kHeaderConfigMap) JudgeHeaderConfigMap(key, value, type);
+    if (type->namespaced_ref) JudgeReferenceNamespace(key, value, type);
+    if (type->placement != ConfigMapPlacement::kNone) JudgeConfigMap(key, value, type);
+  }
+
+  // Whether NormalizeLikeIngressNginx would change anything (the common case is no).
+  static bool NeedsNormalizing(const AnnotationType& type, std::string_view v) {
+    if (type.type == ValueType::kCidrList || type.type == ValueType::kHostList) {
+      for (char c : v) {
+        const auto uc = static_cast<unsigned char>(c);
+        if (IsSpace(c) || uc >= 0x80 || c == ',') return true;
+      }
+      return false;
+    }
+    return type.trims && !v.empty() && (IsSpace(v.front()) || IsSpace(v.back()));
+  }
+
+  static bool IsUrlType(ValueType t) {
+    return t == ValueType::kUrl || t == ValueType::kHttpUrl || t == ValueType::kUrlOrPath || t == ValueType::kErrorPage ||
+           t == ValueType::kHost;
+  }
+
+  // ingress-nginx's own whitespace handling (internal/ingress/annotations/*, internal/net):
+  // CIDR lists and server-alias are split on ',' and each item strings.TrimSpace'd;
+  // ValidateOptions(trimSpace) values are trimmed whole. Everything else is used as written.
+  static std::string NormalizeLikeIngressNginx(const AnnotationType& type, std::string_view v) {
+    if (type.type == ValueType::kCidrList || type.type == ValueType::kHostList) {
+      std::string out;
+      size_t start = 0;
+      while (true) {
+        size_t comma = v.find(',', start);
+        if (comma == std::string_view::npos) comma = v.size();
+        std::string_view item = GoTrimSpace(v.substr(start, comma - start));
+        const bool skip = item.empty() && type.type == ValueType::kHostList;  // alias/main.go skips ""
+        if (!skip) {
+          if (!out.empty() || start != 0) out += ',';
+          out += item;
+        }
+        if (comma == v.size()) break;
+        start = comma + 1;
+      }
+      if (type.type == ValueType::kHostList && !out.empty() && out[0] == ',') out.erase(0, 1);
+      return out;
+    }
+    if (type.trims) {
+      // ASCII whitespace only: trimmed Unicode spaces would still be written by older releases.
+      size_t b = 0, e = v.size();
+      while (b < e && IsSpace(v[b])) ++b;
+      while (e > b && IsSpace(v[e - 1])) --e;
+      return std::string(v.substr(b, e - b));
+    }
+    return std::string(v);
+  }
+
+  void JudgeUrlTarget(const std::string& key, std::string_view value, const AnnotationType* type) {
+    size_t offset = 0;
+    std::string_view host;
+    if (type->type == ValueType::kHost) {
+      host = value;
+      if (!host.empty() && host.front() == '[') {
+        host.remove_prefix(1);
+        offset = 1;
+        host = host.substr(0, host.find(']'));
+      } else if (const size_t colon = host.rfind(':'); colon != std::string_view::npos && host.find(':') == colon) {
+        host = host.substr(0, colon);
+      }
+    } else {
+      host = UrlHost(value, &offset);
+    }
+    if (host.empty() || host.find('$') != std::string_view::npos) return;
+    if (auto what = MetadataHost(host)) {
+      Add(rule_ids::kMetadataAddress, nullptr, key, *what + " as the target host: " + QuoteFragment(value, offset));
+    }
+  }
+
+  void JudgeReferenceNamespace(const std::string& key, std::string_view ref, const AnnotationType* type) {
+    const size_t slash = ref.find('/');
+    if (slash == std::string_view::npos) return;
+    const std::string target(ref.substr(0, slash));
+    const std::string own = ingress_.ns.empty() ? "default" : ingress_.ns;
+    if (target == own || policy_.CrossNamespaceAllowed(target)) return;
+    Add(rule_ids::kCrossNamespace, type, key,
+        "references " + QuoteFragment(ref, 0) + " in namespace " + EscapeForDisplay(target) + " from an Ingress in " +
+            EscapeForDisplay(own) + ": ingress-nginx reads it across namespaces where allow-cross-namespace-resources "
+            "is on (the default before v1.12)");
   }
 
   void JudgeSnippet(const std::string& key, std::string_view name, std::string_view value,
@@ -150,7 +236,7 @@ class Judge {
     }
   }
 
-  void JudgeHeaderConfigMap(const std::string& key, std::string_view ref, const AnnotationType* type) {
+  void JudgeConfigMap(const std::string& key, std::string_view ref, const AnnotationType* type) {
     if (configmaps_ == nullptr) return;
     std::string ns = ingress_.ns.empty() ? "default" : ingress_.ns;
     std::string name(ref);
@@ -162,35 +248,34 @@ class Judge {
     const ConfigMap* cm = configmaps_->Find(ns, name);
     if (cm == nullptr) return;
     const std::string where = "configmap " + ns + "/" + name + " (" + key + ")";
-    for (const auto& [header, value] : cm->data) {
-      const std::string field = "configmap " + ns + "/" + name + ": " + EscapeForDisplay(header.substr(0, 128));
-      if (auto bad = CheckHeaderName(header)) {
+    const bool params = type->placement == ConfigMapPlacement::kGoQuotedParam;
+    for (const auto& [entry, value] : cm->data) {
+      const std::string field = "configmap " + ns + "/" + name + ": " + EscapeForDisplay(entry.substr(0, 128));
+      if (auto bad = CheckHeaderName(entry)) {
         Add(rule_ids::kConfigMapHeader, type, field,
-            "header name " + bad->reason + ": " + QuoteFragment(header, bad->pos) + " in " + where);
+            std::string(params ? "parameter" : "header") + " name " + bad->reason + ": " + QuoteFragment(entry, bad->pos) +
+                " in " + where);
         continue;
       }
       if (value.size() > policy_.max_value_bytes) {
-        Add(rule_ids::kConfigMapHeader, type, field, "header value over the size limit in " + where);
+        Add(rule_ids::kConfigMapHeader, type, field, "value over the size limit in " + where);
         continue;
       }
       std::optional<ScanHit> hit = FindControl(value);
-      if (!hit) hit = FindDirective(value);
-      if (!hit) hit = FindSensitivePath(value);
-      if (!hit) {
+      if (!hit && type->placement == ConfigMapPlacement::kSingleQuotedHeader) {
+        // proxy_set_header 'name' 'value'; - a quote ends the string, a backslash escapes
+        // the closing quote. Everything else, ';', '{', '$' included, stays inside it.
         for (size_t i = 0; i < value.size(); ++i) {
-          const char c = value[i];
-          if (c == '$' && i + 1 < value.size() && value[i + 1] == '{' && NginxVariableLength(value, i) != 0) {
-            i += NginxVariableLength(value, i) - 1;
-            continue;
-          }
-          if (c == '"' || c == '\'' || c == '`' || c == '\\' || c == '{' || c == '}' || c == '#') {
-            hit = ScanHit{i, std::string("'") + c + "' would break out of the header value's quoting"};
+          if (value[i] == '\'' || value[i] == '\\') {
+            hit = ScanHit{i, std::string("'") + value[i] + "' breaks out of the single-quoted proxy_set_header value"};
             break;
           }
         }
       }
+      // Go-quoted placements (custom-headers, fastcgi params) escape quotes and backslashes;
+      // nginx turns \n, \r and \t back into control characters, so only those matter.
       if (hit) {
-        Add(rule_ids::kConfigMapHeader, type, field, hit->what + " in header value: " + QuoteFragment(value, hit->pos));
+        Add(rule_ids::kConfigMapHeader, type, field, hit->what + " in value: " + QuoteFragment(value, hit->pos));
       }
     }
   }
@@ -231,8 +316,10 @@ class Judge {
       Add(rule_ids::kPathChars, nullptr, field, hit->what + " in path: " + QuoteFragment(path, hit->pos));
       return;
     }
-    const bool strict = p.path_type == "Exact" || p.path_type == "Prefix";
     if (!uses_regex_) uses_regex_ = UsesRegex() ? 1 : 0;
+    // With use-regex or rewrite-target every path of the server is rendered as a regex
+    // location (`location ~* "^<path>"`, template.go buildLocation), whatever its pathType.
+    const bool strict = (p.path_type == "Exact" || p.path_type == "Prefix") && !*uses_regex_;
     const std::string kind = strict ? p.path_type + " path" : (*uses_regex_ ? "regex path" : "ImplementationSpecific path");
     if (path[0] != '/') {
       Add(rule_ids::kPathChars, nullptr, field, kind + " must start with '/': " + QuoteFragment(path, 0));
@@ -289,18 +376,58 @@ class Judge {
 
 Engine::Engine(PolicyPtr policy) : policy_(policy ? std::move(policy) : DefaultPolicy()) {}
 
+bool Engine::Judges(const Ingress& ingress) const {
+  if (!policy_->ingress_nginx_enabled || policy_->IsExempt(ingress.ns)) return false;
+  const std::string cls = EffectiveClass(ingress);
+  if (ingress.previous_class && *ingress.previous_class != cls) return true;  // a class change
+  // No class: served by ingress-nginx under --watch-ingress-without-class, so judged.
+  return cls.empty() || policy_->ServesClass(cls);
+}
+
+bool Engine::JudgesAny(const Ingress& ingress) const { return Judges(ingress) || NicServes(*policy_, ingress); }
+
+namespace {
+
+std::vector<Finding> EngineError(const std::exception& e) {
+  Finding f;
+  f.rule_id = std::string(rule_ids::kEngineError);
+  f.severity = Severity::kCritical;
+  f.field = "metadata";
+  f.message = std::string("engine error: ") + e.what();
+  f.remediation = std::string(FindRule(rule_ids::kEngineError)->remediation);
+  return {f};
+}
+
+}  // namespace
+
 std::vector<Finding> Engine::Check(const Ingress& ingress, const ConfigMapLookup* configmaps) const {
-  if (policy_->IsExempt(ingress.ns)) return {};
   try {
-    return Judge(*policy_, ingress, configmaps).Run();
+    const bool ingress_nginx = Judges(ingress);
+    std::vector<Finding> findings;
+    if (ingress_nginx) findings = Judge(*policy_, ingress, configmaps).Run();
+    // The F5 profile reads other annotation names; the spec is judged once, by ingress-nginx's
+    // rules when both profiles serve the class.
+    if (policy_->f5_nginx_ingress.enabled && NicServes(*policy_, ingress)) {
+      JudgeNicIngress(*policy_, ingress, ingress_nginx, &findings);
+    }
+    return findings;
   } catch (const std::exception& e) {
-    Finding f;
-    f.rule_id = std::string(rule_ids::kEngineError);
-    f.severity = Severity::kCritical;
-    f.field = "metadata";
-    f.message = std::string("engine error: ") + e.what();
-    f.remediation = std::string(FindRule(rule_ids::kEngineError)->remediation);
-    return {f};
+    return EngineError(e);
+  }
+}
+
+bool Engine::Judges(const NginxResource& resource) const {
+  return NicServesResource(*policy_, resource) || NgfServesResource(*policy_, resource);
+}
+
+std::vector<Finding> Engine::Check(const NginxResource& resource) const {
+  try {
+    std::vector<Finding> findings;
+    if (NicServesResource(*policy_, resource)) JudgeNicResource(*policy_, resource, &findings);
+    if (NgfServesResource(*policy_, resource)) JudgeNgfResource(*policy_, resource, &findings);
+    return findings;
+  } catch (const std::exception& e) {
+    return EngineError(e);
   }
 }
 

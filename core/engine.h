@@ -6,6 +6,7 @@
 
 #include "core/finding.h"
 #include "core/ingress.h"
+#include "core/nginx_resource.h"
 #include "core/policy.h"
 
 namespace riposte::core {
@@ -14,10 +15,25 @@ class Engine {
  public:
   explicit Engine(PolicyPtr policy);
 
-  // Every finding for one Ingress under the engine's policy (rule overrides applied).
-  // `configmaps` may be null; when given, ConfigMaps named by auth-proxy-set-headers /
-  // custom-headers annotations are judged too. Thread-safe; never throws on any input.
+  // Every finding for one Ingress under the engine's policy (rule overrides applied), or none
+  // when no profile judges it. `configmaps` may be null; when given, ConfigMaps named
+  // by auth-proxy-set-headers / custom-headers / fastcgi-params-configmap are judged too.
+  // ingress-nginx's rules run when Judges(); the F5 NGINX Ingress Controller profile's
+  // (nginx.org/* annotations) when it is enabled and serves the Ingress's class.
+  // Thread-safe; never throws on any input.
   std::vector<Finding> Check(const Ingress& ingress, const ConfigMapLookup* configmaps = nullptr) const;
+
+  // Whether ingress-nginx would read this Ingress: its profile is enabled, not in an exempt
+  // namespace, and its class (EffectiveClass) is one the policy lists, or it has no class, or
+  // an UPDATE changes it.
+  bool Judges(const Ingress& ingress) const;
+  // Whether any enabled profile judges it (ingress-nginx, or the F5 profile by its class).
+  bool JudgesAny(const Ingress& ingress) const;
+
+  // A successor controller's own resource (VirtualServer, SnippetsFilter, ...): findings when
+  // its profile is enabled and serves it (docs/profiles.md), none otherwise.
+  std::vector<Finding> Check(const NginxResource& resource) const;
+  bool Judges(const NginxResource& resource) const;
 
   const Policy& policy() const { return *policy_; }
 

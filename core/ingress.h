@@ -4,7 +4,9 @@
 // client for audit) fill these; the engine never sees raw documents.
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -35,7 +37,19 @@ struct Ingress {
   KeyValues annotations;      // every annotation, not only the configured prefix
   std::vector<IngressRule> rules;
   std::vector<IngressTls> tls;
+  // Set only when judging an UPDATE: the class (EffectiveClass) of the object being
+  // replaced, "" when it had none. A change of class is always judged.
+  std::optional<std::string> previous_class;
 };
+
+// The annotation that named the class before spec.ingressClassName existed (ingress-nginx
+// still honours it when the field is unset).
+inline constexpr std::string_view kIngressClassAnnotation = "kubernetes.io/ingress.class";
+
+// The IngressClass as ingress-nginx determines it (internal/ingress/controller/store/store.go,
+// GetIngressClass): spec.ingressClassName when set, else the kubernetes.io/ingress.class
+// annotation, else "" (no class).
+std::string EffectiveClass(const Ingress& ingress);
 
 struct ConfigMap {
   std::string ns;

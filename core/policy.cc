@@ -20,8 +20,27 @@ bool Policy::SnippetsAllowedIn(const std::string& ns) const {
          std::find(snippet_namespaces.begin(), snippet_namespaces.end(), ns) != snippet_namespaces.end();
 }
 
+bool ProfileSettings::SnippetsAllowedIn(const std::string& ns) const {
+  return snippets_allowed ||
+         std::find(snippet_namespaces.begin(), snippet_namespaces.end(), ns) != snippet_namespaces.end();
+}
+
+bool ProfileSettings::ServesClass(const std::string& ingress_class) const {
+  return std::find(ingress_classes.begin(), ingress_classes.end(), ingress_class) != ingress_classes.end();
+}
+
 bool Policy::IsExempt(const std::string& ns) const {
   return std::find(exempt_namespaces.begin(), exempt_namespaces.end(), ns) != exempt_namespaces.end();
+}
+
+bool Policy::ServesClass(const std::string& ingress_class) const {
+  return std::find(ingress_classes.begin(), ingress_classes.end(), ingress_class) != ingress_classes.end();
+}
+
+bool Policy::CrossNamespaceAllowed(const std::string& target_ns) const {
+  return cross_namespace_allowed ||
+         std::find(cross_namespace_targets.begin(), cross_namespace_targets.end(), target_ns) !=
+             cross_namespace_targets.end();
 }
 
 std::string PolicyError::ToString() const {
@@ -118,16 +137,84 @@ Severity ParseSeverity(const YAML::Node& node, const std::string& key) {
   Fail(node, key + ": \"" + s + "\" is not one of low, medium, high, critical");
 }
 
-void ParseSnippets(const YAML::Node& node, Policy& p) {
-  ExpectMap(node, "snippets");
+void ParseSnippets(const YAML::Node& node, const std::string& where, bool* allowed, std::vector<std::string>* namespaces) {
+  ExpectMap(node, where);
   for (const auto& kv : node) {
-    std::string key = ExpectString(kv.first, "snippets key");
+    std::string key = ExpectString(kv.first, where + " key");
     if (key == "allow") {
-      p.snippets_allowed = ExpectBool(kv.second, "snippets.allow");
+      *allowed = ExpectBool(kv.second, where + ".allow");
     } else if (key == "namespaces") {
-      p.snippet_namespaces = ExpectNamespaces(kv.second, "snippets.namespaces");
+      *namespaces = ExpectNamespaces(kv.second, where + ".namespaces");
     } else {
-      Fail(kv.first, "snippets: unknown key \"" + key + "\" (expected allow, namespaces)");
+      Fail(kv.first, where + ": unknown key \"" + key + "\" (expected allow, namespaces)");
+    }
+  }
+}
+
+std::vector<std::string> ParseIngressClasses(const YAML::Node& node, const std::string& where = "ingressClasses") {
+  if (!node.IsSequence()) Fail(node, where + ": expected a list of IngressClass names, got " + Describe(node));
+  if (node.size() == 0) Fail(node, where + ": name at least one class (the default is [nginx])");
+  if (node.size() > kMaxListEntries) Fail(node, where + ": more than " + std::to_string(kMaxListEntries) + " entries");
+  std::vector<std::string> out;
+  for (const auto& item : node) {
+    std::string name = ExpectString(item, where + "[]");
+    if (!IsDnsSubdomain(name)) Fail(item, where + ": \"" + name + "\" is not a valid IngressClass name");
+    out.push_back(std::move(name));
+  }
+  return out;
+}
+
+// One entry under `profiles`. `classes` is false for profiles whose objects carry no
+// IngressClass (NGINX Gateway Fabric's filters and policies).
+void ParseProfile(const YAML::Node& node, const std::string& where, bool classes, bool snippets, bool* enabled,
+                  ProfileSettings* settings) {
+  ExpectMap(node, where);
+  std::string expected = "enabled";
+  if (classes) expected += ", ingressClasses";
+  if (snippets) expected += ", snippets";
+  for (const auto& kv : node) {
+    std::string key = ExpectString(kv.first, where + " key");
+    if (key == "enabled") {
+      *enabled = ExpectBool(kv.second, where + ".enabled");
+    } else if (key == "ingressClasses" && classes) {
+      settings->ingress_classes = ParseIngressClasses(kv.second, where + ".ingressClasses");
+    } else if (key == "snippets" && snippets) {
+      ParseSnippets(kv.second, where + ".snippets", &settings->snippets_allowed, &settings->snippet_namespaces);
+    } else {
+      Fail(kv.first, where + ": unknown key \"" + key + "\" (expected " + expected + ")");
+    }
+  }
+}
+
+void ParseProfiles(const YAML::Node& node, Policy& p) {
+  ExpectMap(node, "profiles");
+  for (const auto& kv : node) {
+    std::string key = ExpectString(kv.first, "profiles key");
+    if (key == "ingressNginx") {
+      // Its classes, prefix and snippet settings are the top-level keys.
+      ProfileSettings unused;
+      ParseProfile(kv.second, "profiles.ingressNginx", false, false, &p.ingress_nginx_enabled, &unused);
+    } else if (key == "f5NginxIngress") {
+      ParseProfile(kv.second, "profiles.f5NginxIngress", true, true, &p.f5_nginx_ingress.enabled, &p.f5_nginx_ingress);
+    } else if (key == "nginxGatewayFabric") {
+      ParseProfile(kv.second, "profiles.nginxGatewayFabric", false, true, &p.nginx_gateway_fabric.enabled,
+                   &p.nginx_gateway_fabric);
+    } else {
+      Fail(kv.first, "profiles: unknown profile \"" + key + "\" (expected ingressNginx, f5NginxIngress, nginxGatewayFabric)");
+    }
+  }
+}
+
+void ParseCrossNamespace(const YAML::Node& node, Policy& p) {
+  ExpectMap(node, "crossNamespaceReferences");
+  for (const auto& kv : node) {
+    std::string key = ExpectString(kv.first, "crossNamespaceReferences key");
+    if (key == "allow") {
+      p.cross_namespace_allowed = ExpectBool(kv.second, "crossNamespaceReferences.allow");
+    } else if (key == "namespaces") {
+      p.cross_namespace_targets = ExpectNamespaces(kv.second, "crossNamespaceReferences.namespaces");
+    } else {
+      Fail(kv.first, "crossNamespaceReferences: unknown key \"" + key + "\" (expected allow, namespaces)");
     }
   }
 }
@@ -169,16 +256,23 @@ std::shared_ptr<Policy> Compile(const YAML::Node& root) {
       if (!IsDnsSubdomain(prefix)) Fail(v, "annotationPrefix: \"" + prefix + "\" is not a DNS subdomain such as nginx.ingress.kubernetes.io");
       p->annotation_prefix = prefix;
     } else if (key == "snippets") {
-      ParseSnippets(v, *p);
+      ParseSnippets(v, "snippets", &p->snippets_allowed, &p->snippet_namespaces);
     } else if (key == "exemptNamespaces") {
       p->exempt_namespaces = ExpectNamespaces(v, "exemptNamespaces");
     } else if (key == "maxValueBytes") {
       p->max_value_bytes = ExpectSize(v, "maxValueBytes", kMinValueBytes, kMaxValueBytesCap);
     } else if (key == "rules") {
       ParseRules(v, *p);
+    } else if (key == "ingressClasses") {
+      p->ingress_classes = ParseIngressClasses(v);
+    } else if (key == "crossNamespaceReferences") {
+      ParseCrossNamespace(v, *p);
+    } else if (key == "profiles") {
+      ParseProfiles(v, *p);
     } else {
       Fail(kv.first, "unknown key \"" + key +
-                         "\" (expected mode, annotationPrefix, snippets, exemptNamespaces, maxValueBytes, rules)");
+                         "\" (expected mode, annotationPrefix, ingressClasses, snippets, exemptNamespaces, "
+                         "crossNamespaceReferences, profiles, maxValueBytes, rules)");
     }
   }
   return p;

@@ -19,6 +19,20 @@ struct RuleOverride {
   std::optional<Severity> severity;
 };
 
+// Settings of one successor-controller profile (docs/profiles.md). Snippets are denied unless
+// allowed here, exactly like ingress-nginx's snippet annotations under `snippets`.
+struct ProfileSettings {
+  bool enabled = false;
+  // IngressClasses the controller serves (F5 NGINX Ingress Controller only; its Helm default is
+  // "nginx", the same name as ingress-nginx's).
+  std::vector<std::string> ingress_classes;
+  bool snippets_allowed = false;               // everywhere
+  std::vector<std::string> snippet_namespaces;  // allowed only in these namespaces
+
+  bool SnippetsAllowedIn(const std::string& ns) const;
+  bool ServesClass(const std::string& ingress_class) const;
+};
+
 struct Policy {
   Mode mode = Mode::kEnforce;
   std::string annotation_prefix = "nginx.ingress.kubernetes.io";
@@ -27,9 +41,23 @@ struct Policy {
   std::vector<std::string> exempt_namespaces;   // never judged
   size_t max_value_bytes = 32 * 1024;          // per annotation value / path
   std::map<std::string, RuleOverride> rules;    // keyed by rule id
+  // IngressClasses ingress-nginx serves (names of IngressClass objects whose controller is
+  // ingress-nginx's --controller-class, or its --ingress-class for the annotation). Ingresses
+  // of other classes are never judged; Ingresses without a class always are.
+  std::vector<std::string> ingress_classes = {"nginx"};
+  // References to Secrets/ConfigMaps in another namespace (RIP-XNS-REF).
+  bool cross_namespace_allowed = false;                 // everywhere
+  std::vector<std::string> cross_namespace_targets;     // referenced namespaces always allowed
+  // Profiles (policy key `profiles`). ingress-nginx's rules above can be switched off for
+  // clusters that only run a successor controller.
+  bool ingress_nginx_enabled = true;
+  ProfileSettings f5_nginx_ingress{false, {"nginx"}, false, {}};  // nginx.org/*, k8s.nginx.org kinds
+  ProfileSettings nginx_gateway_fabric;                          // gateway.nginx.org kinds
 
   bool SnippetsAllowedIn(const std::string& ns) const;
   bool IsExempt(const std::string& ns) const;
+  bool ServesClass(const std::string& ingress_class) const;
+  bool CrossNamespaceAllowed(const std::string& target_ns) const;
 };
 
 using PolicyPtr = std::shared_ptr<const Policy>;

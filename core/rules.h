@@ -33,7 +33,20 @@ inline constexpr std::string_view kUid = "RIP-UID";
 inline constexpr std::string_view kHost = "RIP-HOST";
 inline constexpr std::string_view kTls = "RIP-TLS";
 inline constexpr std::string_view kConfigMapHeader = "RIP-CM-HEADER";
+inline constexpr std::string_view kCrossNamespace = "RIP-XNS-REF";
+inline constexpr std::string_view kMetadataAddress = "RIP-ANN-METADATA";
 inline constexpr std::string_view kEngineError = "RIP-ENGINE-ERROR";
+// F5 NGINX Ingress Controller profile (nginx.org/* annotations, k8s.nginx.org resources).
+inline constexpr std::string_view kNicSnippetDenied = "RIP-NIC-SNIPPET-DENIED";
+inline constexpr std::string_view kNicSnippetDanger = "RIP-NIC-SNIPPET-DANGER";
+inline constexpr std::string_view kNicControl = "RIP-NIC-CONTROL";
+inline constexpr std::string_view kNicDirective = "RIP-NIC-DIRECTIVE";
+inline constexpr std::string_view kNicSyntax = "RIP-NIC-SYNTAX";
+inline constexpr std::string_view kNicType = "RIP-NIC-TYPE";
+// NGINX Gateway Fabric profile (gateway.nginx.org resources).
+inline constexpr std::string_view kNgfSnippetDenied = "RIP-NGF-SNIPPET-DENIED";
+inline constexpr std::string_view kNgfSnippetDanger = "RIP-NGF-SNIPPET-DANGER";
+inline constexpr std::string_view kNgfInjection = "RIP-NGF-INJECTION";
 }  // namespace rule_ids
 
 std::span<const RuleInfo> AllRules();

@@ -1,6 +1,8 @@
 #include "core/scanners.h"
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstdio>
 #include <vector>
 
@@ -222,6 +224,200 @@ std::optional<ScanHit> FindMetadataAddress(std::string_view v) {
     if (m == "169.254." && p > 0 && (IsDigit(v[p - 1]) || v[p - 1] == '.')) continue;
     return ScanHit{p, "cloud metadata / link-local address"};
   }
+  return std::nullopt;
+}
+
+std::string_view UrlHost(std::string_view url, size_t* offset) {
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return {};
+  const size_t start = scheme_end + 3;
+  size_t end = url.find_first_of("/?#\\", start);
+  if (end == std::string_view::npos) end = url.size();
+  std::string_view authority = url.substr(start, end - start);
+  size_t host_start = start;
+  if (const size_t at = authority.rfind('@'); at != std::string_view::npos) {
+    host_start += at + 1;
+    authority.remove_prefix(at + 1);
+  }
+  if (!authority.empty() && authority[0] == '[') {
+    const size_t close = authority.find(']');
+    if (close == std::string_view::npos) return {};
+    if (offset != nullptr) *offset = host_start + 1;
+    return authority.substr(1, close - 1);
+  }
+  if (const size_t colon = authority.rfind(':'); colon != std::string_view::npos) authority = authority.substr(0, colon);
+  if (offset != nullptr) *offset = host_start;
+  return authority;
+}
+
+namespace {
+
+// inet_aton (glibc): 1 to 4 parts, each decimal, 0x-hex or 0-octal; the last part fills the
+// remaining bytes (a, a.b with 24 bits, a.b.c with 16 bits).
+std::optional<uint32_t> InetAton(std::string_view s) {
+  if (s.empty()) return std::nullopt;
+  uint64_t parts[4];
+  size_t n = 0;
+  size_t i = 0;
+  while (true) {
+    if (n == 4 || i >= s.size()) return std::nullopt;
+    int base = 10;
+    if (s[i] == '0') {
+      base = 8;
+      if (i + 1 < s.size() && (s[i + 1] == 'x' || s[i + 1] == 'X')) base = 16, i += 2;
+    }
+    uint64_t v = 0;
+    size_t digits = 0;
+    while (i < s.size() && s[i] != '.') {
+      const char c = s[i];
+      int d;
+      if (IsDigit(c)) {
+        d = c - '0';
+      } else if (base == 16 && IsHex(c)) {
+        d = AsciiLower(c) - 'a' + 10;
+      } else {
+        return std::nullopt;
+      }
+      if (d >= base) return std::nullopt;
+      v = v * static_cast<uint64_t>(base) + static_cast<uint64_t>(d);
+      if (v > 0xFFFFFFFFull) return std::nullopt;
+      ++digits, ++i;
+    }
+    if (digits == 0 && base != 8) return std::nullopt;  // "0x" alone; a lone "0" is octal zero
+    parts[n++] = v;
+    if (i >= s.size()) break;
+    ++i;  // '.'
+  }
+  const uint64_t max_last[] = {0xFFFFFFFFull, 0xFFFFFFull, 0xFFFFull, 0xFFull};
+  for (size_t k = 0; k + 1 < n; ++k) {
+    if (parts[k] > 0xFF) return std::nullopt;
+  }
+  if (parts[n - 1] > max_last[n - 1]) return std::nullopt;
+  uint64_t addr = 0;
+  for (size_t k = 0; k + 1 < n; ++k) addr |= parts[k] << (24 - 8 * k);
+  addr |= parts[n - 1];
+  return static_cast<uint32_t>(addr);
+}
+
+// inet_pton(AF_INET6), with an optional zone ("%eth0" or "%25eth0") dropped.
+bool ParseIPv6Bytes(std::string_view s, uint8_t out[16]) {
+  if (const size_t pct = s.find('%'); pct != std::string_view::npos) s = s.substr(0, pct);
+  uint16_t groups[8] = {};
+  int count = 0;
+  int gap = -1;
+  size_t i = 0;
+  if (s.substr(0, 2) == "::") {
+    gap = 0;
+    i = 2;
+    if (i == s.size()) {
+      std::fill(out, out + 16, 0);
+      return true;
+    }
+  } else if (!s.empty() && s[0] == ':') {
+    return false;
+  }
+  while (i < s.size()) {
+    if (count == 8) return false;
+    // Embedded dotted IPv4 in the last 32 bits.
+    const size_t next_colon = s.find(':', i);
+    std::string_view token = s.substr(i, next_colon == std::string_view::npos ? std::string_view::npos : next_colon - i);
+    if (token.find('.') != std::string_view::npos) {
+      if (next_colon != std::string_view::npos || count > 6) return false;
+      int octets[4];
+      int k = 0;
+      size_t j = 0;
+      while (k < 4) {
+        size_t d = 0;
+        int v = 0;
+        while (j < token.size() && IsDigit(token[j]) && d < 3) v = v * 10 + (token[j++] - '0'), ++d;
+        if (d == 0 || v > 255) return false;
+        octets[k++] = v;
+        if (k < 4) {
+          if (j >= token.size() || token[j] != '.') return false;
+          ++j;
+        }
+      }
+      if (j != token.size()) return false;
+      groups[count++] = static_cast<uint16_t>((octets[0] << 8) | octets[1]);
+      groups[count++] = static_cast<uint16_t>((octets[2] << 8) | octets[3]);
+      i = s.size();
+      break;
+    }
+    if (token.empty() || token.size() > 4) return false;
+    uint16_t v = 0;
+    for (char c : token) {
+      if (!IsHex(c)) return false;
+      v = static_cast<uint16_t>(v * 16 + (IsDigit(c) ? c - '0' : AsciiLower(c) - 'a' + 10));
+    }
+    groups[count++] = v;
+    i += token.size();
+    if (i == s.size()) break;
+    ++i;  // ':'
+    if (i < s.size() && s[i] == ':') {
+      if (gap >= 0) return false;
+      gap = count;
+      ++i;
+      if (i == s.size()) break;
+    } else if (i == s.size()) {
+      return false;
+    }
+  }
+  if (gap < 0 && count != 8) return false;
+  if (gap >= 0 && count > 7) return false;
+  uint16_t full[8] = {};
+  if (gap < 0) {
+    std::copy(groups, groups + 8, full);
+  } else {
+    const int tail = count - gap;
+    std::copy(groups, groups + gap, full);
+    std::copy(groups + gap, groups + count, full + 8 - tail);
+  }
+  for (int k = 0; k < 8; ++k) {
+    out[2 * k] = static_cast<uint8_t>(full[k] >> 8);
+    out[2 * k + 1] = static_cast<uint8_t>(full[k] & 0xFF);
+  }
+  return true;
+}
+
+std::optional<std::string> MetadataIPv4(uint32_t a) {
+  if ((a >> 16) == 0xA9FE) return std::string("link-local / cloud metadata address 169.254.0.0/16");
+  if (a == 0x646464C8) return std::string("Alibaba Cloud metadata address 100.100.100.200");
+  if (a == 0xA83F8110) return std::string("Azure WireServer address 168.63.129.16");
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> MetadataHost(std::string_view host) {
+  std::string h;
+  h.reserve(host.size());
+  for (char c : host) h.push_back(AsciiLower(c));
+  while (!h.empty() && h.back() == '.') h.pop_back();
+  static constexpr std::array<std::string_view, 7> kNames = {
+      "metadata.google.internal", "metadata.goog", "metadata", "instance-data", "instance-data.ec2.internal",
+      "metadata.tencentyun.com", "metadata.platformequinix.com"};
+  for (auto name : kNames) {
+    if (h == name) return "cloud metadata host name " + std::string(name);
+  }
+  if (h.find(':') != std::string::npos) {
+    uint8_t b[16];
+    if (!ParseIPv6Bytes(h, b)) return std::nullopt;
+    if (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) return std::string("IPv6 link-local address fe80::/10");
+    static constexpr uint8_t kAwsV6[16] = {0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x02, 0x54};
+    if (std::equal(b, b + 16, kAwsV6)) return std::string("AWS IPv6 metadata address fd00:ec2::254");
+    const bool zero80 = std::all_of(b, b + 10, [](uint8_t x) { return x == 0; });
+    const bool mapped = zero80 && b[10] == 0xFF && b[11] == 0xFF;
+    const bool compatible = zero80 && b[10] == 0 && b[11] == 0;
+    static constexpr uint8_t kNat64[12] = {0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0};
+    const bool nat64 = std::equal(b, b + 12, kNat64);
+    if (mapped || compatible || nat64) {
+      const uint32_t v4 = (static_cast<uint32_t>(b[12]) << 24) | (static_cast<uint32_t>(b[13]) << 16) |
+                          (static_cast<uint32_t>(b[14]) << 8) | b[15];
+      if (auto what = MetadataIPv4(v4)) return *what + " (embedded in IPv6)";
+    }
+    return std::nullopt;
+  }
+  if (auto v4 = InetAton(h)) return MetadataIPv4(*v4);
   return std::nullopt;
 }
 

@@ -33,6 +33,18 @@ std::optional<ScanHit> FindSensitivePath(std::string_view v);
 // names and addresses).
 std::optional<ScanHit> FindMetadataAddress(std::string_view v);
 
+// The host of an absolute URL ("scheme://[user@]host[:port]/..."): brackets of an IPv6
+// literal removed, "" when `url` has no authority. *offset receives its byte offset.
+std::string_view UrlHost(std::string_view url, size_t* offset);
+
+// Whether `host` (a URL host or a bare host name) reaches a cloud metadata service or a
+// link-local address, in every form a resolver accepts: inet_aton's decimal, hex and octal
+// integers and short dotted forms (169.254.43518, 0xa9fea9fe, 0251.0376.0251.0376),
+// IPv4-mapped/compatible and NAT64 IPv6, fe80::/10, fd00:ec2::254, and the provider names
+// (metadata.google.internal, ...), case-insensitive, with or without a trailing dot.
+// Returns a description, or nullopt.
+std::optional<std::string> MetadataHost(std::string_view host);
+
 // Snippet-specific: directives that are dangerous even in trusted snippets. `include` of the
 // ModSecurity CRS shipped with ingress-nginx is allowed.
 std::optional<ScanHit> FindSnippetDanger(std::string_view v);

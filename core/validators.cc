@@ -265,13 +265,26 @@ Check CheckUrl(std::string_view v, bool http_only) {
   return Walk(v, i, v.size(), IsUrlChar, what);
 }
 
+// ingress-nginx (cors/main.go) validates the list with spaces removed against
+// ^((((([a-z]+://)?(\*\.)?[A-Za-z0-9\-.]*(:\d+)?,?)|null)+)|\*)?$ and renders only the
+// origins that match ^([a-z]+://(\*\.)?[A-Za-z0-9\-.]*(:\d+)?|\*|null)?$; empty items are
+// skipped. The scheme may be any word (myprotocol://).
 Check CheckOriginList(std::string_view v) {
-  return ForEachItem(v, ",", false, [](std::string_view item, size_t off) -> Check {
-    if (item == "*") return std::nullopt;
+  return ForEachItem(v, ",", true, [](std::string_view item, size_t off) -> Check {
+    if (item == "*" || item == "null") return std::nullopt;
     size_t i = 0;
-    while (i < item.size() && (IsAlnum(item[i]) || item[i] == '+' || item[i] == '-' || item[i] == '.')) ++i;
-    if (i == 0 || item.substr(i, 3) != "://") return At(off, "CORS origin must look like scheme://host[:port]");
-    return Shift(CheckHostPort(item.substr(i + 3), i + 3, true, "a CORS origin"), off);
+    if (const size_t sep = item.find("://"); sep != npos) {
+      for (i = 0; i < sep; ++i) {
+        const char c = item[i];
+        if (!(IsAlnum(c) || c == '+' || c == '-' || c == '.')) return BadChar(item.substr(0, sep), i, "a CORS origin scheme");
+      }
+      if (sep == 0) return At(off, "CORS origin has an empty scheme");
+      i = sep + 3;
+    }
+    std::string_view host = item.substr(i);
+    if (host.substr(0, 2) == "*.") host.remove_prefix(2), i += 2;
+    if (host.empty()) return std::nullopt;
+    return Shift(CheckHostPort(host, i, false, "a CORS origin"), off);
   });
 }
 
@@ -284,8 +297,9 @@ Check CheckHost(std::string_view v, bool allow_variables) {
   return CheckHostPort(v, 0, false, "a host");
 }
 
+// server-alias: ingress-nginx splits on ',', trims and skips empty items (alias/main.go).
 Check CheckHostList(std::string_view v) {
-  return ForEachItem(v, ", ", false, [](std::string_view item, size_t off) -> Check {
+  return ForEachItem(v, ", ", true, [](std::string_view item, size_t off) -> Check {
     if (IsHostName(item, true, false)) return std::nullopt;
     if (item.size() > 1 && item[0] == '~') {  // server_name regex form
       return Shift(CheckRegex(item, 1, false), off);
@@ -384,12 +398,15 @@ Check CheckMethod(std::string_view v) {
   return At(0, "not an HTTP method (GET, HEAD, POST, PUT, PATCH, DELETE, CONNECT, OPTIONS, TRACE)");
 }
 
+// cors-allow-methods: ingress-nginx accepts any letters (^([A-Za-z]+,?\s?)+$), so WebDAV and
+// custom methods are fine; they land inside a single-quoted more_set_headers value.
 Check CheckMethodList(std::string_view v) {
   return ForEachItem(v, ", ", true, [](std::string_view item, size_t off) -> Check {
     if (item == "*") return std::nullopt;
-    std::string upper(item);
-    for (auto& c : upper) c = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
-    return Shift(CheckMethod(upper), off);
+    for (size_t i = 0; i < item.size(); ++i) {
+      if (!IsAlpha(item[i])) return Shift(BadChar(item, i, "an HTTP method"), off);
+    }
+    return std::nullopt;
   });
 }
 
@@ -578,6 +595,28 @@ Check CheckRewritePair(std::string_view v) {
   if (space == npos) return part(v, 0);
   if (auto bad = part(v.substr(0, space), 0)) return bad;
   return part(v.substr(space + 1), space + 1);
+}
+
+Check CheckCookieDomain(std::string_view v) {
+  if (v.empty()) return At(0, "empty domain");
+  std::string_view host = v;
+  size_t off = 0;
+  if (host[0] == '.') host.remove_prefix(1), off = 1;  // RFC 6265 allows a leading dot
+  return Shift(CheckHostPort(host, 0, false, "a cookie domain"), off);
+}
+
+// auth-tls-error-page: ^(@[A-Za-z0-9_-]+|((https?://)?[A-Za-z0-9\-.]+(:\d+)?)?(/[A-Za-z0-9\-_.]+)*/?)$
+Check CheckErrorPage(std::string_view v) {
+  if (v.empty()) return At(0, "empty error page");
+  if (v[0] == '@') {
+    if (v.size() == 1) return At(0, "empty named location");
+    for (size_t i = 1; i < v.size(); ++i) {
+      if (!(IsAlnum(v[i]) || v[i] == '_' || v[i] == '-')) return BadChar(v, i, "a named location");
+    }
+    return std::nullopt;
+  }
+  if (v.find("://") != npos) return CheckUrl(v, false);
+  return CheckPathValue(v);
 }
 
 Check CheckNginxSyntax(std::string_view v) {

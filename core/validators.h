@@ -52,7 +52,9 @@ Check CheckCacheDuration(std::string_view v);
 Check CheckCipherList(std::string_view v);
 Check CheckToken(std::string_view v);
 Check CheckText(std::string_view v);
-Check CheckRewritePair(std::string_view v);  // "off", "default" or "FROM TO" (proxy-cookie-path, ...)
+Check CheckRewritePair(std::string_view v);
+Check CheckCookieDomain(std::string_view v);  // [.]domain, ingress-nginx BasicCharsRegex
+Check CheckErrorPage(std::string_view v);     // @location, /path or URL (authtls redirectRegex)  // "off", "default" or "FROM TO" (proxy-cookie-path, ...)
 
 // Generic judgement for values without a known type: nginx syntax breakers ; { } # outside
 // `${var}` and unbalanced quotes.

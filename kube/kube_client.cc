@@ -1,5 +1,7 @@
 #include "kube/kube_client.h"
 
+#include "common/k8s_names.h"
+
 namespace riposte::kube {
 
 std::string_view WatchEventTypeName(WatchEventType t) {
@@ -13,42 +15,14 @@ std::string_view WatchEventTypeName(WatchEventType t) {
   return "ERROR";
 }
 
-namespace {
-bool DnsLabelChars(const std::string& s, bool allow_dots) {
-  if (s.empty()) return false;
-  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
-  if (!alnum(s.front()) || !alnum(s.back())) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (alnum(c) || c == '-') continue;
-    if (allow_dots && c == '.' && s[i - 1] != '.' && s[i - 1] != '-' && s[i + 1] != '-') continue;
-    return false;
-  }
-  return true;
-}
-}  // namespace
+// The project's one name validator (common/k8s_names.h), so that the client refuses exactly
+// what the API server would.
+std::string ValidateObjectName(const std::string& name) { return k8s::ValidateName(k8s::NameKind::kObject, name); }
 
-std::string ValidateObjectName(const std::string& name) {
-  if (name.empty()) return "name is empty";
-  if (name.size() > 253) return "name \"" + name.substr(0, 32) + "...\" is longer than 253 characters";
-  if (!DnsLabelChars(name, true)) {
-    return "name \"" + name + "\" is not a DNS-1123 subdomain (lower-case alphanumerics, '-' and '.')";
-  }
-  return "";
-}
-
-std::string ValidateNamespaceName(const std::string& ns) {
-  if (ns.empty()) return "namespace is empty";
-  if (ns.size() > 63) return "namespace \"" + ns.substr(0, 32) + "...\" is longer than 63 characters";
-  if (!DnsLabelChars(ns, false)) return "namespace \"" + ns + "\" is not a DNS-1123 label";
-  return "";
-}
+std::string ValidateNamespaceName(const std::string& ns) { return k8s::ValidateName(k8s::NameKind::kNamespace, ns); }
 
 std::string ValidateContainerName(const std::string& name) {
-  if (name.empty()) return "container name is empty";
-  if (name.size() > 63) return "container name \"" + name.substr(0, 32) + "...\" is longer than 63 characters";
-  if (!DnsLabelChars(name, false)) return "container name \"" + name + "\" is not a DNS-1123 label";
-  return "";
+  return k8s::ValidateName(k8s::NameKind::kContainer, name);
 }
 
 bool ExecCommandNotFound(const Result<ExecResult>& r) {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/ingress.h"
+#include "core/nginx_resource.h"
 
 namespace riposte::webhook {
 
@@ -28,10 +29,14 @@ struct AdmissionRequest {
   std::string username;
   bool dry_run = false;
   bool has_object = false;
-  core::Ingress ingress;  // filled from request.object when IsIngress()
+  core::Ingress ingress;          // filled from request.object when IsIngress()
+  core::NginxResource resource;  // filled from request.object when IsNginxResource()
 
   // networking.k8s.io (v1, v1beta1) or the legacy extensions group.
   bool IsIngress() const;
+  // A successor controller's resource a profile judges (core/nginx_resource.h: VirtualServer,
+  // SnippetsFilter, ...), by group and kind.
+  bool IsNginxResource() const;
   // Only CREATE and UPDATE carry a new object to judge. On UPDATE only `object` (the new
   // state) is judged: oldObject is what is already admitted.
   bool NeedsJudgement() const;
@@ -49,7 +54,10 @@ struct ParseResult {
   AdmissionRequest request;
 };
 
-ParseResult ParseAdmissionReview(std::string_view body);
+// `readable_after`: bytes that may be read (not used) past the end of `body`, e.g. a string's
+// spare capacity. With at least simdjson's padding (64 bytes) the body is parsed where it is
+// instead of being copied first (a review can be 3 MiB).
+ParseResult ParseAdmissionReview(std::string_view body, size_t readable_after = 0);
 
 struct ReviewResponse {
   std::string api_version = "admission.k8s.io/v1";

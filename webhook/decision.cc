@@ -19,19 +19,31 @@ const char* OutcomeName(Outcome o) {
 }
 
 std::string FormatFinding(const core::Finding& f) {
-  std::string s = f.rule_id;
+  std::string s;
+  s.reserve(f.rule_id.size() + f.field.size() + f.message.size() + f.remediation.size() + 48);
+  s += f.rule_id;
   if (!f.cves.empty()) {
     s += " (";
-    for (size_t i = 0; i < f.cves.size(); ++i) s += (i ? ", " : "") + f.cves[i];
-    s += ")";
+    for (size_t i = 0; i < f.cves.size(); ++i) {
+      if (i) s += ", ";
+      s += f.cves[i];
+    }
+    s += ')';
   }
-  if (!f.field.empty()) s += " at " + f.field;
-  s += ": " + f.message;
-  if (!f.remediation.empty()) s += " Fix: " + f.remediation;
+  if (!f.field.empty()) {
+    s += " at ";
+    s += f.field;
+  }
+  s += ": ";
+  s += f.message;
+  if (!f.remediation.empty()) {
+    s += " Fix: ";
+    s += f.remediation;
+  }
   return s;
 }
 
-Decision Decide(core::Mode mode, const std::vector<core::Finding>& findings) {
+Decision Decide(core::Mode mode, const std::vector<core::Finding>& findings, std::string_view kind) {
   Decision d;
   if (findings.empty()) return d;
   for (const auto& f : findings) {
@@ -42,11 +54,22 @@ Decision Decide(core::Mode mode, const std::vector<core::Finding>& findings) {
       d.outcome = Outcome::kDenied;
       d.allowed = false;
       d.code = 403;
-      std::string msg = "riposte denied this Ingress (" + std::to_string(findings.size()) + " finding" +
-                        (findings.size() == 1 ? "" : "s") + "):";
+      std::string msg;
+      msg.reserve(kMaxMessageBytes);
+      msg += "riposte denied this ";
+      msg += kind.empty() ? std::string_view("object") : kind;
+      msg += " (";
+      msg += std::to_string(findings.size());
+      msg += findings.size() == 1 ? " finding):" : " findings):";
       size_t shown = 0;
+      std::string line;
       for (const auto& f : findings) {
-        std::string line = " [" + std::to_string(shown + 1) + "] " + Truncate(FormatFinding(f), 1024);
+        std::string text = FormatFinding(f);
+        line.assign(" [");
+        line += std::to_string(shown + 1);
+        line += "] ";
+        if (text.size() <= 1024) line += text;
+        else line += Truncate(text, 1024);
         // Keep room for the "and N more" tail so the message never exceeds the bound.
         if (msg.size() + line.size() > kMaxMessageBytes - 64 && shown > 0) break;
         msg += line;

@@ -2,6 +2,7 @@
 // Turns the engine's findings into an admission decision under the policy mode.
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/finding.h"
@@ -32,6 +33,7 @@ struct Decision {
 // "RIP-ANN-URL (CVE-2025-24514) at <field>: <message> Fix: <remediation>"
 std::string FormatFinding(const core::Finding& f);
 
-Decision Decide(core::Mode mode, const std::vector<core::Finding>& findings);
+// `kind` names the object in the denial message ("riposte denied this VirtualServer ...").
+Decision Decide(core::Mode mode, const std::vector<core::Finding>& findings, std::string_view kind = "Ingress");
 
 }  // namespace riposte::webhook

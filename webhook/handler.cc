@@ -40,7 +40,7 @@ AdmissionHandler::AdmissionHandler(PolicyWatcher* policy, metrics::Registry* reg
 http::Response AdmissionHandler::Handle(const http::Request& http_req) {
   auto start = std::chrono::steady_clock::now();
   http::Response res;
-  ParseResult parsed = ParseAdmissionReview(http_req.body);
+  ParseResult parsed = ParseAdmissionReview(http_req.body, http_req.body.capacity() - http_req.body.size());
   const AdmissionRequest& req = parsed.request;
   ReviewResponse review;
   review.api_version = req.api_version.empty() ? "admission.k8s.io/v1" : req.api_version;
@@ -62,7 +62,10 @@ http::Response AdmissionHandler::Handle(const http::Request& http_req) {
       core::EnginePtr engine = policy_->Engine();
       if (!engine) throw std::runtime_error("no policy loaded");
       const core::Policy& policy = engine->policy();
-      if (!policy.IsExempt(req.ns)) decision = Decide(policy.mode, engine->Check(req.ingress));
+      if (!policy.IsExempt(req.ns)) {
+        decision = Decide(policy.mode, req.IsIngress() ? engine->Check(req.ingress) : engine->Check(req.resource),
+                          req.kind.kind);
+      }
     } catch (const std::exception& e) {
       decision = Decision{};
       decision.outcome = Outcome::kError;
@@ -83,17 +86,27 @@ http::Response AdmissionHandler::Handle(const http::Request& http_req) {
   by_outcome_[static_cast<size_t>(decision.outcome)]->Inc();
   for (const auto& rule : decision.rule_ids) rules_.With({rule, outcome}).Inc();
   if (decision.outcome != Outcome::kAllowed && decision.outcome != Outcome::kError) {
-    std::string rules = Join(decision.rule_ids);
-    log::Fields fields = {{"outcome", outcome},   {"namespace", req.ns},       {"name", req.name},
-                          {"user", req.username}, {"operation", req.operation}, {"uid", req.uid},
-                          {"rules", rules},       {"dry_run", req.dry_run ? "true" : "false"},
-                          {"error", parsed.error}};
     // Dry runs are judged and answered the same way, but they are not incidents.
-    if (req.dry_run) log::Debug("admission dry run judged", fields);
-    else if (decision.outcome == Outcome::kDenied || decision.outcome == Outcome::kInvalid)
-      log::Warn("admission denied", fields);
-    else
-      log::Info("admission finding allowed by policy mode", fields);
+    log::Level level = req.dry_run ? log::Level::kDebug
+                       : (decision.outcome == Outcome::kDenied || decision.outcome == Outcome::kInvalid)
+                           ? log::Level::kWarn
+                           : log::Level::kInfo;
+    if (log::Enabled(level)) {
+      std::string rules = Join(decision.rule_ids);
+      log::Write(level,
+                 req.dry_run                    ? "admission dry run judged"
+                 : level == log::Level::kWarn ? "admission denied"
+                                                : "admission finding allowed by policy mode",
+                 {{"outcome", outcome},
+                  {"namespace", req.ns},
+                  {"name", req.name},
+                  {"user", req.username},
+                  {"operation", req.operation},
+                  {"uid", req.uid},
+                  {"rules", rules},
+                  {"dry_run", req.dry_run ? "true" : "false"},
+                  {"error", parsed.error}});
+    }
   }
   latency_.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   return res;

@@ -13,21 +13,15 @@ Service::Service(ServiceOptions options)
                                     "NotAfter (unix seconds) of the serving certificate currently loaded")
                           .With()),
       cert_reload_failures_(registry_
-                                .AddGauge("riposte_tls_cert_reload_failures",
-                                          "Certificate changes on disk that could not be loaded (the previous pair stays)")
+                                .AddCounter("riposte_tls_cert_reload_failures_total",
+                                            "Certificate changes on disk that could not be loaded (the previous pair stays)")
                                 .With()),
       up_(registry_.AddGauge("riposte_webhook_ready", "1 when the certificate and the policy are loaded").With()) {}
 
 Service::~Service() { Stop(); }
 
 void Service::AddHealthRoutes(http::Server* server) {
-  server->AddRoute({"/healthz", {"GET"}, [](const http::Request&) {
-                      return http::Response{200, "application/json", "{\"status\":\"ok\"}", {}};
-                    }, {}});
-  server->AddRoute({"/readyz", {"GET"}, [this](const http::Request&) {
-                      if (Ready()) return http::Response{200, "application/json", "{\"status\":\"ready\"}", {}};
-                      return http::JsonError(503, "not ready: certificate or policy not loaded");
-                    }, {}});
+  http::AddHealthRoutes(*server, [this] { return Ready(); }, "not ready: certificate or policy not loaded");
 }
 
 bool Service::Start(std::string* error) {
@@ -37,10 +31,21 @@ bool Service::Start(std::string* error) {
   http::ServerOptions so;
   so.name = "webhook";
   so.listen = opts_.listen;
-  so.tls = http::TlsOptions{opts_.tls_cert, opts_.tls_key, "", opts_.reload_interval};
+  so.tls = http::TlsOptions{opts_.tls_cert, opts_.tls_key, opts_.client_ca, opts_.reload_interval};
   so.max_body_bytes = opts_.max_body_bytes;
   so.threads = opts_.threads;
   so.read_timeout = opts_.read_timeout;
+  so.header_timeout = opts_.header_timeout;
+  so.untrusted_idle_timeout = opts_.untrusted_idle_timeout;
+  so.idle_timeout = opts_.idle_timeout;
+  so.max_connections = opts_.max_connections;
+  so.reserved_connections = opts_.reserved_connections;
+  so.max_connections_per_peer = opts_.max_connections_per_peer;
+  so.max_inflight_body_bytes = opts_.max_inflight_body_bytes;
+  so.trusted_networks = opts_.trusted_networks;
+  // No authenticator: the API server sends no credentials of its own unless configured for
+  // mTLS, which the TLS layer checks. Every request is judged; trust only decides limits.
+  so.metrics = &registry_;
   server_ = http::NewServer(so);
   server_->AddRoute({kValidatePath, {"POST"}, [this](const http::Request& r) { return handler_.Handle(r); },
                      {"application/json"}});
@@ -54,6 +59,11 @@ bool Service::Start(std::string* error) {
     mo.threads = 1;
     mo.max_body_bytes = 0;
     mo.read_timeout = opts_.read_timeout;
+    mo.header_timeout = opts_.header_timeout;
+    mo.max_connections = 64;
+    mo.reserved_connections = 0;
+    mo.max_connections_per_peer = 16;
+    mo.metrics = &registry_;
     metrics_server_ = http::NewServer(mo);
     metrics_server_->AddRoute({"/metrics", {"GET"}, [this](const http::Request&) {
                                  return http::Response{200, std::string(metrics::kContentType), RenderMetrics(), {}};
@@ -71,14 +81,17 @@ void Service::Stop() {
 }
 
 uint16_t Service::Port() const { return server_ ? server_->Port() : 0; }
+http::ServerStats Service::Stats() const { return server_ ? server_->Stats() : http::ServerStats{}; }
 uint16_t Service::MetricsPort() const { return metrics_server_ ? metrics_server_->Port() : 0; }
 
 bool Service::Ready() const { return server_ && server_->CertLoaded() && policy_.Loaded(); }
 
 std::string Service::RenderMetrics() {
+  std::lock_guard lock(render_mu_);
   if (server_) {
     cert_not_after_.Set(static_cast<double>(server_->CertNotAfter()));
-    cert_reload_failures_.Set(static_cast<double>(server_->CertReloadFailures()));
+    const double failures = static_cast<double>(server_->CertReloadFailures());
+    if (failures > cert_reload_failures_.Value()) cert_reload_failures_.Inc(failures - cert_reload_failures_.Value());
   }
   up_.Set(Ready() ? 1 : 0);
   return registry_.Render();

@@ -5,7 +5,9 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "common/http_server.h"
 #include "common/metrics.h"
@@ -19,11 +21,27 @@ struct ServiceOptions {
   std::string metrics_listen = ":9090";  // empty = no metrics listener
   std::string tls_cert;
   std::string tls_key;
+  // Optional mTLS: the API server presents a client certificate signed by this CA (configured
+  // through its AdmissionConfiguration kubeConfigFile); connections without one are refused.
+  std::string client_ca;
   std::string policy_file;  // empty = default policy
   size_t max_body_bytes = 3 * 1024 * 1024;  // the API server's own request cap is 3 MiB
   int threads = 2;
   std::chrono::milliseconds reload_interval{1000};
   std::chrono::milliseconds read_timeout{10000};
+  // Listener limits (docs/threat-model.md). Connections from trusted_networks (the API
+  // server's addresses) or with a verified client certificate are trusted: they use the
+  // reserved slots, have no per-peer cap and the long idle timeout, and are never evicted.
+  std::vector<std::string> trusted_networks;
+  size_t max_connections = 1024;
+  size_t reserved_connections = 256;
+  size_t max_connections_per_peer = 128;
+  // Review bodies being read at once (a quarter kept for trusted connections): with 3 MiB
+  // reviews, what keeps many slow large reviews from exhausting the pod's memory.
+  size_t max_inflight_body_bytes = 32u << 20;
+  std::chrono::milliseconds header_timeout{5000};
+  std::chrono::milliseconds untrusted_idle_timeout{5000};
+  std::chrono::milliseconds idle_timeout{60000};
 };
 
 inline constexpr const char* kValidatePath = "/validate/ingress";
@@ -39,6 +57,7 @@ class Service {
   uint16_t MetricsPort() const;
   bool Ready() const;
   std::string RenderMetrics();
+  http::ServerStats Stats() const;  // of the admission listener
 
  private:
   void AddHealthRoutes(http::Server* server);
@@ -48,7 +67,10 @@ class Service {
   PolicyWatcher policy_;
   AdmissionHandler handler_;
   metrics::Gauge& cert_not_after_;
-  metrics::Gauge& cert_reload_failures_;
+  // Mirrors the server's cumulative failure count; render_mu_ keeps concurrent scrapes from
+  // adding the same increase twice.
+  metrics::Counter& cert_reload_failures_;
+  std::mutex render_mu_;
   metrics::Gauge& up_;
   http::ServerPtr server_;
   http::ServerPtr metrics_server_;

@@ -29,7 +29,8 @@ class BrowserTest : public ::testing::Test {
         ing["metadata"]["name"] = web::json::value::string("evil</script><img src=x onerror=\"document.title='pwned'\">");
       }
     }
-    report_ = testing::AnalyzeWithFake(snap);
+    // With the migration inventory: every section of the page is exercised.
+    report_ = Analyze(snap, {.checker = std::make_shared<testing::FakeChecker>(), .generated_at = "", .migration = true});
     page_ = dir_ + "/report.html";
     std::ofstream(page_) << RenderHtml(report_);
   }
@@ -119,6 +120,23 @@ TEST_F(BrowserTest, AllFindingsRenderAfterScriptsRan) {
   EXPECT_EQ(dom.find("pwned</title>"), std::string::npos);
   EXPECT_NE(dom.find("<title>Riposte audit</title>"), std::string::npos);
   EXPECT_NE(dom.find("evil&lt;/script&gt;&lt;img"), std::string::npos);
+}
+
+TEST_F(BrowserTest, EndOfLifeVirtualPatchAndMigrationSections) {
+  std::string dom = Dump("");
+  ASSERT_NE(dom.find("data-ready=\"true\""), std::string::npos);
+  EXPECT_NE(dom.find("id=\"end-of-life\""), std::string::npos);
+  EXPECT_NE(dom.find("id=\"virtual-patch\""), std::string::npos);
+  const Controller& c = report_.controllers.at(0);
+  EXPECT_EQ(CountOf(dom, "<tr data-cve="), c.mitigations.size());
+  EXPECT_NE(dom.find("<tr data-cve=\"CVE-2025-1974\" data-state=\"unmitigated\">"), std::string::npos);
+  ASSERT_TRUE(report_.migration.has_value());
+  EXPECT_NE(dom.find("id=\"migration\""), std::string::npos);
+  EXPECT_EQ(CountOf(dom, "data-hardest="), report_.migration->ingresses.size());
+  // The hostile Ingress name is text in the migration tables too.
+  EXPECT_EQ(dom.find("<img"), std::string::npos);
+  // The findings filters still count findings only, not the new tables' rows.
+  EXPECT_EQ(VisibleCount(dom), report_.findings.size());
 }
 
 TEST_F(BrowserTest, HashFiltersBySeverity) {

@@ -90,5 +90,24 @@ TEST_F(AuditCliTest, UnwritableOutputExit2) {
   EXPECT_NE(r.err.find("cannot write"), std::string::npos) << r.err;
 }
 
+TEST_F(AuditCliTest, MigrationInventoryOnlyWithTheFlag) {
+  auto plain = Run({"--snapshot", DataPath("cluster_vulnerable.json"), "--format", "json", "--no-timestamp"});
+  auto with = Run({"--snapshot", DataPath("cluster_vulnerable.json"), "--format", "json", "--no-timestamp", "--migration"});
+  EXPECT_EQ(with.exit_code, plain.exit_code) << with.err;  // planning information, not exposure
+  EXPECT_FALSE(web::json::value::parse(plain.out).has_field("migration"));
+  auto doc = web::json::value::parse(with.out);
+  ASSERT_TRUE(doc.has_field("migration"));
+  EXPECT_EQ(doc.at("migration").at("summary").at("ingresses").as_integer(), 3);
+  // The rest of the report is unchanged by the flag.
+  EXPECT_EQ(doc.at("findings"), web::json::value::parse(plain.out).at("findings"));
+
+  auto text = Run({"--snapshot", DataPath("cluster_vulnerable.json"), "--migration"});
+  EXPECT_NE(text.out.find("== Migration to Gateway API =="), std::string::npos) << text.out;
+  auto html = Run({"--snapshot", DataPath("cluster_vulnerable.json"), "--migration", "--format", "html"});
+  EXPECT_NE(html.out.find("<section id=\"migration\">"), std::string::npos);
+  auto help = Run({"--help"});
+  EXPECT_NE(help.out.find("migration"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace riposte::audit

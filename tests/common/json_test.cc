@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <random>
+
 namespace riposte::json {
 namespace {
 
@@ -31,6 +34,67 @@ TEST(JsonEscapeTest, EscapesCharactersThatForgeDisplay) {
   EXPECT_EQ(Escape("\xe2\x80\xa8\xe2\x80\xa9"), "\\u2028\\u2029");
   EXPECT_EQ(Escape("evil\xe2\x80\xaetxt.exe"), "evil\\u202etxt.exe");  // right-to-left override
   EXPECT_EQ(Escape("\xe2\x80\x8b\xef\xbb\xbf"), "\\u200b\\ufeff");
+}
+
+// A byte at a time, the obvious way: what the word-at-a-time scan must equal. Covers ASCII,
+// invalid bytes and the multi-byte sequences the tests below use (none of them deceptive).
+std::string ReferenceEscape(std::string_view in) {
+  std::string out;
+  for (size_t i = 0; i < in.size();) {
+    auto c = static_cast<unsigned char>(in[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+      ++i;
+    } else if (c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') {
+      out += c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : c == '\b' ? "\\b" : "\\f";
+      ++i;
+    } else if (c < 0x20 || c == 0x7F) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+      ++i;
+    } else if (c < 0x80) {
+      out += static_cast<char>(c);
+      ++i;
+    } else {
+      size_t n = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+      bool ok = n > 0 && i + n <= in.size();
+      for (size_t k = 1; ok && k < n; ++k) ok = (static_cast<unsigned char>(in[i + k]) & 0xC0) == 0x80;
+      if (ok) {
+        out.append(in.substr(i, n));
+        i += n;
+      } else {
+        out += "\\ufffd";
+        ++i;
+      }
+    }
+  }
+  return out;
+}
+
+TEST(JsonEscapeTest, EverySpecialByteAtEveryOffsetOfAWord) {
+  for (int c = 0; c < 256; ++c) {
+    for (size_t at = 0; at < 17; ++at) {
+      std::string s(20, 'a');
+      s[at] = static_cast<char>(c);
+      ASSERT_EQ(Escape(s), ReferenceEscape(s)) << "byte " << c << " at " << at;
+    }
+  }
+}
+
+TEST(JsonEscapeTest, MatchesTheByteAtATimeEscaperOnRandomText) {
+  std::mt19937 rng(7);
+  const std::string alphabet = std::string("abcXYZ019 .,:/-_{}[]\"\\\n\t\x01\x7f") + "\xc3\xab\xe6\xbc\xa2\xff\x80";
+  for (int round = 0; round < 2000; ++round) {
+    std::string s;
+    size_t len = rng() % 64;
+    for (size_t i = 0; i < len; ++i) s += alphabet[rng() % alphabet.size()];
+    ASSERT_EQ(Escape(s), ReferenceEscape(s)) << round;
+    std::string appended = "prefix:";
+    AppendEscaped(appended, s);
+    ASSERT_EQ(appended, "prefix:" + ReferenceEscape(s));
+  }
 }
 
 TEST(JsonEscapeTest, OutputParsesBackToTheInputForValidText) {

@@ -131,6 +131,95 @@ TEST(AlertParse, NamedFailureModes) {
   EXPECT_FALSE(a.target.has_value());
 }
 
+TEST(AlertParse, EveryValidPodNameIsATargetAndInvalidOnesAreNamed) {
+  // Kubernetes allows pod names of up to 253 characters with no per-label limit; an alert for
+  // such a pod must be acted on, or whoever names pods can make one immune to responses.
+  const std::string base = R"({"rule":"r","priority":"Notice","time":"2026-11-20T10:15:27Z","output_fields":)";
+  auto parse = [&](const std::string& fields, Alert* a, AlertError* err) { return ParseAlert(base + fields + "}", a, err); };
+  for (const std::string& pod : {std::string(100, 'a'), std::string(253, 'b'), std::string(70, 'c') + "." + std::string(70, 'd'),
+                                 std::string("0-starts-with-a-digit")}) {
+    Alert a;
+    AlertError err;
+    ASSERT_TRUE(parse(R"({"k8s.ns.name":"shop","k8s.pod.name":")" + pod + R"("})", &a, &err)) << pod << ": " << err.message;
+    ASSERT_TRUE(a.target.has_value());
+    EXPECT_EQ(a.target->pod, pod);
+    ASSERT_TRUE(parse(R"({"ka.target.namespace":"shop","ka.target.resource":"pods","ka.target.name":")" + pod + R"("})",
+                      &a, &err));
+  }
+  {
+    Alert a;
+    AlertError err;
+    ASSERT_TRUE(ParseAlert(base + R"({"ka.target.namespace":"shop","ka.target.resource":"pods","ka.target.name":")" +
+                               std::string(100, 'k') + R"("},"source":"k8s_audit"})",
+                           &a, &err))
+        << err.message;
+    ASSERT_TRUE(a.target.has_value());
+    EXPECT_EQ(a.target->pod, std::string(100, 'k'));
+  }
+  Alert a;
+  AlertError err;
+  EXPECT_FALSE(parse(R"({"k8s.ns.name":"shop","k8s.pod.name":")" + std::string(254, 'a') + R"("})", &a, &err));
+  EXPECT_EQ(err.status, 422);
+  EXPECT_EQ(err.code, "invalid_pod_name");
+  EXPECT_NE(err.message.find("k8s.pod.name"), std::string::npos) << err.message;
+  EXPECT_NE(err.message.find("253"), std::string::npos) << err.message;
+  // Namespaces are labels: 63 characters, no dots.
+  EXPECT_FALSE(parse(R"({"k8s.ns.name":")" + std::string(64, 'n') + R"(","k8s.pod.name":"web"})", &a, &err));
+  EXPECT_EQ(err.code, "invalid_namespace");
+  EXPECT_FALSE(parse(R"({"k8s.ns.name":"a.b","k8s.pod.name":"web"})", &a, &err));
+  EXPECT_EQ(err.code, "invalid_namespace");
+  EXPECT_TRUE(parse(R"({"k8s.ns.name":")" + std::string(63, 'n') + R"(","k8s.pod.name":"web"})", &a, &err));
+  // Look-alikes of protected namespaces and path-like names are refused, never normalised.
+  for (const std::string& ns : {std::string("kube\\u2010system"), std::string("kube-syst\\u0435m"), std::string("KUBE-SYSTEM"),
+                                std::string("kube-system\\u200b")}) {
+    EXPECT_FALSE(parse(R"({"k8s.ns.name":")" + ns + R"(","k8s.pod.name":"web"})", &a, &err)) << ns;
+    EXPECT_EQ(err.code, "invalid_namespace") << ns;
+  }
+  for (const std::string& pod : {"../kube-system/pods/x", "web/exec", "web?dryRun=All", "web%2fx", ".", "..", "web\\u0000"}) {
+    EXPECT_FALSE(parse(R"({"k8s.ns.name":"shop","k8s.pod.name":")" + pod + R"("})", &a, &err)) << pod;
+    EXPECT_EQ(err.code, "invalid_pod_name") << pod;
+  }
+}
+
+TEST(AlertParse, DuplicateKeysAreRefusedBecauseReadersDisagreeOnThem) {
+  // Go's encoding/json (Falcosidekick) keeps the last value of a repeated key, simdjson the
+  // first: the same body would name two different targets.
+  const std::string base = R"("priority":"Notice","time":"2026-11-20T10:15:27Z")";
+  Alert a;
+  AlertError err;
+  auto code = [&](const std::string& body) { return ParseAlert(body, &a, &err) ? std::string("accepted") : err.code; };
+  struct Case {
+    const char* name;
+    std::string body;
+  };
+  std::vector<Case> cases = {
+      {"rule", R"({"rule":"harmless","rule":"Terminal shell in container",)" + base + "}"},
+      {"source", R"({"rule":"r","source":"syscall","source":"k8s_audit",)" + base + "}"},
+      {"output_fields", R"({"rule":"r",)" + base + R"(,"output_fields":{"k8s.ns.name":"shop"},"output_fields":{"k8s.ns.name":"kube-system"}})"},
+      {"k8s.ns.name", R"({"rule":"r",)" + base + R"(,"output_fields":{"k8s.ns.name":"shop","k8s.pod.name":"web","k8s.ns.name":"payments"}})"},
+      {"k8s.pod.name", R"({"rule":"r",)" + base + R"(,"output_fields":{"k8s.ns.name":"shop","k8s.pod.name":"web","k8s.pod.name":"db"}})"},
+      {"k8s.pod.name null first", R"({"rule":"r",)" + base + R"(,"output_fields":{"k8s.ns.name":"shop","k8s.pod.name":null,"k8s.pod.name":"db"}})"},
+      {"escaped duplicate", R"({"rule":"r",)" + base + R"(,"output_fields":{"k8s.ns.name":"shop","k8s.pod.name":"web","k8s.pod\u002ename":"db"}})"},
+      {"ka.target.namespace", R"({"rule":"r","source":"k8s_audit",)" + base +
+                                  R"(,"output_fields":{"ka.target.namespace":"shop","ka.target.resource":"pods","ka.target.name":"web","ka.target.namespace":"kube-system"}})"},
+      {"ka.target.name", R"({"rule":"r","source":"k8s_audit",)" + base +
+                             R"(,"output_fields":{"ka.target.namespace":"shop","ka.target.resource":"pods","ka.target.name":"web","ka.target.name":"db"}})"},
+      {"ka.target.resource", R"({"rule":"r","source":"k8s_audit",)" + base +
+                                 R"(,"output_fields":{"ka.target.namespace":"shop","ka.target.resource":"secrets","ka.target.name":"web","ka.target.resource":"pods"}})"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.name);
+    EXPECT_EQ(code(c.body), "duplicate_field");
+    EXPECT_EQ(err.status, 400);
+    EXPECT_NE(err.message.find("more than once"), std::string::npos) << err.message;
+  }
+  EXPECT_EQ(code(R"({"rule":"r",)" + base + R"(,"output_fields":{"k8s.ns.name":"shop","k8s.pod.name":"web","k8s.ns.name":"payments"}})"),
+            "duplicate_field");
+  EXPECT_NE(err.message.find("k8s.ns.name"), std::string::npos) << err.message;
+  // The same key in different objects is no duplicate.
+  EXPECT_EQ(code(R"({"rule":"r",)" + base + R"(,"output_fields":{"rule":"x","source":"y"}})"), "accepted");
+}
+
 TEST(AlertParse, AlertIdWithoutUuidIsStableAndDistinct) {
   Alert a, b;
   AlertError err;

@@ -1,15 +1,12 @@
 // End to end, the real `riposte controller` against the API test server:
 // - --audit-interval: the leader audits the seeded vulnerable cluster (tests/data/audit) at
-//   start-up and /metrics shows the at-risk workloads by CVE; an identity without the audit's
-//   RBAC gives a partial pass that is visible in metrics and logs and harms nothing else; the
-//   chart's files/audit-rbac.yaml is exactly what a complete pass needs.
+//   start-up and /metrics shows the at-risk workloads by CVE. (With and without the chart's
+//   audit ClusterRole, under real RBAC: tests/e2e/audit_test.cc.)
 // - ResponsePolicy status counters: a flood for one pod shows up as matched/suppressed counts,
 //   written in a handful of API calls, summed over two replicas.
 // - Flag validation of the new flags.
 
 #include <gtest/gtest.h>
-
-#include <yaml-cpp/yaml.h>
 
 #include <filesystem>
 #include <fstream>
@@ -48,20 +45,6 @@ std::string CorpusLine(size_t i) {
   return line;
 }
 
-// RBAC rules of a chart file (a YAML list of {apiGroups, resources, verbs}) as the test API
-// server's user rules.
-void AppendRules(const YAML::Node& rules, value* out) {
-  for (const auto& r : rules) {
-    auto rule = value::object();
-    for (const char* key : {"apiGroups", "resources", "verbs"}) {
-      auto list = value::array();
-      for (const auto& v : r[key]) list[list.size()] = value::string(v.as<std::string>());
-      rule[key] = list;
-    }
-    (*out)[out->size()] = rule;
-  }
-}
-
 constexpr const char* kPod = "web-7d9c8f-abcde";
 const std::string kCve1974 = "riposte_audit_at_risk_workloads{cve=\"CVE-2025-1974\"}";
 
@@ -91,25 +74,6 @@ class AuditAndStatusIntegration : public ::testing::Test {
     c->Start();
     EXPECT_TRUE(c->WaitReady(20s)) << c->log();
     return c;
-  }
-
-  // A user holding the controller's base rules (files/action-rbac.yaml) and the `event`
-  // action's, plus the audit rules when asked.
-  std::string LimitedUser(bool with_audit_rules) {
-    auto rules = value::array();
-    const std::string files = std::string(RIPOSTE_SOURCE_DIR) + "/helm/riposte/files/";
-    auto actions = YAML::LoadFile(files + "action-rbac.yaml");
-    AppendRules(actions["base"], &rules);
-    AppendRules(actions["event"], &rules);
-    if (with_audit_rules) AppendRules(YAML::LoadFile(files + "audit-rbac.yaml")["rules"], &rules);
-    auto user = value::object();
-    user["token"] = value::string("controller-sa-token");
-    user["name"] = value::string("system:serviceaccount:riposte-system:riposte-controller");
-    user["rules"] = rules;
-    auto cfg = value::object();
-    cfg["users"] = value::array({user});
-    server->AddUsers(cfg);
-    return "controller-sa-token";
   }
 
   void CreatePolicy(const ControllerProcess& c, const std::string& name) {
@@ -180,44 +144,8 @@ TEST_F(AuditAndStatusIntegration, LeaderAuditsAtStartupAndExportsAtRiskWorkloads
   EXPECT_EQ(log.find("Sanitizer"), std::string::npos) << log;
 }
 
-TEST_F(AuditAndStatusIntegration, WithoutAuditRbacThePassIsPartialVisibleAndHarmless) {
-  auto c = Start({"--audit-interval", "1m"}, LimitedUser(false));
-  std::string m;
-  ASSERT_TRUE(Eventually([&] {
-    m = Metrics(*c);
-    return Sample(m, "riposte_audit_runs_total{result=\"partial\"}").value_or(0) >= 1;
-  }, 60s)) << m << "\n" << c->log();
-  EXPECT_EQ(Sample(m, "riposte_audit_last_run_success"), 0);
-  EXPECT_EQ(Sample(m, "riposte_audit_complete"), 0);
-  // Base rules read pods, nodes, daemonsets and networkpolicies; nothing else the audit needs.
-  for (const char* r : {"deployments", "services", "endpoints", "configmaps", "ingresses",
-                        "validatingwebhookconfigurations"})
-    EXPECT_EQ(Sample(m, std::string("riposte_audit_unreadable_resources{resource=\"") + r + "\"}"), 1) << r;
-  for (const char* r : {"pods", "nodes", "daemonsets", "networkpolicies"})
-    EXPECT_EQ(Sample(m, std::string("riposte_audit_unreadable_resources{resource=\"") + r + "\"}"), 0) << r;
-  EXPECT_FALSE(Sample(m, kCve1974).has_value()) << "no complete pass yet: no at-risk values to show\n" << m;
-  EXPECT_EQ(Sample(m, "riposte_audit_last_success_timestamp_seconds"), 0);
-  const std::string log = c->log();
-  EXPECT_NE(log.find("audit incomplete"), std::string::npos) << log;
-  EXPECT_NE(log.find("deployments (Forbidden 403)"), std::string::npos) << log;
-  // Responses still work under the same identity.
-  CreatePolicy(*c, "shells");
-  auto r = c->PostAlert(CorpusLine(0));
-  ASSERT_EQ(r.status, 201) << r.body << "\n" << c->log();
-  EXPECT_EQ(c->GetOps("/readyz").first, 200);
-}
-
-TEST_F(AuditAndStatusIntegration, ChartAuditRbacIsEnoughForACompletePass) {
-  auto c = Start({"--audit-interval", "1m"}, LimitedUser(true));
-  std::string m;
-  ASSERT_TRUE(Eventually([&] {
-    m = Metrics(*c);
-    return Sample(m, "riposte_audit_runs_total{result=\"complete\"}").value_or(0) +
-               Sample(m, "riposte_audit_runs_total{result=\"partial\"}").value_or(0) >= 1;
-  }, 60s)) << m << "\n" << c->log();
-  EXPECT_EQ(Sample(m, "riposte_audit_last_run_success"), 1) << m << "\n" << c->log();
-  EXPECT_EQ(Sample(m, kCve1974), 1);
-}
+// With and without the chart's audit ClusterRole (real RBAC, the chart's rendered roles) the
+// periodic audit is tested against the real kube-apiserver: tests/e2e/audit_test.cc.
 
 TEST_F(AuditAndStatusIntegration, AuditOffExportsNothing) {
   auto c = Start({});

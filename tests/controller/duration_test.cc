@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include "controller/duration.h"
-#include "controller/periodic_audit.h"
 
 namespace riposte::controller {
 namespace {
@@ -55,33 +54,6 @@ TEST(Duration, FormatsTheShortestSpellingThatParsesBack) {
   }
   EXPECT_EQ(FormatDuration(90min), "1h30m");
   EXPECT_EQ(FormatDuration(10min), "10m");
-}
-
-TEST(AuditInterval, ZeroOrEmptyIsOffAndAMinuteIsTheFloor) {
-  std::chrono::milliseconds out{-1};
-  std::string err;
-  ASSERT_TRUE(ParseAuditInterval("0", &out, &err)) << err;
-  EXPECT_EQ(out, 0ms);
-  ASSERT_TRUE(ParseAuditInterval("", &out, &err)) << err;
-  EXPECT_EQ(out, 0ms);
-  ASSERT_TRUE(ParseAuditInterval("1m", &out, &err)) << err;
-  EXPECT_EQ(out, 1min);
-  ASSERT_TRUE(ParseAuditInterval("10m", &out, &err)) << err;
-  EXPECT_EQ(out, 10min);
-  ASSERT_TRUE(ParseAuditInterval("24h", &out, &err)) << err;
-  EXPECT_EQ(out, 24h);
-}
-
-TEST(AuditInterval, BelowAMinuteOrMalformedIsAClearError) {
-  std::chrono::milliseconds out{7};
-  std::string err;
-  EXPECT_FALSE(ParseAuditInterval("59s", &out, &err));
-  EXPECT_NE(err.find("--audit-interval: 59s is too short; use 0 (off) or at least 1m"), std::string::npos) << err;
-  EXPECT_FALSE(ParseAuditInterval("30", &out, &err));
-  EXPECT_NE(err.find("--audit-interval: missing unit"), std::string::npos) << err;
-  EXPECT_FALSE(ParseAuditInterval("1x", &out, &err));
-  EXPECT_NE(err.find("unknown unit"), std::string::npos) << err;
-  EXPECT_EQ(out, 7ms) << "a refused value must not be stored";
 }
 
 }  // namespace

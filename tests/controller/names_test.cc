@@ -18,6 +18,10 @@ TEST(Names, DnsLabelAndSubdomain) {
   EXPECT_FALSE(IsDnsSubdomain("../../etc/passwd"));
   EXPECT_FALSE(IsDnsSubdomain("a..b"));
   EXPECT_FALSE(IsDnsSubdomain("<NA>"));
+  // Pod names: the API server limits the whole name to 253 characters, not each label to 63.
+  EXPECT_TRUE(IsDnsSubdomain(std::string(100, 'a')));
+  EXPECT_TRUE(IsDnsSubdomain(std::string(253, 'a')));
+  EXPECT_FALSE(IsDnsSubdomain(std::string(254, 'a')));
 }
 
 TEST(Names, LabelsAndKeys) {

@@ -20,7 +20,9 @@ std::vector<CorpusCase> LoadCorpus(const std::string& path) {
     c.expect = doc.at("expect").as_string();
     c.reason = doc.has_field("reason") ? doc.at("reason").as_string() : "";
     if (doc.has_field("assumes")) c.assumes = doc.at("assumes").as_string();
-    c.ingress.ns = "corpus";
+    // The cases name their objects as "default/..." (auth-tls-secret: default/ca-secret): they are
+    // written for an Ingress in the default namespace.
+    c.ingress.ns = "default";
     c.ingress.name = c.id;
     if (doc.has_field("annotations")) {
       for (const auto& kv : doc.at("annotations").as_object()) c.ingress.annotations.emplace_back(kv.first, kv.second.as_string());

@@ -24,10 +24,31 @@ std::string Describe(const std::vector<Finding>& findings) {
 
 class CorpusTest : public ::testing::TestWithParam<size_t> {};
 
+// The prefix a case's annotations are written for. Cases aim at ingress-nginx; one whose
+// annotations use another "*.ingress.kubernetes.io" prefix stands for a controller started with
+// --annotations-prefix=<that prefix>, so it is judged with that prefix configured (and under
+// the default prefix it is not ingress-nginx's to read: see ForeignPrefixIsNotRead).
+std::string CasePrefix(const CorpusCase& c) {
+  std::string prefix = Policy().annotation_prefix;
+  for (const auto& [key, value] : c.ingress.annotations) {
+    const auto slash = key.find('/');
+    if (slash == std::string::npos) continue;
+    const std::string owner = key.substr(0, slash);
+    if (owner != prefix && owner.size() > 22 && owner.substr(owner.size() - 22) == ".ingress.kubernetes.io") prefix = owner;
+  }
+  return prefix;
+}
+
+PolicyPtr PolicyFor(const CorpusCase& c) {
+  auto policy = std::make_shared<Policy>();
+  policy->annotation_prefix = CasePrefix(c);
+  return policy;
+}
+
 TEST_P(CorpusTest, DecidedAsMarked) {
   const CorpusCase& c = Corpus()[GetParam()];
   riposte::testing::VectorConfigMapLookup lookup(&c.configmaps);
-  Engine engine(DefaultPolicy());
+  Engine engine(PolicyFor(c));
   const auto findings = engine.Check(c.ingress, &lookup);
   if (c.expect == "reject" || !c.assumes.empty()) {
     EXPECT_FALSE(findings.empty()) << c.id << " must be rejected: " << c.reason;
@@ -35,7 +56,7 @@ TEST_P(CorpusTest, DecidedAsMarked) {
     EXPECT_TRUE(findings.empty()) << c.id << " must be allowed:\n" << Describe(findings);
   }
   if (!c.assumes.empty()) {
-    auto policy = std::make_shared<Policy>();
+    auto policy = std::make_shared<Policy>(*PolicyFor(c));
     policy->snippet_namespaces = {c.ingress.ns};
     const auto allowed = Engine(policy).Check(c.ingress, &lookup);
     EXPECT_TRUE(allowed.empty()) << c.id << " must be allowed where snippets are allowed:\n" << Describe(allowed);
@@ -62,6 +83,19 @@ std::string CaseName(const ::testing::TestParamInfo<size_t>& info) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Corpus, CorpusTest, ::testing::Range<size_t>(0, Corpus().size()), CaseName);
+
+TEST(CorpusFile, ForeignPrefixIsNotRead) {
+  // A case written for another --annotations-prefix is not ingress-nginx's to read under the
+  // default prefix: only the configured prefix counts.
+  size_t foreign = 0;
+  for (const auto& c : Corpus()) {
+    if (CasePrefix(c) == Policy().annotation_prefix) continue;
+    ++foreign;
+    riposte::testing::VectorConfigMapLookup lookup(&c.configmaps);
+    EXPECT_TRUE(Engine(DefaultPolicy()).Check(c.ingress, &lookup).empty()) << c.id;
+  }
+  EXPECT_GT(foreign, 0u);
+}
 
 TEST(CorpusFile, HasBothKinds) {
   size_t reject = 0, allow = 0, assumes = 0;

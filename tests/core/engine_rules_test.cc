@@ -119,8 +119,11 @@ TEST(DirectiveRule, OrdinaryWordsAreNotDirectives) {
 }
 
 TEST(DirectiveRule, CloudMetadataTargets) {
-  EXPECT_TRUE(Has(Judge(WithAnnotation("mirror-target", "http://169.254.169.254/latest/meta-data/")), "RIP-ANN-DIRECTIVE"));
-  EXPECT_TRUE(Has(Judge(WithAnnotation("auth-url", "http://metadata.google.internal/computeMetadata/v1/")), "RIP-ANN-DIRECTIVE"));
+  // URL annotations: the host is parsed and judged by RIP-ANN-METADATA (engine_scope_test.cc).
+  EXPECT_TRUE(Has(Judge(WithAnnotation("mirror-target", "http://169.254.169.254/latest/meta-data/")), "RIP-ANN-METADATA"));
+  EXPECT_TRUE(Has(Judge(WithAnnotation("auth-url", "http://metadata.google.internal/computeMetadata/v1/")), "RIP-ANN-METADATA"));
+  // Other values: the address as text.
+  EXPECT_TRUE(Has(Judge(WithAnnotation("auth-realm", "see 169.254.169.254")), "RIP-ANN-DIRECTIVE"));
   EXPECT_CLEAN(Judge(WithAnnotation("mirror-target", "http://10.169.254.1/mirror")));
 }
 
@@ -155,7 +158,7 @@ INSTANTIATE_TEST_SUITE_P(
         TypeCase{"canary-by-header", "X-Canary", "X Canary"},
         TypeCase{"auth-response-headers", "X-Auth-Request-User, X-Auth-Request-Email", "X-User:1"},
         TypeCase{"auth-method", "GET", "get"},
-        TypeCase{"cors-allow-methods", "PUT, GET, POST, OPTIONS", "GET, SMUGGLE"},
+        TypeCase{"cors-allow-methods", "PUT, GET, POST, OPTIONS, PROPFIND", "GET, SMUGGLE;"},
         TypeCase{"proxy-body-size", "8m", "8m;"},
         TypeCase{"proxy-read-timeout", "120", "120 s"},
         TypeCase{"global-rate-limit-window", "1h30m", "1x"},
@@ -167,7 +170,7 @@ INSTANTIATE_TEST_SUITE_P(
         TypeCase{"upstream-hash-by", "${request_uri}-text-value", "$request_uri $host"},
         TypeCase{"rewrite-target", "/$2", "/$1 break"},
         TypeCase{"app-root", "/app1", "app1"},
-        TypeCase{"auth-secret", "default/basic-auth", "Default/Basic_Auth"},
+        TypeCase{"auth-secret", "team/basic-auth", "Default/Basic_Auth"},
         TypeCase{"custom-http-errors", "404,415", "404,4155"},
         TypeCase{"auth-cache-duration", "200 202 401 5m", "200 5q"},
         TypeCase{"proxy-ssl-ciphers", "ECDHE-RSA-AES128-GCM-SHA256:!aNULL", "DEFAULT ALL"},
@@ -184,11 +187,14 @@ INSTANTIATE_TEST_SUITE_P(
       return n;
     });
 
-TEST(SyntaxRule, UnknownPrefixedAnnotationsJudgedGenerically) {
-  EXPECT_TRUE(Has(Judge(WithAnnotation("brand-new-feature", "value; more")), "RIP-ANN-SYNTAX"));
-  EXPECT_TRUE(Has(Judge(WithAnnotation("brand-new-feature", "it's")), "RIP-ANN-SYNTAX"));
-  EXPECT_TRUE(Has(Judge(WithAnnotation("brand-new-feature", "a}b")), "RIP-ANN-SYNTAX"));
+TEST(SyntaxRule, UnknownPrefixedAnnotationsOnlyGetTheAlwaysWrongChecks) {
+  // No ingress-nginx release reads an unknown name: nginx syntax in it is not a finding, text
+  // that never belongs in any value (control characters, directives) still is.
+  EXPECT_CLEAN(Judge(WithAnnotation("brand-new-feature", "value; more")));
+  EXPECT_CLEAN(Judge(WithAnnotation("brand-new-feature", "it's")));
   EXPECT_CLEAN(Judge(WithAnnotation("brand-new-feature", "some value ${with_var} and 'quoted'")));
+  EXPECT_TRUE(Has(Judge(WithAnnotation("brand-new-feature", "a\nssl_engine x")), "RIP-ANN-CONTROL"));
+  EXPECT_TRUE(Has(Judge(WithAnnotation("brand-new-feature", "load_module /tmp/x.so")), "RIP-ANN-DIRECTIVE"));
 }
 
 TEST(PrefixRule, OnlyTheConfiguredPrefixIsJudged) {
@@ -203,11 +209,16 @@ TEST(PrefixRule, OnlyTheConfiguredPrefixIsJudged) {
   EXPECT_TRUE(Has(Judge(ing, policy), "RIP-ANN-CONTROL"));
 }
 
-TEST(PrefixRule, OtherIngressPrefixesJudgedForKnownAnnotations) {
+TEST(PrefixRule, OtherIngressPrefixesAreNotRead) {
+  // Only --annotations-prefix counts: another controller's prefix is never judged, even for
+  // names ingress-nginx also uses.
   Ingress ing;
   ing.ns = "team";
   ing.annotations = {{"custom.ingress.kubernetes.io/configuration-snippet", "more_set_headers \"A: b\";"}};
-  EXPECT_TRUE(Has(Judge(ing), "RIP-SNIPPET-DENIED"));
+  EXPECT_CLEAN(Judge(ing));
+  auto policy = std::make_shared<Policy>();
+  policy->annotation_prefix = "custom.ingress.kubernetes.io";
+  EXPECT_TRUE(Has(Judge(ing, policy), "RIP-SNIPPET-DENIED"));
   ing.annotations = {{"custom.ingress.kubernetes.io/not-an-nginx-annotation", "a;b"}};
   EXPECT_CLEAN(Judge(ing));
 }
@@ -304,13 +315,15 @@ TEST(ConfigMapHeaderRule, JudgedWhenLookupGiven) {
   std::vector<ConfigMap> maps = {{"team", "hdrs", {{"X-Forwarded-User", "$remote_user"},
                                                    {"Strict-Transport-Security", "max-age=31536000; includeSubDomains"}}},
                                  {"team", "bad-name", {{"X-A b", "1"}}},
-                                 {"team", "bad-value", {{"X-A", "x\" ; proxy_pass http://evil"}}},
+                                 {"team", "bad-value", {{"X-A", "x' ; proxy_pass http://evil"}}},
                                  {"team", "bad-ctl", {{"X-A", "x\r\nX-B: y"}}}};
   riposte::testing::VectorConfigMapLookup lookup(&maps);
   EXPECT_CLEAN(Judge(WithAnnotation("auth-proxy-set-headers", "hdrs"), DefaultPolicy(), &lookup));
   EXPECT_CLEAN(Judge(WithAnnotation("custom-headers", "team/hdrs"), DefaultPolicy(), &lookup));
+  // custom-headers values are Go-quoted: a quote is escaped there, a control character is not.
+  EXPECT_CLEAN(Judge(WithAnnotation("custom-headers", "team/bad-value"), DefaultPolicy(), &lookup));
   for (const std::string ref : {"bad-name", "team/bad-value", "bad-ctl"}) {
-    const auto fs = Judge(WithAnnotation("custom-headers", ref), DefaultPolicy(), &lookup);
+    const auto fs = Judge(WithAnnotation("auth-proxy-set-headers", ref), DefaultPolicy(), &lookup);
     ASSERT_TRUE(Has(fs, "RIP-CM-HEADER")) << ref;
     EXPECT_EQ(Get(fs, "RIP-CM-HEADER")->field.rfind("configmap team/", 0), 0u);
   }
@@ -344,7 +357,7 @@ TEST(Messages, LongValuesTruncatedAroundTheOffendingSpot) {
 
 TEST(Messages, HostileKeysAreEscapedInTheField) {
   Ingress ing;
-  ing.annotations.emplace_back(std::string(kP) + "x\n\x1b[2Jfake", "a;b");
+  ing.annotations.emplace_back(std::string(kP) + "x\n\x1b[2Jfake", "a\nb");
   const auto fs = Judge(ing);
   ASSERT_FALSE(fs.empty());
   EXPECT_EQ(fs[0].field, std::string(kP) + "x\\n\\x1b[2Jfake");

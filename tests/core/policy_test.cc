@@ -22,6 +22,10 @@ maxValueBytes: 4096
 rules:
   RIP-ANN-SIZE: {enabled: false}
   RIP-TLS: {severity: low}
+ingressClasses: [nginx-internal, nginx-external]
+crossNamespaceReferences:
+  allow: false
+  namespaces: [shared-ca]
 )";
   PolicyError err;
   auto p = ParsePolicy(text, "p.yaml", &err);
@@ -35,6 +39,10 @@ rules:
   EXPECT_EQ(p->max_value_bytes, 4096u);
   EXPECT_FALSE(p->rules.at("RIP-ANN-SIZE").enabled);
   EXPECT_EQ(p->rules.at("RIP-TLS").severity, Severity::kLow);
+  EXPECT_TRUE(p->ServesClass("nginx-external"));
+  EXPECT_FALSE(p->ServesClass("nginx"));
+  EXPECT_TRUE(p->CrossNamespaceAllowed("shared-ca"));
+  EXPECT_FALSE(p->CrossNamespaceAllowed("kube-system"));
 }
 
 TEST(PolicyLoader, EmptyFileMeansDefaults) {
@@ -45,6 +53,8 @@ TEST(PolicyLoader, EmptyFileMeansDefaults) {
   EXPECT_EQ(p->annotation_prefix, "nginx.ingress.kubernetes.io");
   EXPECT_EQ(p->max_value_bytes, 32u * 1024);
   EXPECT_FALSE(p->SnippetsAllowedIn("default"));
+  EXPECT_EQ(p->ingress_classes, std::vector<std::string>{"nginx"});
+  EXPECT_FALSE(p->CrossNamespaceAllowed("other"));
 }
 
 struct ErrorCase {
@@ -88,6 +98,14 @@ INSTANTIATE_TEST_SUITE_P(
         ErrorCase{"rule_not_map", "rules:\n  RIP-UID: off\n", 2, 12, "expected a mapping"},
         ErrorCase{"top_not_map", "- mode: enforce\n", 1, 1, "expected a mapping"},
         ErrorCase{"bad_prefix", "annotationPrefix: \"nginx/x\"\n", 1, 19, "not a DNS subdomain"},
+        ErrorCase{"classes_not_list", "ingressClasses: nginx\n", 1, 17, "expected a list of IngressClass names"},
+        ErrorCase{"classes_empty", "ingressClasses: []\n", 1, 17, "name at least one class"},
+        ErrorCase{"class_invalid", "ingressClasses:\n- nginx\n- Nginx_Internal\n", 3, 3, "not a valid IngressClass name"},
+        ErrorCase{"xns_not_map", "crossNamespaceReferences: true\n", 1, 27, "expected a mapping"},
+        ErrorCase{"xns_allow_not_bool", "crossNamespaceReferences:\n  allow: sometimes\n", 2, 10, "expected true or false"},
+        ErrorCase{"xns_bad_namespace", "crossNamespaceReferences:\n  namespaces: [ok, Bad!]\n", 2, 20,
+                  "not a valid namespace"},
+        ErrorCase{"xns_unknown_key", "crossNamespaceReferences:\n  targets: [a]\n", 2, 3, "unknown key \"targets\""},
         ErrorCase{"yaml_syntax", "mode: enforce\nsnippets: {allow: true\n", 3, 1, "invalid YAML"},
         ErrorCase{"two_documents", "mode: warn\n---\nmode: enforce\n", 3, 1, "single YAML document"},
         ErrorCase{"after_leading_marker", "# policy\n---\nmode: block\n", 3, 7, "not one of enforce"},

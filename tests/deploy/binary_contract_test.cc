@@ -47,7 +47,8 @@ std::map<std::string, std::map<std::string, std::string>> FlagsUsedByDeployments
   // Chart templates: the `args:` list items of each container, up to the first non-item line.
   static const std::regex kItem(R"(^\s*- (--[a-z0-9-]+)(=.*)?$|^\s*- ([a-z]+)\s*$)");
   for (const char* tpl : {"helm/riposte/templates/webhook-deployment.yaml",
-                          "helm/riposte/templates/controller-deployment.yaml"}) {
+                          "helm/riposte/templates/controller-deployment.yaml",
+                          "helm/riposte/templates/tests/verify.yaml"}) {
     const std::string text = ReadFile(Repo(tpl));
     const size_t begin = text.find("args:");
     if (begin == std::string::npos) {
@@ -60,7 +61,9 @@ std::map<std::string, std::map<std::string, std::string>> FlagsUsedByDeployments
       const size_t nl = text.find('\n', pos);
       const std::string line = text.substr(pos, nl - pos);
       pos = nl == std::string::npos ? text.size() : nl + 1;
-      if (line.find("{{") != std::string::npos) continue;  // conditionals, extraArgs
+      // Conditionals and extraArgs; a flag whose value is templated is still checked.
+      const size_t first = line.find_first_not_of(' ');
+      if (first != std::string::npos && line.compare(first, 2, "{{") == 0) continue;
       std::smatch m;
       if (!std::regex_match(line, m, kItem)) break;
       if (m[3].matched) {

@@ -1,4 +1,4 @@
-// The Helm chart cannot be rendered here (no helm), so its templates are checked statically:
+// Static checks of the Helm chart that need no helm (chart_render_test.cc renders it with helm):
 // every value they read is declared (and documented) in values.yaml, every named template
 // they include is defined, and Chart.yaml agrees with the build.
 #include <gtest/gtest.h>
@@ -192,7 +192,7 @@ YAML::Node ValuesSchema() {
 TEST(HelmChart, DefaultValuesMatchTheValuesSchema) {
   const auto schema = ValuesSchema();
   ASSERT_TRUE(schema.IsMap()) << "helm/riposte/values.schema.json missing or not an object";
-  const auto errors = ValidateAgainstSchema(Values(), schema, "values.yaml");
+  const auto errors = ValidateAgainstSchema(Values(), schema, "values.yaml", SchemaDialect::kJsonSchema);
   EXPECT_TRUE(errors.empty()) << "values.yaml does not match values.schema.json:\n" << Join(errors);
 }
 
@@ -212,6 +212,16 @@ TEST(HelmChart, ValuesSchemaRejectsTyposAndBadSettings) {
       {"runAsUser 0", [](YAML::Node& v) { v["securityContext"]["runAsUser"] = 0; }},
       {"action toggle not boolean", [](YAML::Node& v) { v["controller"]["actions"]["terminate"] = "no"; }},
       {"port 70000", [](YAML::Node& v) { v["controller"]["alerts"]["port"] = 70000; }},
+      {"profile enabled not boolean",
+       [](YAML::Node& v) { v["webhook"]["policy"]["profiles"]["f5NginxIngress"]["enabled"] = "yes"; }},
+      {"unknown profile", [](YAML::Node& v) { v["webhook"]["policy"]["profiles"]["traefik"]["enabled"] = true; }},
+      {"profile classes empty",
+       [](YAML::Node& v) { v["webhook"]["policy"]["profiles"]["f5NginxIngress"]["ingressClasses"] = YAML::Node(YAML::NodeType::Sequence); }},
+      {"Gateway Fabric has no classes",
+       [](YAML::Node& v) { v["webhook"]["policy"]["profiles"]["nginxGatewayFabric"]["ingressClasses"].push_back("nginx"); }},
+      {"bad snippet namespace",
+       [](YAML::Node& v) { v["webhook"]["policy"]["profiles"]["nginxGatewayFabric"]["snippets"]["namespaces"].push_back("Bad!"); }},
+      {"ingress-nginx classes empty", [](YAML::Node& v) { v["webhook"]["policy"]["ingressClasses"] = YAML::Node(YAML::NodeType::Sequence); }},
       {"bad CIDR", [](YAML::Node& v) {
          v["ingressNginxAdmissionPolicy"]["apiServerCIDRs"].push_back("10.0.0.1");
        }},
@@ -219,7 +229,7 @@ TEST(HelmChart, ValuesSchemaRejectsTyposAndBadSettings) {
   for (const auto& c : cases) {
     YAML::Node values = YAML::Clone(Values());
     c.mutate(values);
-    EXPECT_FALSE(ValidateAgainstSchema(values, schema, "values").empty())
+    EXPECT_FALSE(ValidateAgainstSchema(values, schema, "values", SchemaDialect::kJsonSchema).empty())
         << "values.schema.json accepts " << c.what;
   }
 }

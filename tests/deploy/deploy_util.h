@@ -10,6 +10,8 @@
 #include <tuple>
 #include <vector>
 
+#include "tests/deploy/schema_validator.h"
+
 namespace riposte::deploy_test {
 
 namespace fs = std::filesystem;
@@ -55,12 +57,6 @@ std::string StripTemplateActions(const std::string& text);
 // Empty when equal, else "line N: expected ... / actual ..." for the first differing line.
 std::string FirstDifference(const std::string& expected, const std::string& actual);
 
-// Validates a value against an OpenAPI v3 / JSON schema subset (type or type list, properties,
-// additionalProperties as bool or schema, required, items, enum, minimum/maximum, minLength,
-// maxLength, pattern, x-kubernetes-preserve-unknown-fields). Returns one message per problem,
-// each starting with `where` and the field path.
-std::vector<std::string> ValidateAgainstSchema(const YAML::Node& value, const YAML::Node& schema,
-                                               const std::string& where);
 std::string Join(const std::vector<std::string>& lines);
 
 // Dotted key paths of every map key in the node ("a", "a.b", ...).

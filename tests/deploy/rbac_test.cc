@@ -120,14 +120,14 @@ TEST(Rbac, PlainManifestsGrantExactlyBaseAndEveryAction) {
   EXPECT_EQ(binding["subjects"][0]["namespace"].as<std::string>(""), "riposte");
 
   // The opt-in actions' rules: a separate manifest, not applied by kustomization.yaml.
-  const auto in_container = FindDoc(Repo("manifests/opt-in/rbac-in-container-actions.yaml"), "ClusterRole");
+  const auto in_container = FindDoc(Repo("manifests/components/in-container-actions/rbac.yaml"), "ClusterRole");
   ASSERT_TRUE(in_container);
   std::set<std::string> others;
   for (const auto& name : ActionNames(rbac))
     if (!opt_in.count(name)) others.insert(name);
   others.insert("base");
   EXPECT_EQ(Permissions(in_container["rules"]), Union(rbac, others));
-  EXPECT_EQ(ReadFile(Repo("manifests/kustomization.yaml")).find("opt-in"), std::string::npos);
+  EXPECT_EQ(ReadFile(Repo("manifests/kustomization.yaml")).find("in-container-actions"), std::string::npos);
   // pods/exec is never part of the default grant.
   EXPECT_FALSE(granted.count(Permission{"", "pods/exec", "get"}));
 }
@@ -170,13 +170,16 @@ TEST(Rbac, WebhookHasNoApiAccess) {
   ASSERT_TRUE(deployment);
   EXPECT_FALSE(deployment["spec"]["template"]["spec"]["automountServiceAccountToken"].as<bool>(true))
       << "manifests/webhook.yaml: the webhook pod must not mount an API token";
-  // Chart: only the controller template binds roles; the webhook pod mounts no token.
+  // Chart: only the controller template binds roles, and the `helm test` hook binds its own
+  // ServiceAccount (tests/verify.yaml, checked in chart_verify_test.cc); the webhook pod mounts
+  // no token.
   for (const auto& file : FilesUnder(Repo("helm/riposte/templates"), {".yaml"})) {
     const std::string text = ReadFile(file);
     if (text.find("kind: ClusterRoleBinding") != std::string::npos ||
         text.find("kind: RoleBinding") != std::string::npos) {
-      EXPECT_EQ(file.filename().string(), "controller-rbac.yaml")
+      EXPECT_TRUE(file.filename().string() == "controller-rbac.yaml" || Rel(file) == "helm/riposte/templates/tests/verify.yaml")
           << Rel(file) << ": unexpected role binding";
+      EXPECT_EQ(text.find("-webhook"), std::string::npos) << Rel(file) << ": the webhook must not be bound to any role";
     }
   }
   const std::string webhook = ReadFile(Repo("helm/riposte/templates/webhook-deployment.yaml"));

@@ -4,7 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <map>
 
+#include "core/nginx_resource.h"
+#include "core/policy.h"
 #include "tests/deploy/deploy_util.h"
 
 namespace riposte::deploy_test {
@@ -74,12 +77,12 @@ TEST(WebhookConfiguration, ChartTemplateKeepsTheSafetySettings) {
   const std::string tpl = ReadFile(Repo("helm/riposte/templates/webhook-admission.yaml"));
   for (const char* needle :
        {"kind: ValidatingWebhookConfiguration", "sideEffects: None",
-        "failurePolicy: {{ .Values.webhook.failurePolicy }}",
-        "matchPolicy: {{ .Values.webhook.matchPolicy }}",
-        "timeoutSeconds: {{ .Values.webhook.timeoutSeconds }}", "path: /validate/ingress",
-        "operations: [\"CREATE\", \"UPDATE\"]", "resources: [\"ingresses\"]",
-        "apiGroups: [\"networking.k8s.io\"]", "key: kubernetes.io/metadata.name",
-        "operator: NotIn", "list .Release.Namespace", "objectSelector",
+        "failurePolicy: {{ $.Values.webhook.failurePolicy }}",
+        "matchPolicy: {{ $.Values.webhook.matchPolicy }}",
+        "timeoutSeconds: {{ $.Values.webhook.timeoutSeconds }}", "path: /validate/ingress",
+        "operations: [\"CREATE\", \"UPDATE\"]", "\"resources\" (list \"ingresses\")",
+        "\"groups\" (list \"networking.k8s.io\")", "key: kubernetes.io/metadata.name",
+        "operator: NotIn", "list $.Release.Namespace", "objectSelector",
         "cert-manager.io/inject-ca-from", "caBundle:", "include \"riposte.tlsMaterial\""}) {
     EXPECT_NE(tpl.find(needle), std::string::npos) << "webhook-admission.yaml: missing " << needle;
   }
@@ -112,6 +115,81 @@ TEST(WebhookConfiguration, PlainPolicyMatchesChartDefault) {
   }
   const std::string tpl = ReadFile(Repo("helm/riposte/templates/webhook-deployment.yaml"));
   EXPECT_EQ(tpl.find("subPath"), std::string::npos) << "webhook-deployment.yaml uses subPath";
+}
+
+// The policy the chart and the plain manifests ship is one the webhook's loader accepts.
+TEST(WebhookConfiguration, ShippedPoliciesLoad) {
+  const auto chart = LoadDocs(Repo("helm/riposte/values.yaml"))[0]["webhook"]["policy"];
+  core::PolicyError err;
+  const auto chart_policy = core::ParsePolicy(YAML::Dump(chart), "values.yaml webhook.policy", &err);
+  ASSERT_NE(chart_policy, nullptr) << err.ToString();
+  EXPECT_FALSE(chart_policy->f5_nginx_ingress.enabled);
+  EXPECT_FALSE(chart_policy->nginx_gateway_fabric.enabled);
+  const auto cm = FindDoc(Repo("manifests/webhook.yaml"), "ConfigMap", "riposte-policy");
+  ASSERT_NE(core::ParsePolicy(cm["data"]["policy.yaml"].as<std::string>(), "manifests/webhook.yaml", &err), nullptr)
+      << err.ToString();
+}
+
+// The profiles' kinds as webhook rules: group -> resources, from the engine's own registry.
+std::map<std::string, std::set<std::string>> ProfileRules() {
+  std::map<std::string, std::set<std::string>> out;
+  for (const auto& k : core::AllResourceKinds()) out[std::string(k.group)].insert(std::string(k.resource));
+  return out;
+}
+
+std::map<std::string, std::set<std::string>> RulesOf(const YAML::Node& hook) {
+  std::map<std::string, std::set<std::string>> out;
+  for (const auto& rule : hook["rules"]) {
+    EXPECT_EQ(Strings(rule["operations"]), (std::set<std::string>{"CREATE", "UPDATE"}));
+    EXPECT_EQ(rule["scope"].as<std::string>(""), "Namespaced");
+    for (const auto& g : rule["apiGroups"]) {
+      for (const auto& r : rule["resources"]) out[g.as<std::string>()].insert(r.as<std::string>());
+    }
+  }
+  return out;
+}
+
+// manifests/components/successor-profiles adds what the chart adds with both profiles on: a
+// second webhook entry for exactly the kinds the engine judges, with the first entry's safety
+// settings, and a policy that enables both profiles and is otherwise the default one.
+TEST(WebhookConfiguration, SuccessorComponentMatchesTheEngineAndTheBase) {
+  const auto component = LoadDocs(Repo("manifests/components/successor-profiles/kustomization.yaml"));
+  ASSERT_EQ(component.size(), 1u);
+  EXPECT_EQ(component[0]["kind"].as<std::string>(""), "Component");
+  YAML::Node entry, policy_text;
+  for (const auto& p : component[0]["patches"]) {
+    const auto ops = YAML::Load(p["patch"].as<std::string>());
+    ASSERT_TRUE(ops.IsSequence());
+    const std::string kind = p["target"]["kind"].as<std::string>("");
+    if (kind == "ValidatingWebhookConfiguration") {
+      EXPECT_EQ(p["target"]["name"].as<std::string>(""), "riposte");
+      EXPECT_EQ(ops[0]["op"].as<std::string>(""), "add");
+      EXPECT_EQ(ops[0]["path"].as<std::string>(""), "/webhooks/-");
+      entry = ops[0]["value"];
+    } else if (kind == "ConfigMap") {
+      EXPECT_EQ(p["target"]["name"].as<std::string>(""), "riposte-policy");
+      EXPECT_EQ(ops[0]["path"].as<std::string>(""), "/data/policy.yaml");
+      policy_text = ops[0]["value"];
+    }
+  }
+  ASSERT_TRUE(entry && policy_text) << "the component must patch the webhook configuration and the policy";
+  EXPECT_EQ(entry["name"].as<std::string>(""), "successors.validate.riposte.io");
+  EXPECT_EQ(RulesOf(entry), ProfileRules());
+  const auto base = FindDoc(Repo("manifests/webhook-configuration.yaml"), "ValidatingWebhookConfiguration")["webhooks"][0];
+  for (const char* key : {"admissionReviewVersions", "clientConfig", "failurePolicy", "matchPolicy", "sideEffects",
+                          "timeoutSeconds", "namespaceSelector"}) {
+    EXPECT_TRUE(Equal(entry[key], base[key])) << "successor entry differs from the Ingress entry in " << key;
+  }
+  core::PolicyError err;
+  const auto policy = core::ParsePolicy(policy_text.as<std::string>(), "component policy.yaml", &err);
+  ASSERT_NE(policy, nullptr) << err.ToString();
+  EXPECT_TRUE(policy->f5_nginx_ingress.enabled);
+  EXPECT_TRUE(policy->nginx_gateway_fabric.enabled);
+  EXPECT_TRUE(policy->ingress_nginx_enabled);
+  auto expected = YAML::Load(FindDoc(Repo("manifests/webhook.yaml"), "ConfigMap", "riposte-policy")["data"]["policy.yaml"].as<std::string>());
+  expected["profiles"]["f5NginxIngress"]["enabled"] = true;
+  expected["profiles"]["nginxGatewayFabric"]["enabled"] = true;
+  EXPECT_TRUE(Equal(YAML::Load(policy_text.as<std::string>()), expected)) << YAML::Dump(expected);
 }
 
 std::string Arg(const YAML::Node& container, const std::string& flag) {

@@ -6,6 +6,8 @@
 
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
@@ -26,6 +28,7 @@ using tcp = boost::asio::ip::tcp;
 
 struct TestClient::Impl {
   asio::io_context ioc;
+  std::string source_address;
   std::optional<ssl::context> ctx;
   std::optional<ssl::stream<tcp::socket>> tls;
   std::optional<tcp::socket> plain;
@@ -49,12 +52,24 @@ TestClient::~TestClient() {
 bool TestClient::Connect(uint16_t port, const ClientOptions& opts, std::string* error) {
   boost::system::error_code ec;
   tcp::socket sock(impl_->ioc);
+  if (!impl_->source_address.empty()) {
+    sock.open(tcp::v4(), ec);
+    if (!ec) sock.bind(tcp::endpoint(asio::ip::make_address(impl_->source_address), 0), ec);
+    if (ec) {
+      *error = "bind " + impl_->source_address + ": " + ec.message();
+      return false;
+    }
+  }
   sock.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port), ec);
   if (ec) {
     *error = "connect: " + ec.message();
     return false;
   }
   sock.set_option(tcp::no_delay(true), ec);
+  // A server that never answers fails the test instead of hanging it.
+  timeval tv{60, 0};
+  setsockopt(sock.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(sock.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   if (!opts.tls) {
     impl_->plain.emplace(std::move(sock));
     return true;
@@ -144,6 +159,37 @@ std::string TestClient::PeerCommonName() const {
   X509_NAME_get_text_by_NID(X509_get_subject_name(c), NID_commonName, buf, sizeof buf);
   X509_free(c);
   return buf;
+}
+
+void TestClient::SetSourceAddress(std::string address) { impl_->source_address = std::move(address); }
+
+std::string TestClient::ReadAvailable(int ms, size_t max) {
+  std::string out;
+  if (impl_->buffer.size() > 0) {
+    auto d = impl_->buffer.data();
+    out.assign(static_cast<const char*>(d.data()), std::min(d.size(), max));
+    impl_->buffer.consume(out.size());
+  }
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  auto& sock = impl_->Socket();
+  boost::system::error_code ec;
+  sock.non_blocking(true, ec);
+  while (out.size() < max) {
+    char buf[4096];
+    size_t n = impl_->WithStream([&](auto& s) { return s.read_some(asio::buffer(buf, std::min(sizeof buf, max - out.size())), ec); });
+    if (!ec) {
+      out.append(buf, n);
+      continue;
+    }
+    if (ec != asio::error::would_block && ec != asio::error::try_again) break;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now()).count();
+    if (left <= 0) break;
+    pollfd p{sock.native_handle(), POLLIN, 0};
+    // Once something arrived, a short quiet period ends the read.
+    if (::poll(&p, 1, static_cast<int>(out.empty() ? left : std::min<long>(left, 200))) == 0 && !out.empty()) break;
+  }
+  sock.non_blocking(false, ec);
+  return out;
 }
 
 bool TestClient::ClosedByPeer(int ms) {

@@ -34,11 +34,17 @@ class TestClient {
   TestClient& operator=(const TestClient&) = delete;
 
   bool Connect(uint16_t port, const ClientOptions& opts, std::string* error);
+  // Local address the next Connect binds to, e.g. "127.0.0.7" (any 127/8 address works on
+  // Linux), to appear as a different peer; "" = chosen by the kernel.
+  void SetSourceAddress(std::string address);
   HttpResult Request(const std::string& method, const std::string& target, const std::string& body = "",
                      const std::string& content_type = "application/json", bool chunked = false,
                      const std::vector<std::pair<std::string, std::string>>& extra_headers = {});
   bool WriteRaw(const std::string& bytes);
   HttpResult ReadResponse();
+  // Whatever arrives within `ms` (decrypted on TLS connections), up to `max` bytes; stops
+  // early once something was read and nothing more comes for a moment.
+  std::string ReadAvailable(int ms, size_t max = 65536);
   // Common name of the certificate the server presented.
   std::string PeerCommonName() const;
   // True when the server has closed the connection (read returns EOF / error within `ms`).

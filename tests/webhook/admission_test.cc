@@ -159,6 +159,61 @@ TEST(AdmissionParseTest, DeleteConnectAndOtherKindsAreNotJudged) {
   EXPECT_EQ(legacy.request.api_version, "admission.k8s.io/v1beta1");
 }
 
+// The successor controllers' resources are routed by group and kind to their own decoder.
+TEST(AdmissionParseTest, ProfileResourcesAreRoutedByKind) {
+  ParseResult vs = ParseAdmissionReview(Review(R"({"uid":"u-vs",
+      "kind":{"group":"k8s.nginx.org","version":"v1","kind":"VirtualServer"},"operation":"CREATE","namespace":"shop",
+      "object":{"apiVersion":"k8s.nginx.org/v1","kind":"VirtualServer","metadata":{"name":"cafe"},
+        "spec":{"host":"cafe.example.com","server-snippets":"gzip on;"}}})"));
+  ASSERT_EQ(vs.status, ParseStatus::kOk) << vs.error;
+  EXPECT_FALSE(vs.request.IsIngress());
+  EXPECT_TRUE(vs.request.IsNginxResource());
+  EXPECT_TRUE(vs.request.NeedsJudgement());
+  ASSERT_NE(vs.request.resource.kind, nullptr);
+  EXPECT_EQ(vs.request.resource.kind->kind, "VirtualServer");
+  EXPECT_EQ(vs.request.resource.ns, "shop");  // from the request when the object has none
+  EXPECT_EQ(vs.request.name, "cafe");
+  ASSERT_NE(vs.request.resource.Field("spec.server-snippets"), nullptr);
+  EXPECT_TRUE(vs.request.ingress.annotations.empty());
+
+  ParseResult sf = ParseAdmissionReview(Review(R"({"uid":"u-sf",
+      "kind":{"group":"gateway.nginx.org","version":"v1alpha1","kind":"SnippetsFilter"},"operation":"UPDATE",
+      "object":{"apiVersion":"gateway.nginx.org/v1alpha1","kind":"SnippetsFilter","metadata":{"name":"f","namespace":"team"},
+        "spec":{"snippets":[{"context":"http","value":"gzip on;"}]}},"oldObject":{"spec":{}}})"));
+  ASSERT_EQ(sf.status, ParseStatus::kOk) << sf.error;
+  EXPECT_EQ(sf.request.ns, "team");
+  EXPECT_EQ(sf.request.resource.fields.size(), 2u);
+}
+
+TEST(AdmissionParseTest, ProfileResourceErrorsAndUnjudgedOnes) {
+  ParseResult bad = ParseAdmissionReview(Review(R"({"uid":"u-bad",
+      "kind":{"group":"k8s.nginx.org","version":"v1","kind":"VirtualServer"},"operation":"CREATE",
+      "object":{"apiVersion":"k8s.nginx.org/v1","kind":"VirtualServer","metadata":{"name":"x","annotations":{"a":[]}}}})"));
+  EXPECT_EQ(bad.status, ParseStatus::kInvalidObject);
+  EXPECT_EQ(bad.request.uid, "u-bad");
+  EXPECT_EQ(bad.error, "request.object.metadata.annotations[\"a\"] must be a string");
+  ParseResult spec = ParseAdmissionReview(Review(R"({"uid":"u-spec",
+      "kind":{"group":"gateway.nginx.org","version":"v1alpha1","kind":"SnippetsPolicy"},"operation":"CREATE",
+      "object":{"apiVersion":"gateway.nginx.org/v1alpha1","kind":"SnippetsPolicy","spec":[]}})"));
+  EXPECT_EQ(spec.status, ParseStatus::kInvalidObject);
+  EXPECT_EQ(spec.error, "request.object.spec must be an object");
+  // The object's own apiVersion/kind must agree with what the API server says it is.
+  ParseResult mismatch = ParseAdmissionReview(Review(R"({"uid":"u-mm",
+      "kind":{"group":"k8s.nginx.org","version":"v1","kind":"Policy"},"operation":"CREATE",
+      "object":{"apiVersion":"kyverno.io/v1","kind":"Policy","spec":{}}})"));
+  EXPECT_EQ(mismatch.status, ParseStatus::kInvalidObject);
+  for (const char* req : {
+           // Another group's Policy, a DELETE, and a kind no profile judges.
+           R"({"uid":"u","kind":{"group":"kyverno.io","version":"v1","kind":"Policy"},"operation":"CREATE","object":5})",
+           R"({"uid":"u","kind":{"group":"k8s.nginx.org","version":"v1","kind":"VirtualServer"},"operation":"DELETE"})",
+           R"({"uid":"u","kind":{"group":"k8s.nginx.org","version":"v1","kind":"GlobalConfiguration"},"operation":"CREATE","object":{}})",
+       }) {
+    ParseResult r = ParseAdmissionReview(Review(req));
+    EXPECT_EQ(r.status, ParseStatus::kOk) << req << r.error;
+    EXPECT_FALSE(r.request.NeedsJudgement()) << req;
+  }
+}
+
 TEST(AdmissionParseTest, HugeValuesAndEscapesArePreserved) {
   std::string big(200000, 'A');
   ParseResult r = ParseAdmissionReview(Review(
@@ -230,6 +285,13 @@ TEST(AdmissionResponseTest, DenyShapeListsFindingsAndIsBounded) {
   EXPECT_EQ(e["response"]["status"]["reason"].get_string().value(), "Forbidden");
   std::string_view msg = e["response"]["status"]["message"].get_string().value();
   EXPECT_EQ(msg, d.message);  // newlines/quotes in messages survive JSON escaping
+}
+
+TEST(AdmissionResponseTest, DenialNamesTheKind) {
+  EXPECT_EQ(Decide(core::Mode::kEnforce, {MakeFinding("RIP-X", "m")}).message.rfind("riposte denied this Ingress (1 finding)", 0), 0u);
+  EXPECT_EQ(Decide(core::Mode::kEnforce, {MakeFinding("RIP-X", "m")}, "VirtualServer").message.rfind(
+                "riposte denied this VirtualServer (1 finding)", 0),
+            0u);
 }
 
 TEST(AdmissionResponseTest, WarnModeAllowsWithBoundedWarnings) {

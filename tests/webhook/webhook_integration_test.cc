@@ -172,6 +172,47 @@ TEST_F(WebhookProcessTest, UnjudgedOperationsKindsDryRunAndExemptNamespaces) {
   EXPECT_EQ(child_->Output().find("\"uid\":\"dry-1\""), std::string::npos);  // ...but not an incident
 }
 
+std::string ResourceReview(const std::string& uid, const std::string& group, const std::string& version,
+                           const std::string& kind, const std::string& ns, const std::string& spec) {
+  return R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":")" + uid +
+         R"(","kind":{"group":")" + group + R"(","version":")" + version + R"(","kind":")" + kind +
+         R"("},"operation":"CREATE","namespace":")" + ns + R"(","name":"x","userInfo":{"username":"mallory@example.com"},)" +
+         R"("object":{"apiVersion":")" + group + "/" + version + R"(","kind":")" + kind +
+         R"(","metadata":{"name":"x","namespace":")" + ns + R"("},"spec":)" + spec + "}}}";
+}
+
+// The profiles' resources reach the same endpoint and are judged only while their profile is
+// enabled; the snippet namespaces of the policy apply.
+TEST_F(WebhookProcessTest, ProfileResourcesAreJudgedWhileTheirProfileIsEnabled) {
+  const std::string vs_snippet = ResourceReview("vs-1", "k8s.nginx.org", "v1", "VirtualServer", "shop",
+                                                R"({"host":"cafe.example.com","server-snippets":"gzip on;"})");
+  const std::string sf_token = ResourceReview(
+      "sf-1", "gateway.nginx.org", "v1alpha1", "SnippetsFilter", "platform",
+      R"({"snippets":[{"context":"http.server.location","value":"alias /var/run/secrets/kubernetes.io/serviceaccount/;"}]})");
+  const std::string sf_benign = ResourceReview("sf-2", "gateway.nginx.org", "v1alpha1", "SnippetsFilter", "platform",
+                                               R"({"snippets":[{"context":"http.server.location","value":"keepalive_time 1h;"}]})");
+  WritePolicy("mode: enforce\n");
+  Start({"--policy", Path("policy.yaml")});
+  EXPECT_TRUE(Judge(vs_snippet).allowed) << "profiles are off by default";
+
+  WritePolicy("mode: enforce\nprofiles:\n  f5NginxIngress: {enabled: true}\n"
+              "  nginxGatewayFabric: {enabled: true, snippets: {namespaces: [platform]}}\n");
+  ASSERT_TRUE(Eventually([&] { return !Judge(vs_snippet).allowed; }));
+  Verdict vs = Judge(vs_snippet);
+  EXPECT_EQ(vs.uid, "vs-1");
+  EXPECT_EQ(vs.code, 403);
+  EXPECT_EQ(vs.message.rfind("riposte denied this VirtualServer (1 finding)", 0), 0u) << vs.message;
+  EXPECT_NE(vs.message.find("RIP-NIC-SNIPPET-DENIED at spec.server-snippets"), std::string::npos) << vs.message;
+  EXPECT_NE(vs.message.find("Fix:"), std::string::npos);
+  EXPECT_TRUE(Judge(sf_benign).allowed) << "snippets are allowed in platform";
+  Verdict sf = Judge(sf_token);
+  EXPECT_FALSE(sf.allowed);
+  EXPECT_NE(sf.message.find("RIP-NGF-SNIPPET-DANGER"), std::string::npos) << sf.message;
+  EXPECT_NE(Metrics().find("riposte_admission_rule_findings_total{rule=\"RIP-NIC-SNIPPET-DENIED\",result=\"denied\"}"),
+            std::string::npos)
+      << Metrics();
+}
+
 TEST_F(WebhookProcessTest, WarnAndAuditModes) {
   WritePolicy("mode: warn\n");
   Start({"--policy", Path("policy.yaml")});
@@ -242,7 +283,9 @@ TEST_F(WebhookProcessTest, BadRequestsGetJsonErrors) {
 }
 
 TEST_F(WebhookProcessTest, SlowClientDoesNotBlockOthersAndConcurrentClientsAllAnswered) {
-  Start({"--threads", "2"});
+  // A long header timeout: the assertion at the end is that nobody waited on the slow client,
+  // not that it was cut off (HttpServerTest and WebhookDos cover the timeouts).
+  Start({"--threads", "2", "--header-timeout-ms", "120000"});
   TestClient slow;
   std::string err;
   ASSERT_TRUE(slow.Connect(port_, ClientOptions{}, &err)) << err;
@@ -266,6 +309,51 @@ TEST_F(WebhookProcessTest, SlowClientDoesNotBlockOthersAndConcurrentClientsAllAn
   for (auto& th : threads) th.join();
   EXPECT_EQ(correct.load(), 16 * 50);
   EXPECT_FALSE(slow.ClosedByPeer(0));  // still within its read timeout; nobody waited on it
+}
+
+TEST_F(WebhookProcessTest, ClientCaRequiresTheApiServersCertificate) {
+  auto ca = riposte::testing::MakeCert("apiserver-ca", 30, nullptr, true);
+  auto apiserver = riposte::testing::MakeCert("kube-apiserver", 30, &ca);
+  auto stranger_ca = riposte::testing::MakeCert("other-ca", 30, nullptr, true);
+  auto stranger = riposte::testing::MakeCert("someone", 30, &stranger_ca);
+  riposte::testing::WriteFile(Path("client-ca.crt"), ca.cert_pem);
+  Start({"--client-ca", Path("client-ca.crt")});
+  std::string err;
+  TestClient anonymous;
+  if (anonymous.Connect(port_, ClientOptions{}, &err)) {
+    EXPECT_NE(anonymous.Request("POST", "/validate/ingress", Review("m-0", kBenign)).status, 200);
+  }
+  TestClient wrong;
+  if (wrong.Connect(port_, ClientOptions{true, 0, 0, &stranger}, &err)) {
+    EXPECT_NE(wrong.Request("POST", "/validate/ingress", Review("m-1", kBenign)).status, 200);
+  }
+  TestClient api;
+  ASSERT_TRUE(api.Connect(port_, ClientOptions{true, 0, 0, &apiserver}, &err)) << err;
+  HttpResult r = api.Request("POST", "/validate/ingress", Review("m-2", kBenign));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(ParseVerdict(r.body).allowed);
+  // A verified certificate makes the connection trusted (reserved slots, long idle timeout).
+  EXPECT_NE(Metrics().find("riposte_http_connections_open{server=\"webhook\",trust=\"trusted\"} 1\n"), std::string::npos)
+      << Metrics();
+  EXPECT_NE(Metrics().find("riposte_http_connections_closed_total{server=\"webhook\",reason=\"handshake_failed\"}"),
+            std::string::npos);
+}
+
+TEST_F(WebhookProcessTest, ListenerLimitFlagsAreValidated) {
+  for (const std::vector<std::string>& bad : std::vector<std::vector<std::string>>{
+           {"--max-connections", "8"},
+           {"--reserved-connections", "1024"},
+           {"--max-connections-per-peer", "0"},
+           {"--header-timeout-ms", "10"},
+           {"--trusted-network", "10.0.0.0/40"}}) {
+    std::vector<std::string> args = {"webhook", "--tls-cert", Path("tls.crt"), "--tls-key", Path("tls.key"),
+                                     "--listen", "127.0.0.1:0", "--metrics-listen", ""};
+    args.insert(args.end(), bad.begin(), bad.end());
+    ChildProcess p(RIPOSTE_BINARY, args, Path("flags.log"));
+    int status = p.Signal(0, 10000ms);
+    ASSERT_NE(status, -1) << bad[0];
+    EXPECT_NE(WEXITSTATUS(status), 0) << bad[0] << ": " << p.Output();
+  }
 }
 
 TEST_F(WebhookProcessTest, RefusesTls11) {

@@ -90,7 +90,8 @@ app.kubernetes.io/component: {{ .component }}
 TLS material for a chart-generated serving certificate: reuses the Secret already in the
 cluster (so `helm upgrade` keeps the CA the API server and Falco trust), else generates a new
 CA and certificate. Returns YAML with base64 values for ca.crt, tls.crt and tls.key.
-Argument: dict "root" $ "secret" NAME "service" SERVICE-NAME.
+Argument: dict "root" $ "secret" NAME "service" SERVICE-NAME, optionally "extraHosts" LIST (more
+names or IPv4 addresses for the certificate, e.g. the host of webhook.url).
 */}}
 {{- define "riposte.tlsMaterial" -}}
 {{- $existing := lookup "v1" "Secret" .root.Release.Namespace .secret -}}
@@ -103,8 +104,16 @@ tls.key: {{ index $data "tls.key" }}
 {{- $days := int .root.Values.generatedCerts.validityDays -}}
 {{- $ns := .root.Release.Namespace -}}
 {{- $dns := list .service (printf "%s.%s" .service $ns) (printf "%s.%s.svc" .service $ns) (printf "%s.%s.svc.%s" .service $ns .root.Values.clusterDomain) -}}
+{{- $ips := list -}}
+{{- range (default (list) .extraHosts) -}}
+{{- if regexMatch "^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$" . -}}
+{{- $ips = append $ips . -}}
+{{- else -}}
+{{- $dns = append $dns . -}}
+{{- end -}}
+{{- end -}}
 {{- $ca := genCA (printf "%s-ca" .service) $days -}}
-{{- $cert := genSignedCert (printf "%s.%s.svc" .service .root.Release.Namespace) nil $dns $days $ca -}}
+{{- $cert := genSignedCert (printf "%s.%s.svc" .service .root.Release.Namespace) $ips $dns $days $ca -}}
 ca.crt: {{ $ca.Cert | b64enc }}
 tls.crt: {{ $cert.Cert | b64enc }}
 tls.key: {{ $cert.Key | b64enc }}
@@ -151,4 +160,22 @@ topologySpreadConstraints:
       matchLabels:
         {{- include "riposte.selectorLabels" (dict "root" .root "component" .component) | nindent 8 }}
 {{- end }}
+{{- end -}}
+
+{{/* One scrape endpoint of a ServiceMonitor/PodMonitor: the plain-HTTP `metrics` port.
+Argument: dict "cfg" .Values.serviceMonitor (or .Values.podMonitor). */}}
+{{- define "riposte.scrapeEndpoint" -}}
+- port: metrics
+  path: /metrics
+  scheme: http
+  interval: {{ .cfg.interval }}
+  scrapeTimeout: {{ .cfg.scrapeTimeout }}
+  {{- with .cfg.relabelings }}
+  relabelings:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+  {{- with .cfg.metricRelabelings }}
+  metricRelabelings:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
 {{- end -}}
