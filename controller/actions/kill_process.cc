@@ -118,7 +118,8 @@ std::string KillProcessAction::Describe(const ActionContext& ctx) const {
   auto t = ReadTarget(ctx, &why);
   if (!t) return "nothing to signal";
   return "TERM to PID " + std::to_string(t->pid) + " in container " + t->container + ", KILL after " +
-         std::to_string(params.grace_seconds) + "s, if it is still " + t->exepath.value_or(t->cmdline.value_or(*t->args));
+         std::to_string(params.grace_seconds) + "s, if it is still " +
+         (t->exepath ? *t->exepath : t->cmdline ? *t->cmdline : t->args.value_or(""));
 }
 
 Outcome KillProcessAction::Run(const InContainerEnv& env, const ActionContext& ctx) const {
