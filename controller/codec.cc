@@ -139,6 +139,7 @@ bool DecodeResponseAction(const Value& obj, ResponseAction* out, json::Errors* e
       a.hostname = alert["hostname"].StringOr("");
       a.output = alert["output"].StringOr("");
       a.tags = Strings(alert["tags"]);
+      a.fields = alert["fields"].StringMap();
       out->spec.alert = std::move(a);
     }
   } else if (!spec.exists()) {
@@ -270,6 +271,7 @@ Value EncodeNewResponseAction(const ResponseAction& ra) {
     if (!a.hostname.empty()) al["hostname"] = Value::string(a.hostname);
     if (!a.output.empty()) al["output"] = Value::string(a.output);
     al["tags"] = json::FromList(a.tags);
+    if (!a.fields.empty()) al["fields"] = json::FromMap(a.fields);
   }
   return obj;
 }

@@ -138,6 +138,10 @@ void CompileActions(const std::vector<ActionItem>& items, const ActionRegistry& 
       continue;
     }
     if (!action->Decode(json::Reader(item.item, errors, w))) continue;
+    // Actions run in order: evidence taken after a kill or a terminate is evidence lost.
+    if (item.type == "captureEvidence" && p->has_destructive) {
+      errors->Add(w + ".type: captureEvidence must come before every destructive action");
+    }
     if (action->Destructive()) p->has_destructive = true;
     if (item.type == "terminate" || item.type == "evict") {
       // Policy-wide workload guards become explicit per-action parameters, so the recorded

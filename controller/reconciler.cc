@@ -2,6 +2,9 @@
 
 #include "common/json_value.h"
 #include "common/log.h"
+#include <thread>
+
+#include "controller/actions/in_container.h"
 #include "controller/actions/isolate.h"
 #include "controller/alert.h"
 #include "controller/codec.h"
@@ -122,6 +125,14 @@ void Reconciler::PostEvent(const State& s, const std::string& reason, const std:
     log::Warn("event not recorded", {{"responseAction", s.name()}, {"error", err->ToString()}});
 }
 
+InContainerEnv Reconciler::Env() const {
+  InContainerEnv env;
+  env.client = deps_.client.get();
+  env.sleep = deps_.sleep ? deps_.sleep : [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  env.exec_timeout = deps_.exec_timeout;
+  return env;
+}
+
 bool Reconciler::LoadContext(State& s, size_t index, ActionContext* ctx, std::string* error) {
   auto& client = *deps_.client;
   const auto& item = s.ra.spec.actions[index];
@@ -132,6 +143,8 @@ bool Reconciler::LoadContext(State& s, size_t index, ActionContext* ctx, std::st
   ctx->params = s.params[index].get();
   ctx->index = static_cast<int>(index);
   ctx->now = s.now;
+  ctx->container = s.ra.spec.target.container;
+  ctx->alert = s.ra.spec.alert ? &*s.ra.spec.alert : nullptr;
   const std::string rule = s.ra.spec.alert ? s.ra.spec.alert->rule : "";
   ctx->message = rule.empty() ? "Riposte response " + s.name() + " on pod " + ctx->pod_name
                               : "Falco rule \"" + rule + "\" on pod " + s.ns() + "/" + ctx->pod_name +
@@ -295,12 +308,49 @@ ReconcileResult Reconciler::Run(State& s) {
     Plan plan = action->Build(ctx);
     if (res.start_time.empty()) res.start_time = s.now;
     if (res.undo.is_null() && !plan.undo.is_null()) res.undo = plan.undo;
+    const auto* in_container = dynamic_cast<const InContainerAction*>(action.get());
+    if (in_container != nullptr && !dry_run && !plan.skipped) {
+      // Steps that depend on what the container answers: run now, record the outcome.
+      if (s.dirty && i > 0 && !WriteStatus(s, &error)) return MayAct() ? Retry(error) : Stopped();
+      if (!MayAct()) return Stopped();
+      res.attempts += 1;
+      Outcome out = in_container->Run(Env(), ctx);
+      if (!out.record.is_null()) res.undo = out.record;
+      res.message = Truncate(out.message);
+      s.dirty = true;
+      if (out.state == Outcome::State::kRetry && res.attempts < deps_.max_attempts) {
+        res.state = ResultState::kRunning;
+        std::string werr;
+        WriteStatus(s, &werr);
+        if (deps_.on_action) deps_.on_action(type, "retry", std::nullopt);
+        return Retry(type + ": " + out.message);
+      }
+      if (out.state == Outcome::State::kSucceeded || out.state == Outcome::State::kSkipped) {
+        const bool ok = out.state == Outcome::State::kSucceeded;
+        res.state = ok ? ResultState::kSucceeded : ResultState::kSkipped;
+        res.completion_time = s.now;
+        if (deps_.on_action) deps_.on_action(type, ok ? "succeeded" : "skipped", std::nullopt);
+        log::Info(ok ? "action succeeded" : "action skipped", {{"responseAction", s.name()}, {"namespace", s.ns()},
+                                                              {"alert", alert_id}, {"action", type}, {"message", out.message}});
+        continue;
+      }
+      res.state = ResultState::kFailed;
+      res.completion_time = s.now;
+      st.phase = Phase::kFailed;
+      st.completion_time = s.now;
+      SetCondition(st.conditions, MakeCondition("Ready", false, "ActionFailed", type + ": " + out.message, s.now, gen));
+      if (!WriteStatus(s, &error)) return MayAct() ? Retry(error) : Stopped();
+      if (deps_.on_action) deps_.on_action(type, "failed", std::nullopt);
+      PostEvent(s, "ResponseFailed", "action " + type + " failed: " + out.message, true);
+      return {};
+    }
     if (dry_run || plan.skipped || plan.requests.empty()) {
       std::string msg = plan.message;
       if (dry_run && !plan.skipped) {
         msg = "dry run; would: ";
         for (size_t k = 0; k < plan.requests.size(); ++k) msg += (k ? ", " : "") + Describe(plan.requests[k]);
-        if (plan.requests.empty()) msg += "nothing (" + plan.message + ")";
+        if (in_container != nullptr) msg += plan.message;
+        else if (plan.requests.empty()) msg += "nothing (" + plan.message + ")";
       }
       res.state = dry_run ? ResultState::kDryRun : plan.skipped ? ResultState::kSkipped : ResultState::kSucceeded;
       res.message = Truncate(msg);
@@ -387,6 +437,12 @@ ReconcileResult Reconciler::Undo(State& s, bool deleting) {
     ActionContext ctx;
     if (!LoadContext(s, k, &ctx, &error)) return Retry(error);
     Plan plan = action->Undo(ctx, recorded ? recorded->undo : value());
+    if (const auto* in_container = dynamic_cast<const InContainerAction*>(action.get())) {
+      if (!MayAct()) return Stopped();
+      Outcome out = in_container->Revert(Env(), ctx, recorded ? recorded->undo : value());
+      if (out.state == Outcome::State::kRetry) return Retry("undo " + action->Name() + ": " + out.message);
+      plan.message = out.message;
+    }
     for (const auto& req : plan.requests) {
       if (!MayAct()) return Stopped();
       auto err = Execute(*deps_.client, req);

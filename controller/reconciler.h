@@ -56,6 +56,10 @@ struct ReconcilerDeps {
   // (leadership lost, shutting down). The reconcile then ends without writing anything.
   std::function<bool()> may_act;
   int max_attempts = 8;  // per action, for retryable errors
+  // Waits between the polls of in-container actions (killProcess's grace period). Tests
+  // replace it; default: sleep.
+  std::function<void(std::chrono::milliseconds)> sleep;
+  std::chrono::milliseconds exec_timeout{15000};  // per pods/exec command
 };
 
 class Reconciler {
@@ -72,6 +76,7 @@ class Reconciler {
   bool WriteStatus(State& s, std::string* error);
   bool LoadContext(State& s, size_t index, struct ActionContext* ctx, std::string* error);
   void PostEvent(const State& s, const std::string& reason, const std::string& message, bool warning);
+  struct InContainerEnv Env() const;
 
   ReconcilerDeps deps_;
 };

@@ -47,6 +47,9 @@ ResponseAction NewResponseAction(const ResponseRequest& req) {
   al.hostname = Truncate(a.hostname, 253);
   al.output = Truncate(a.output, 4096);
   al.tags.assign(a.tags.begin(), a.tags.begin() + static_cast<long>(std::min<size_t>(a.tags.size(), 64)));
+  for (const char* f : kActionAlertFields) {
+    if (const std::string* v = a.Field(f)) al.fields[f] = Truncate(*v, 4096);
+  }
   spec.alert = std::move(al);
   return ra;
 }

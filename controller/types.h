@@ -69,7 +69,16 @@ struct TargetRef {
 struct AlertRef {
   std::string uuid, rule, priority, source, time, hostname, output;
   std::vector<std::string> tags;
+  // The output fields in-container actions act on (kActionAlertFields), as Falco sent them;
+  // every action validates the values it uses.
+  std::map<std::string, std::string> fields;
 };
+
+// The alert fields copied into spec.alert.fields: the process (proc.vpid is its PID inside
+// the container; proc.pid is the host's and never used), the file, and the container.
+inline constexpr const char* kActionAlertFields[] = {
+    "proc.vpid", "proc.pid", "proc.name", "proc.exepath", "proc.exe", "proc.args", "proc.cmdline",
+    "proc.pid.ts", "fd.name", "container.id", "container.name", "k8s.pod.name", "k8s.ns.name"};
 
 struct ResponseActionSpec {
   TargetRef target;

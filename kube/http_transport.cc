@@ -9,6 +9,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 #include <limits>
 #include <mutex>
@@ -21,6 +23,7 @@ namespace riposte::kube::internal {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
+namespace websocket = beast::websocket;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 
@@ -292,6 +295,61 @@ Result<int> HttpTransport::Stream(const std::string& target, const Headers& head
     if (ec) return *cancelled(ec);
   }
   return status;
+}
+
+Result<HttpTransport::WebSocketEnd> HttpTransport::WebSocket(
+    const std::string& target, const Headers& headers, const std::vector<std::string>& subprotocols,
+    std::chrono::steady_clock::time_point deadline, size_t max_message,
+    const std::function<bool(std::string_view)>& on_message, HttpResponse* declined) {
+  const std::string what = "websocket " + target.substr(0, target.find('?'));
+  auto connected = impl_->Connect();
+  if (!connected.ok()) return connected.error();
+  std::unique_ptr<Conn> conn = std::move(connected.value());
+  // One deadline for every step: the tcp_stream's timer bounds each read and write below it.
+  auto& tcp_stream = beast::get_lowest_layer(conn->stream);
+  tcp_stream.expires_at(deadline);
+  websocket::stream<beast::ssl_stream<beast::tcp_stream>&> ws(conn->stream);
+  std::string offer;
+  for (const auto& p : subprotocols) offer += (offer.empty() ? "" : ", ") + p;
+  ws.set_option(websocket::stream_base::decorator([&](websocket::request_type& req) {
+    for (const auto& [k, v] : headers) req.set(k, v);
+    if (!offer.empty()) req.set(bhttp::field::sec_websocket_protocol, offer);
+  }));
+  ws.read_message_max(max_message);
+  ws.binary(true);
+  websocket::response_type res;
+  beast::error_code ec = conn->Run([&](auto handler) { ws.async_handshake(res, impl_->host_header, target, std::move(handler)); });
+  if (ec == websocket::error::upgrade_declined) {
+    declined->status = static_cast<int>(res.result_int());
+    if (auto it = res.find(bhttp::field::retry_after); it != res.end()) declined->retry_after = std::string(it->value());
+    declined->body = std::move(res.body());
+    if (declined->body.size() > kErrorBodyLimit) declined->body.resize(kErrorBodyLimit);
+    return WebSocketEnd{};
+  }
+  if (ec) return TransportError(what + " upgrade", ec);
+  WebSocketEnd end;
+  if (auto it = res.find(bhttp::field::sec_websocket_protocol); it != res.end()) end.protocol = std::string(it->value());
+  beast::flat_buffer buffer;
+  for (;;) {
+    buffer.clear();
+    ec = conn->Run([&](auto handler) { ws.async_read(buffer, std::move(handler)); });
+    if (ec == websocket::error::closed) {
+      end.peer_closed = true;
+      end.close_code = static_cast<int>(ws.reason().code);
+      end.close_reason = std::string(ws.reason().reason.c_str());
+      return end;
+    }
+    if (ec) return TransportError(what, ec);
+    const auto data = buffer.cdata();
+    if (!on_message(std::string_view(static_cast<const char*>(data.data()), data.size()))) {
+      end.stopped = true;
+      // A polite close, bounded: the answer is already complete, so a peer that does not
+      // answer the close costs at most a second.
+      tcp_stream.expires_at(std::min(deadline, std::chrono::steady_clock::now() + std::chrono::seconds(1)));
+      conn->Run([&](auto handler) { ws.async_close(websocket::close_code::normal, std::move(handler)); });
+      return end;
+    }
+  }
 }
 
 }  // namespace riposte::kube::internal

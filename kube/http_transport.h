@@ -64,6 +64,23 @@ class HttpTransport {
                      std::stop_token stop, const std::function<bool(const char*, size_t)>& on_bytes,
                      HttpResponse* error_response);
 
+  // A WebSocket over a connection of its own: GET `target` with Upgrade, offering
+  // `subprotocols` in order. Every step ends by `deadline` (kTimeout). A refused upgrade
+  // returns its answer in `declined` (status != 0) and nothing else happens. Otherwise each
+  // message goes to on_message until it returns false (then the socket is closed), the peer
+  // closes (its code/reason in the result) or the stream breaks (kTransport).
+  struct WebSocketEnd {
+    std::string protocol;  // the Sec-WebSocket-Protocol the server chose, "" for none
+    bool peer_closed = false;  // a close frame arrived
+    int close_code = 0;
+    std::string close_reason;
+    bool stopped = false;  // on_message returned false
+  };
+  Result<WebSocketEnd> WebSocket(const std::string& target, const Headers& headers,
+                                 const std::vector<std::string>& subprotocols,
+                                 std::chrono::steady_clock::time_point deadline, size_t max_message,
+                                 const std::function<bool(std::string_view)>& on_message, HttpResponse* declined);
+
   size_t idle_connections() const;
 
  private:

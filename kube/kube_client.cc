@@ -21,6 +21,17 @@ std::string ValidateObjectName(const std::string& name) { return k8s::ValidateNa
 
 std::string ValidateNamespaceName(const std::string& ns) { return k8s::ValidateName(k8s::NameKind::kNamespace, ns); }
 
+std::string ValidateContainerName(const std::string& name) {
+  return k8s::ValidateName(k8s::NameKind::kContainer, name);
+}
+
+bool ExecCommandNotFound(const Result<ExecResult>& r) {
+  if (r.ok()) return r->exit_code == 126 || r->exit_code == 127;
+  const ApiError& e = r.error();
+  return e.reason == kExecStartFailed && (e.message.find("executable file not found") != std::string::npos ||
+                                          e.message.find("no such file or directory") != std::string::npos);
+}
+
 Result<ObjectList> ListAll(KubeClient& client, const Resource& res, const std::string& ns, ListOptions opts,
                            int64_t page_size) {
   constexpr int kMaxRestarts = 3;

@@ -4,6 +4,8 @@
 // The implementation (kube_client_impl.cc) speaks HTTPS via cpprestsdk; tests use
 // tests/fakes/fake_kube_client.h.
 
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -96,6 +98,52 @@ struct WatchEnd {
 // (410 Gone -> ErrorKind::kGone, meaning relist).
 using WatchHandler = std::function<bool(WatchEvent&& event)>;
 
+// pods/exec: one command, run to completion, without stdin or a tty.
+struct ExecOptions {
+  // The whole exec (connect, upgrade, command, output) must finish within this; the API
+  // server exempts exec from its own request timeout, so this is the only bound.
+  std::chrono::milliseconds timeout{30000};
+  // Output beyond these is counted and dropped (the command still runs to its end).
+  size_t max_stdout_bytes = 1024 * 1024;
+  size_t max_stderr_bytes = 64 * 1024;
+};
+
+struct ExecResult {
+  // From the status message (channel 3): 0 on Success, else the ExitCode cause.
+  int exit_code = 0;
+  std::string stdout_data, stderr_data;
+  bool stdout_truncated = false, stderr_truncated = false;
+  size_t stdout_total = 0, stderr_total = 0;  // bytes the command wrote, kept or not
+  std::string protocol;  // the negotiated subprotocol: v5.channel.k8s.io or v4.channel.k8s.io
+};
+
+// Error reasons (ApiError::reason) set by Exec beyond the server's own Status reasons.
+inline constexpr const char* kExecStreamClosed = "ExecStreamClosed";        // no status before EOF/close
+inline constexpr const char* kExecProtocolRejected = "ExecProtocolRejected";  // no v5/v4 agreed
+inline constexpr const char* kExecStartFailed = "ExecStartFailed";          // the runtime could not start it
+
+// True when the command could not run because its executable is not in the image: the
+// runtime's "executable file not found" start failure, or exit 126/127 from runtimes that
+// report it that way.
+bool ExecCommandNotFound(const Result<ExecResult>& r);
+
+// pods/log: a bounded read of one container's log. Never follows.
+struct LogOptions {
+  std::string container;               // "" only for single-container pods
+  std::optional<int64_t> tail_lines;   // last N lines (the kubelet then stops after limit_bytes)
+  int64_t limit_bytes = 256 * 1024;    // sent to the server and enforced while reading; > 0
+  bool previous = false;               // the previous, terminated instance
+  bool timestamps = false;
+  std::chrono::milliseconds timeout{30000};  // without a byte arriving
+};
+
+struct LogResult {
+  std::string data;         // raw bytes, not necessarily UTF-8
+  bool truncated = false;   // the server sent more than limit_bytes; the read stopped there
+  bool unscheduled = false; // 204: the pod has no node yet, so there is no log at all
+  bool no_previous = false; // previous=true but the container never restarted
+};
+
 class KubeClient {
  public:
   virtual ~KubeClient() = default;
@@ -131,6 +179,16 @@ class KubeClient {
   // `stop` is requested (-> ErrorKind::kCancelled) or an error happens.
   virtual Result<WatchEnd> Watch(const Resource& res, const std::string& ns, const WatchOptions& opts,
                                  const WatchHandler& handler, std::stop_token stop = {}) = 0;
+  // Runs `argv` (no shell: one command= per element) in `container` of the pod over a
+  // WebSocket (v5.channel.k8s.io, then v4). A non-zero exit is a result, not an error.
+  // Errors: the upgrade's answer (Forbidden for RBAC, NotFound for a gone pod/container,
+  // BadRequest for an invalid container), reason kExecStreamClosed when the stream ends
+  // before the status, kExecStartFailed when the runtime cannot start the command, kTimeout.
+  // Never retried: a command may have side effects.
+  virtual Result<ExecResult> Exec(const std::string& ns, const std::string& pod, const std::string& container,
+                                  const std::vector<std::string>& argv, const ExecOptions& opts = {}) = 0;
+  // GET pods/log with tailLines/limitBytes/previous/container; retried like any GET.
+  virtual Result<LogResult> Logs(const std::string& ns, const std::string& pod, const LogOptions& opts = {}) = 0;
   // Default namespace from the configuration (kubeconfig context or in-cluster namespace file).
   virtual std::string DefaultNamespace() const = 0;
 };
@@ -146,5 +204,6 @@ Result<ObjectList> ListAll(KubeClient& client, const Resource& res, const std::s
 // (lower-case alphanumerics, '-', '.', at most 253 chars). Returns a message or "".
 std::string ValidateObjectName(const std::string& name);
 std::string ValidateNamespaceName(const std::string& ns);  // DNS-1123 label, <= 63 chars
+std::string ValidateContainerName(const std::string& name);  // DNS-1123 label, <= 63 chars
 
 }  // namespace riposte::kube

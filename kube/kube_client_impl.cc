@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <thread>
 
 #include <cpprest/uri.h>
@@ -35,6 +36,9 @@ namespace {
 constexpr size_t kMaxResponseBytes = 256u * 1024 * 1024;
 constexpr size_t kMaxWatchEventBytes = 16u * 1024 * 1024;
 constexpr size_t kReadChunk = 64 * 1024;
+// The kubelet writes output in messages of at most 32 KiB; the per-channel caps are the
+// real bound.
+constexpr size_t kMaxExecMessage = 1024 * 1024;
 
 // Bearer token that follows a rotating file (projected service-account tokens are replaced
 // about every hour): the file is re-read whenever its mtime or size changes, and at least
@@ -216,6 +220,10 @@ class HttpKubeClient final : public KubeClient {
 
   Result<WatchEnd> Watch(const Resource& res, const std::string& ns, const WatchOptions& opts,
                          const WatchHandler& handler, std::stop_token stop) override;
+
+  Result<ExecResult> Exec(const std::string& ns, const std::string& pod, const std::string& container,
+                          const std::vector<std::string>& argv, const ExecOptions& opts) override;
+  Result<LogResult> Logs(const std::string& ns, const std::string& pod, const LogOptions& opts) override;
 
  private:
   static void AddQuery(std::string* q, const char* key, const std::string& value) {
@@ -524,6 +532,184 @@ Result<WatchEnd> HttpKubeClient::Watch(const Resource& res, const std::string& n
     return MakeError(ErrorKind::kCancelled, "watch cancelled");
   }
   return end;
+}
+
+// Turns the status message of channel 3 into the command's outcome. The kubelet writes a
+// metav1.Status without kind: Success, NonZeroExitCode with an ExitCode cause, or any other
+// failure (the runtime could not start the command).
+std::optional<ApiError> DecodeExecStatus(const std::string& text, ExecResult* out) {
+  std::error_code ec;
+  json::value v = json::value::parse(text, ec);
+  if (ec || !v.is_object()) return MakeError(ErrorKind::kDecode, "exec status is not a JSON object");
+  const std::string status = riposte::json::GetString(v, {"status"}).value_or("");
+  if (status == "Success") {
+    out->exit_code = 0;
+    return std::nullopt;
+  }
+  const std::string reason = riposte::json::GetString(v, {"reason"}).value_or("");
+  const std::string message = riposte::json::GetString(v, {"message"}).value_or("");
+  if (status == "Failure" && reason == "NonZeroExitCode" && v.has_field("details") &&
+      v.at("details").has_field("causes") && v.at("details").at("causes").is_array()) {
+    for (const auto& c : v.at("details").at("causes").as_array()) {
+      // metav1.StatusCause.Type serialises as "reason".
+      if (riposte::json::GetString(c, {"reason"}).value_or("") != "ExitCode") continue;
+      const std::string code = riposte::json::GetString(c, {"message"}).value_or("");
+      int n = 0;
+      auto [ptr, err] = std::from_chars(code.data(), code.data() + code.size(), n);
+      if (err != std::errc() || ptr != code.data() + code.size() || n <= 0) break;
+      out->exit_code = n;
+      return std::nullopt;
+    }
+    return MakeError(ErrorKind::kDecode, "exec status NonZeroExitCode without a valid ExitCode cause: " + message);
+  }
+  if (status != "Failure") return MakeError(ErrorKind::kDecode, "exec status \"" + status + "\" is neither Success nor Failure");
+  ApiError e = MakeError(ErrorKind::kServerError, message.empty() ? reason : message);
+  e.reason = kExecStartFailed;
+  if (v.has_field("code") && v.at("code").is_integer()) e.code = v.at("code").as_integer();
+  return e;
+}
+
+Result<ExecResult> HttpKubeClient::Exec(const std::string& ns, const std::string& pod, const std::string& container,
+                                        const std::vector<std::string>& argv, const ExecOptions& opts) {
+  std::string path;
+  if (auto e = ObjectPath(resources::kPods, ns, pod, "exec", &path)) return *e;
+  if (!container.empty()) {
+    if (auto msg = ValidateContainerName(container); !msg.empty()) return MakeError(ErrorKind::kInvalidArgument, msg);
+  }
+  if (argv.empty() || argv[0].empty()) return MakeError(ErrorKind::kInvalidArgument, "exec: the command is empty");
+  std::string q;
+  for (const auto& arg : argv) {
+    if (arg.find('\0') != std::string::npos) return MakeError(ErrorKind::kInvalidArgument, "exec: an argument contains NUL");
+    q += q.empty() ? "?command=" : "&command=";
+    q += Enc(arg);
+  }
+  AddQuery(&q, "container", container);
+  q += "&stdin=false&stdout=true&stderr=true&tty=false";
+  const auto deadline = std::chrono::steady_clock::now() + opts.timeout;
+  const auto wait = limiter_.Reserve();
+  if (wait > Clock::Duration::zero()) std::this_thread::sleep_for(wait);
+
+  ExecResult out;
+  std::optional<std::string> status_text;
+  auto keep = [](std::string* dst, bool* truncated, size_t* total, size_t cap, std::string_view data) {
+    *total += data.size();
+    const size_t room = dst->size() < cap ? cap - dst->size() : 0;
+    dst->append(data.data(), std::min(room, data.size()));
+    if (data.size() > room) *truncated = true;
+  };
+  internal::HttpResponse declined;
+  auto end = transport_->WebSocket(
+      path + q, RequestHeaders(), {"v5.channel.k8s.io", "v4.channel.k8s.io"}, deadline, kMaxExecMessage,
+      [&](std::string_view msg) {
+        // The server opens with an empty message; a message carries one channel's bytes.
+        if (msg.empty()) return true;
+        const auto channel = static_cast<unsigned char>(msg[0]);
+        msg.remove_prefix(1);
+        switch (channel) {
+          case 1: keep(&out.stdout_data, &out.stdout_truncated, &out.stdout_total, opts.max_stdout_bytes, msg); break;
+          case 2: keep(&out.stderr_data, &out.stderr_truncated, &out.stderr_total, opts.max_stderr_bytes, msg); break;
+          case 3:
+            // The status is the end of the command, whether or not a close frame follows.
+            status_text = std::string(msg);
+            return false;
+          default: break;
+        }
+        return true;
+      },
+      &declined);
+  const std::string what = "exec in " + ns + "/" + pod + (container.empty() ? "" : "/" + container);
+  if (!end.ok()) {
+    ApiError e = end.error();
+    if (e.kind == ErrorKind::kTimeout) {
+      e.message = what + ": no result within " + std::to_string(opts.timeout.count()) + " ms";
+    } else if (e.kind == ErrorKind::kTransport && declined.status == 0) {
+      e.reason = kExecStreamClosed;
+      e.message = what + ": the stream ended before the command's status (" + e.message + ")";
+    }
+    return e;
+  }
+  if (declined.status != 0) {
+    if (declined.status == 403 && declined.body.empty()) {
+      ApiError e = MakeError(ErrorKind::kBadRequest, what + ": the kubelet accepted none of v5.channel.k8s.io, v4.channel.k8s.io");
+      e.code = 403;
+      e.reason = kExecProtocolRejected;
+      return e;
+    }
+    return ErrorFromResponse(declined.status, declined.body, declined.retry_after);
+  }
+  out.protocol = end->protocol;
+  if (out.protocol != "v5.channel.k8s.io" && out.protocol != "v4.channel.k8s.io") {
+    ApiError e = MakeError(ErrorKind::kBadRequest, what + ": the server chose subprotocol \"" + out.protocol +
+                                                       "\", not v5.channel.k8s.io or v4.channel.k8s.io");
+    e.reason = kExecProtocolRejected;
+    return e;
+  }
+  if (!status_text) {
+    ApiError e = MakeError(ErrorKind::kTransport, what + ": the stream ended before the command's status");
+    if (end->peer_closed) {
+      e.message += " (close " + std::to_string(end->close_code) + (end->close_reason.empty() ? "" : " " + end->close_reason) + ")";
+    }
+    e.reason = kExecStreamClosed;
+    return e;
+  }
+  if (auto e = DecodeExecStatus(*status_text, &out)) {
+    e->message = what + ": " + e->message;
+    return *e;
+  }
+  return out;
+}
+
+Result<LogResult> HttpKubeClient::Logs(const std::string& ns, const std::string& pod, const LogOptions& opts) {
+  std::string path;
+  if (auto e = ObjectPath(resources::kPods, ns, pod, "log", &path)) return *e;
+  if (!opts.container.empty()) {
+    if (auto msg = ValidateContainerName(opts.container); !msg.empty()) return MakeError(ErrorKind::kInvalidArgument, msg);
+  }
+  if (opts.limit_bytes <= 0) return MakeError(ErrorKind::kInvalidArgument, "logs: limit_bytes must be positive");
+  if (opts.tail_lines && *opts.tail_lines < 0) return MakeError(ErrorKind::kInvalidArgument, "logs: tail_lines must not be negative");
+  std::string q;
+  AddQuery(&q, "container", opts.container);
+  if (opts.tail_lines) AddQuery(&q, "tailLines", std::to_string(*opts.tail_lines));
+  AddQuery(&q, "limitBytes", std::to_string(opts.limit_bytes));
+  if (opts.previous) AddQuery(&q, "previous", "true");
+  if (opts.timestamps) AddQuery(&q, "timestamps", "true");
+  const size_t cap = static_cast<size_t>(opts.limit_bytes);
+  const int attempts = std::max(1, cfg_.retry.max_attempts);
+  for (int attempt = 0;; ++attempt) {
+    const auto wait = limiter_.Reserve();
+    if (wait > Clock::Duration::zero()) std::this_thread::sleep_for(wait);
+    LogResult out;
+    internal::HttpResponse error_response;
+    auto status = transport_->Stream(
+        path + q, RequestHeaders(), opts.timeout, {},
+        [&](const char* data, size_t n) {
+          const size_t room = cap - out.data.size();
+          out.data.append(data, std::min(room, n));
+          // A server that ignores limitBytes: stop reading, which closes the connection and
+          // makes the API server cancel its upstream read.
+          if (n > room) out.truncated = true;
+          return !out.truncated;
+        },
+        &error_response);
+    ApiError err;
+    if (status.ok() && *status >= 200 && *status < 300) {
+      if (*status == 204) out.unscheduled = true;
+      return out;
+    }
+    if (status.ok()) {
+      err = ErrorFromResponse(error_response.status, error_response.body, error_response.retry_after);
+      if (opts.previous && err.code == 400 && err.message.find("previous terminated container") != std::string::npos) {
+        LogResult none;
+        none.no_previous = true;
+        return none;
+      }
+    } else {
+      err = status.error();
+    }
+    // A read has no side effect; a retry starts the capture over.
+    if (attempt + 1 >= attempts || !ShouldRetry(RetryClass::kIdempotent, err)) return err;
+    std::this_thread::sleep_for(backoff_.Delay(attempt));
+  }
 }
 
 }  // namespace

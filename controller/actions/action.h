@@ -15,6 +15,7 @@
 
 #include "common/json_value.h"
 #include "controller/actions/request.h"
+#include "controller/types.h"
 
 namespace riposte::controller {
 
@@ -51,6 +52,8 @@ struct ActionContext {
   const ActionParams* params = nullptr;  // from the same action's Decode
   int index = 0;  // position in spec.actions, so derived names are unique per action
   std::string message;  // human summary of the alert, for events/annotations
+  std::string container;  // spec.target.container ("" when the alert named none)
+  const AlertRef* alert = nullptr;  // spec.alert, when the response came from an alert
   std::string now;      // RFC 3339 timestamp of this attempt (injected so tests are deterministic)
 };
 
@@ -76,6 +79,9 @@ class Action {
   // Destructive actions count against the global per-minute cap.
   virtual bool Destructive() const = 0;
   virtual web::json::value Example() const = 0;
+  // Off unless explicitly enabled (chart value, separate manifest): the action needs a
+  // powerful permission (pods/exec, pods/log).
+  virtual bool OptIn() const { return false; }
   // What the revert cannot restore, for docs and status messages.
   virtual std::string UndoNote() const = 0;
   // Bitmask of Needs: which objects the executor must read before Build/Undo.

@@ -3,6 +3,10 @@
 #include <stdexcept>
 
 #include "controller/actions/annotate.h"
+#include "controller/actions/capture_evidence.h"
+#include "controller/actions/kill_container.h"
+#include "controller/actions/kill_process.h"
+#include "controller/actions/quarantine_file.h"
 #include "controller/actions/cordon_node.h"
 #include "controller/actions/event.h"
 #include "controller/actions/evict.h"
@@ -35,6 +39,11 @@ const ActionRegistry& BuiltinActions() {
     r.Register(std::make_shared<EvictAction>());
     r.Register(std::make_shared<AnnotateAction>());
     r.Register(std::make_shared<EventAction>());
+    // In-container actions (pods/exec, pods/log); their RBAC is granted only when enabled.
+    r.Register(std::make_shared<CaptureEvidenceAction>());
+    r.Register(std::make_shared<KillProcessAction>());
+    r.Register(std::make_shared<KillContainerAction>());
+    r.Register(std::make_shared<QuarantineFileAction>());
     return r;
   }();
   return registry;

@@ -130,6 +130,7 @@ ApiServer::ApiServer(ApiServerOptions options)
   ctx->use_private_key(boost::asio::buffer(options_.key_pem), ssl::context::pem);
   for (const auto& t : options_.tokens) users_[t] = AuthUser{"admin", false, {}};
   if (!options_.admin_token.empty()) users_[options_.admin_token] = AuthUser{"test-admin", false, {}};
+  ClearExec();
   std::lock_guard<std::mutex> lock(store_.mu());
   SeedDefaultsLocked();
 }
@@ -330,6 +331,8 @@ void ApiServer::ServeConnection(std::shared_ptr<Connection> conn) {
           auto eq = kv.find('=');
           req.query[UrlDecode(kv.substr(0, eq))] =
               eq == std::string::npos ? "" : UrlDecode(kv.substr(eq + 1));
+          req.query_list.emplace_back(UrlDecode(kv.substr(0, eq)),
+                                      eq == std::string::npos ? "" : UrlDecode(kv.substr(eq + 1)));
         }
         i = amp + 1;
       }
@@ -425,8 +428,9 @@ ApiServer::RequestInfo ApiServer::ParseRequest(const HttpRequest& req) const {
   if (!ri.info) throw PathNotFound();
   if (!ri.ns.empty() && !ri.info->namespaced) throw PathNotFound();
   if (!ri.subresource.empty()) {
+    const bool pod = ri.info->resource == "pods" && ri.group.empty();
     bool ok = (ri.subresource == "status" && ri.info->has_status) ||
-              (ri.subresource == "eviction" && ri.info->resource == "pods" && ri.group.empty());
+              (pod && (ri.subresource == "eviction" || ri.subresource == "exec" || ri.subresource == "log"));
     if (!ok) throw PathNotFound();
   }
   const auto& m = req.method;
@@ -444,8 +448,10 @@ ApiServer::RequestInfo ApiServer::ParseRequest(const HttpRequest& req) const {
     else if (m == "PUT") ri.verb = "update";
     else if (m == "PATCH") ri.verb = "patch";
     else if (m == "DELETE") ri.verb = "delete";
-    else if (m == "POST" && ri.subresource == "eviction") ri.verb = "create";
+    else if (m == "POST" && (ri.subresource == "eviction" || ri.subresource == "exec")) ri.verb = "create";
     else throw MethodNotAllowed(m);
+    if (ri.subresource == "log" && ri.verb != "get") throw MethodNotAllowed(m);
+    if (ri.subresource == "exec" && ri.verb != "get" && ri.verb != "create") throw MethodNotAllowed(m);
     if (ri.subresource == "eviction" && ri.verb != "create") throw MethodNotAllowed(m);
     if (ri.subresource == "status" && ri.verb != "get" && ri.verb != "update" && ri.verb != "patch")
       throw MethodNotAllowed(m);
@@ -555,6 +561,8 @@ HttpResponse ApiServer::Dispatch(const HttpRequest& req, Connection& conn,
     CountRequest(ri);
     Authorize(*user, ri);
     if (auto faulted = ApplyFaults(ri, req)) return *faulted;
+    if (ri.subresource == "exec") return ServeExec(ri, req, conn);
+    if (ri.subresource == "log") return ServeLog(ri, req, conn);
     if (ri.verb == "watch") {
       ServeWatch(ri, req, conn);
       HttpResponse streamed;
@@ -634,6 +642,17 @@ HttpResponse ApiServer::HandleControl(const HttpRequest& req, std::function<void
                          "\" (delay, error, dropWatches, dropConnections, expireHistory, restart)");
       }
     }
+    return ok();
+  }
+  if (segs.size() == 2 && segs[1] == "exec") {
+    if (req.method == "DELETE") ClearExec();
+    else if (req.method == "GET") return JsonResponse(200, ExecCalls());
+    else if (req.method == "POST") ConfigureExec(body());
+    else throw MethodNotAllowed(req.method);
+    return ok();
+  }
+  if (segs.size() == 2 && segs[1] == "logs" && req.method == "POST") {
+    SetLog(body());
     return ok();
   }
   if (segs.size() == 2 && segs[1] == "stats") {

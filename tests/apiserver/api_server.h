@@ -50,6 +50,7 @@ struct HttpRequest {
   std::string method;
   std::string path;  // without the query
   std::map<std::string, std::string> query;
+  std::vector<std::pair<std::string, std::string>> query_list;  // every pair, in order (exec's command=)
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
 };
@@ -108,6 +109,15 @@ class ApiServer {
   void CountRequest(const RequestInfo& ri);
   void ServeWatch(const RequestInfo& ri, const HttpRequest& req, Connection& conn);
 
+  // pods/exec and pods/log (pod_streams.cc). Both take the connection over (status -1) once
+  // they start answering.
+  HttpResponse ServeExec(const RequestInfo& ri, const HttpRequest& req, Connection& conn);
+  HttpResponse ServeLog(const RequestInfo& ri, const HttpRequest& req, Connection& conn);
+  void ConfigureExec(const web::json::value& body);
+  void ClearExec();
+  web::json::value ExecCalls();
+  void SetLog(const web::json::value& body);
+
   // Resource semantics (api_handlers.cc). All take the store lock themselves.
   HttpResponse HandleResource(const RequestInfo& ri, const HttpRequest& req);
   web::json::value DoGet(const RequestInfo& ri);
@@ -162,6 +172,30 @@ class ApiServer {
 
   // Restart fault: listener down for a while, optionally with data loss.
   std::atomic<int> restart_down_ms_{-1};
+
+  // What commands print and which subprotocols the "kubelet" accepts (/_test/exec), and
+  // the container logs (/_test/logs).
+  struct ExecRule {
+    std::string ns, pod, container;
+    std::vector<std::string> command;
+    bool prefix = false;  // command is a prefix of the argv instead of all of it
+    std::string out, err;
+    int exit_code = 0;
+    std::string fault;  // "", drop, close, hang, startFailed, containerGone
+    std::string message;
+    size_t huge_bytes = 0;  // extra stdout
+    int remaining = -1;
+  };
+  struct LogEntry {
+    std::string data;
+    size_t generate_bytes = 0;
+    bool ignore_limit = false;
+  };
+  std::mutex exec_mu_;
+  std::vector<ExecRule> exec_rules_;
+  std::vector<std::string> exec_protocols_;
+  web::json::value exec_calls_;
+  std::map<std::string, LogEntry> logs_;
 
   mutable std::mutex auth_mu_;
   std::map<std::string, AuthUser> users_;  // token -> user

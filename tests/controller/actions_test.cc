@@ -102,7 +102,7 @@ TEST(ActionRegistry, HasEveryBuiltinActionOnce) {
   std::vector<std::string> names;
   for (const auto& a : BuiltinActions().All()) names.push_back(a->Name());
   EXPECT_EQ(names, (std::vector<std::string>{"terminate", "label", "isolate", "cordonNode", "evict",
-                                             "annotate", "event"}));
+                                             "annotate", "event", "captureEvidence", "killProcess", "killContainer", "quarantineFile"}));
   ActionRegistry r;
   r.Register(BuiltinActions().Find("label"));
   EXPECT_THROW(r.Register(BuiltinActions().Find("label")), std::logic_error);

@@ -168,5 +168,14 @@ TEST(PolicyCompile, ReportsEveryProblemWithItsPath) {
   EXPECT_EQ(Compile(R"({"match":{"namespaces":["a"],"namespaceSelector":{}},"actions":[{"type":"isolate"}]})", &e2), nullptr);
 }
 
+TEST(PolicyCompile, EvidenceIsCapturedBeforeDestructiveActions) {
+  std::vector<std::string> errors;
+  EXPECT_EQ(Compile(R"({"match":{},"actions":[{"type":"killProcess"},{"type":"captureEvidence"}]})", &errors), nullptr);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], "spec.actions[1].type: captureEvidence must come before every destructive action");
+  EXPECT_NE(Compile(R"({"match":{},"actions":[{"type":"isolate"},{"type":"captureEvidence"},{"type":"killProcess"},
+      {"type":"terminate"}]})"), nullptr);
+}
+
 }  // namespace
 }  // namespace riposte::controller

@@ -360,3 +360,83 @@ TEST_F(ReconcilerTest, GuardSkipsStandalonePodTermination) {
 
 }  // namespace
 }  // namespace riposte::controller
+
+namespace riposte::controller {
+namespace {
+
+// In-container actions through the reconciler: evidence first, then the kill, each outcome
+// recorded in status.results, and a dry run that execs nothing.
+class InContainerReconcileTest : public ReconcilerTest {
+ protected:
+  void SeedAlertAction(bool dry_run) {
+    SeedAction(R"([{"type":"captureEvidence"},{"type":"killProcess","graceSeconds":0}])", dry_run);
+    auto ra = RA();
+    ra["spec"]["alert"] = value::parse(R"({"rule":"Drop and execute new binary in container","priority":"Critical",
+      "source":"syscall","time":"2026-11-28T10:00:00Z","tags":[],
+      "fields":{"proc.vpid":"42","proc.exepath":"/tmp/xmrig","proc.name":"xmrig"}})");
+    ASSERT_TRUE(fake->Update(res::kResponseActions, "shop", ra).ok());
+    auto pod = fake->Peek(res::kPods, "shop", "web-1").value();
+    pod["spec"]["containers"] = value::parse(R"([{"name":"app"}])");
+    ASSERT_TRUE(fake->Update(res::kPods, "shop", pod).ok());
+    fake->SetLogsHandler([](const std::string&, const std::string&, const kube::LogOptions&) {
+      kube::LogResult r;
+      r.data = "GET / 200\n";
+      return kube::Result<kube::LogResult>(r);
+    });
+    fake->SetExecHandler([this](const std::string&, const std::string&, const std::string&,
+                                const std::vector<std::string>& argv) -> kube::Result<kube::ExecResult> {
+      kube::ExecResult r;
+      if (argv[0] == "cat") {
+        if (killed) {
+          r.exit_code = 1;
+          r.stderr_data = "No such file or directory";
+        } else {
+          r.stdout_data = "42 (xmrig) S 1 1 1 0 -1 4 0 0 0 0 0 0 0 0 20 0 1 0 777 0 0\n";
+        }
+      } else if (argv[0] == "readlink") {
+        r.stdout_data = "/tmp/xmrig\n";
+      } else if (argv[0] == "kill") {
+        killed = true;
+      }
+      return r;
+    });
+  }
+  bool killed = false;
+};
+
+TEST_F(InContainerReconcileTest, EvidenceThenKillRecordedInStatus) {
+  SeedAlertAction(false);
+  EXPECT_GT(Converge(), 0);
+  EXPECT_EQ(Phase(), "Succeeded");
+  auto rs = RA().at("status").at("results");
+  EXPECT_EQ(rs.at(0).at("state").as_string(), "Succeeded");
+  EXPECT_EQ(rs.at(0).at("undo").at("secret").as_string(), "ra-1-evidence-0");
+  EXPECT_TRUE(fake->Peek(res::kSecrets, "shop", "ra-1-evidence-0").has_value());
+  EXPECT_EQ(rs.at(1).at("state").as_string(), "Succeeded") << rs.at(1).at("message").as_string();
+  EXPECT_NE(rs.at(1).at("message").as_string().find("ended after TERM"), std::string::npos);
+  EXPECT_TRUE(killed);
+  // The evidence was taken before the first kill was sent.
+  auto calls = fake->Actions();
+  size_t secret_at = 0, kill_at = 0;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    if (calls[i].verb == "create" && calls[i].resource == "secrets") secret_at = i;
+    if (calls[i].verb == "exec" && calls[i].body.at(0).as_string() == "kill" && kill_at == 0) kill_at = i;
+  }
+  EXPECT_LT(secret_at, kill_at);
+  EXPECT_EQ(results, (std::vector<std::string>{"captureEvidence:succeeded", "killProcess:succeeded"}));
+}
+
+TEST_F(InContainerReconcileTest, DryRunExecsNothing) {
+  SeedAlertAction(true);
+  EXPECT_GT(Converge(), 0);
+  EXPECT_EQ(Phase(), "Succeeded");
+  EXPECT_TRUE(fake->ExecCalls().empty());
+  EXPECT_EQ(fake->Count(res::kSecrets), 0u);
+  auto rs = RA().at("status").at("results");
+  EXPECT_EQ(rs.at(1).at("state").as_string(), "DryRun");
+  EXPECT_EQ(rs.at(1).at("message").as_string(),
+            "dry run; would: TERM to PID 42 in container app, KILL after 0s, if it is still /tmp/xmrig");
+}
+
+}  // namespace
+}  // namespace riposte::controller

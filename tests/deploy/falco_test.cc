@@ -187,6 +187,11 @@ TEST(FalcoRules, ExamplePolicyRespondsToEveryRule) {
   ASSERT_NE(isolate, types.end()) << "the policy must isolate";
   ASSERT_NE(terminate, types.end()) << "the policy must terminate";
   EXPECT_LT(isolate, terminate) << "isolate first, then terminate";
+  const auto evidence = std::find(types.begin(), types.end(), "captureEvidence");
+  const auto kill = std::find(types.begin(), types.end(), "killProcess");
+  ASSERT_NE(evidence, types.end()) << "the policy must capture evidence";
+  EXPECT_LT(evidence, kill) << "evidence before the kill";
+  EXPECT_LT(evidence, terminate) << "evidence before the terminate";
 }
 
 // https://HOST:PORT/PATH -> host, port, path

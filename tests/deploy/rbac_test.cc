@@ -1,6 +1,7 @@
 // RBAC is derived from what the actions declare: the chart's files/action-rbac.yaml is the
 // binary's `riposte actions --format rbac-yaml` output, the values toggle exactly the declared
-// actions, and the plain manifests grant exactly base + every action. The webhook has none.
+// actions (opt-in ones off), and the plain manifests grant exactly base + every action that is
+// not opt-in, the opt-in ones in a separate manifest. The webhook has none.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -29,6 +30,17 @@ std::set<std::string> ActionNames(const YAML::Node& rbac) {
     if (kv.first.as<std::string>() != "base") names.insert(kv.first.as<std::string>());
   }
   return names;
+}
+
+// Actions marked optIn by `riposte actions --format json`: off unless enabled.
+std::set<std::string> OptInActions() {
+  const auto result = RunProcess({RIPOSTE_BINARY, "actions", "--format", "json"});
+  EXPECT_EQ(result.exit_code, 0);
+  std::set<std::string> out;
+  for (const auto& a : YAML::Load(result.out)) {
+    if (a["optIn"].as<bool>(false)) out.insert(a["name"].as<std::string>());
+  }
+  return out;
 }
 
 std::set<Permission> Union(const YAML::Node& rbac, const std::set<std::string>& without = {}) {
@@ -66,6 +78,12 @@ TEST(Rbac, ValuesToggleExactlyTheDeclaredActions) {
   }
   EXPECT_EQ(toggles, ActionNames(rbac))
       << "controller.actions in values.yaml must list every action the binary declares";
+  const auto opt_in = OptInActions();
+  EXPECT_FALSE(opt_in.empty());
+  for (const auto& name : opt_in) {
+    EXPECT_EQ(values[0]["controller"]["actions"][name].as<std::string>(""), "false")
+        << "opt-in action " << name << " must be off by default";
+  }
 }
 
 TEST(Rbac, ChartTemplateBuildsTheRoleFromTheGeneratedFile) {
@@ -81,7 +99,8 @@ TEST(Rbac, PlainManifestsGrantExactlyBaseAndEveryAction) {
   const auto role = FindDoc(Repo("manifests/rbac.yaml"), "ClusterRole", "riposte-controller");
   ASSERT_TRUE(role) << "manifests/rbac.yaml: ClusterRole riposte-controller missing";
   const auto granted = Permissions(role["rules"]);
-  const auto declared = Union(rbac);
+  const auto opt_in = OptInActions();
+  const auto declared = Union(rbac, opt_in);
   std::set<Permission> extra, missing;
   for (const auto& p : granted) {
     if (!declared.count(p)) extra.insert(p);
@@ -99,6 +118,18 @@ TEST(Rbac, PlainManifestsGrantExactlyBaseAndEveryAction) {
   EXPECT_EQ(binding["roleRef"]["name"].as<std::string>(""), "riposte-controller");
   EXPECT_EQ(binding["subjects"][0]["name"].as<std::string>(""), "riposte-controller");
   EXPECT_EQ(binding["subjects"][0]["namespace"].as<std::string>(""), "riposte");
+
+  // The opt-in actions' rules: a separate manifest, not applied by kustomization.yaml.
+  const auto in_container = FindDoc(Repo("manifests/components/in-container-actions/rbac.yaml"), "ClusterRole");
+  ASSERT_TRUE(in_container);
+  std::set<std::string> others;
+  for (const auto& name : ActionNames(rbac))
+    if (!opt_in.count(name)) others.insert(name);
+  others.insert("base");
+  EXPECT_EQ(Permissions(in_container["rules"]), Union(rbac, others));
+  EXPECT_EQ(ReadFile(Repo("manifests/kustomization.yaml")).find("in-container-actions"), std::string::npos);
+  // pods/exec is never part of the default grant.
+  EXPECT_FALSE(granted.count(Permission{"", "pods/exec", "get"}));
 }
 
 // The promise in values.yaml: disabling terminate removes `delete` on pods. That only holds

@@ -411,6 +411,54 @@ kube::Status FakeKubeClient::Evict(const std::string& ns, const std::string& pod
   return kube::OkStatus();
 }
 
+void FakeKubeClient::SetExecHandler(ExecHandler h) {
+  std::lock_guard<std::mutex> lock(mu_);
+  exec_handler_ = std::move(h);
+}
+
+void FakeKubeClient::SetLogsHandler(LogsHandler h) {
+  std::lock_guard<std::mutex> lock(mu_);
+  logs_handler_ = std::move(h);
+}
+
+std::vector<FakeKubeClient::ExecCall> FakeKubeClient::ExecCalls() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return exec_calls_;
+}
+
+Result<kube::ExecResult> FakeKubeClient::Exec(const std::string& ns, const std::string& pod, const std::string& container,
+                                              const std::vector<std::string>& argv, const kube::ExecOptions&) {
+  json::value args = json::value::array();
+  for (size_t i = 0; i < argv.size(); ++i) args[i] = json::value::string(argv[i]);
+  if (auto r = Intercept({"exec", kube::resources::kPods.GroupResource(), ns, pod, "exec", args}); r && !r->ok()) {
+    return r->error();
+  }
+  ExecHandler h;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    exec_calls_.push_back({ns, pod, container, argv});
+    h = exec_handler_;
+  }
+  if (!h) return kube::MakeError(kube::ErrorKind::kNotFound, "fake: no exec handler");
+  return h(ns, pod, container, argv);
+}
+
+Result<kube::LogResult> FakeKubeClient::Logs(const std::string& ns, const std::string& pod, const kube::LogOptions& opts) {
+  json::value o = json::value::object();
+  o["container"] = json::value::string(opts.container);
+  o["previous"] = json::value::boolean(opts.previous);
+  if (auto r = Intercept({"log", kube::resources::kPods.GroupResource(), ns, pod, "log", o}); r && !r->ok()) {
+    return r->error();
+  }
+  LogsHandler h;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    h = logs_handler_;
+  }
+  if (!h) return kube::MakeError(kube::ErrorKind::kNotFound, "fake: no logs handler");
+  return h(ns, pod, opts);
+}
+
 Result<kube::WatchEnd> FakeKubeClient::Watch(const kube::Resource& res, const std::string& ns,
                                              const kube::WatchOptions& opts, const kube::WatchHandler& handler,
                                              std::stop_token stop) {

@@ -55,6 +55,21 @@ class FakeKubeClient : public kube::KubeClient {
   using Reactor = std::function<std::optional<kube::Result<web::json::value>>(const Action&)>;
   void AddReactor(Reactor r);
 
+  // pods/exec and pods/log answers. An exec is recorded as an Action with verb "exec" and
+  // the argv as a JSON array in `body`, and in ExecCalls() with its container; a log read as
+  // verb "log". Without a handler both fail with NotFound.
+  using ExecHandler = std::function<kube::Result<kube::ExecResult>(
+      const std::string& ns, const std::string& pod, const std::string& container, const std::vector<std::string>& argv)>;
+  using LogsHandler =
+      std::function<kube::Result<kube::LogResult>(const std::string& ns, const std::string& pod, const kube::LogOptions& opts)>;
+  void SetExecHandler(ExecHandler h);
+  void SetLogsHandler(LogsHandler h);
+  struct ExecCall {
+    std::string ns, pod, container;
+    std::vector<std::string> argv;
+  };
+  std::vector<ExecCall> ExecCalls() const;
+
   // Watch control: end every open watch (as a dropped connection would, returning a
   // Transport error), and forget history up to now so older resourceVersions get 410.
   void DropWatches();
@@ -83,6 +98,10 @@ class FakeKubeClient : public kube::KubeClient {
   kube::Status Evict(const std::string& ns, const std::string& pod_name, const kube::DeleteOptions& opts = {}) override;
   kube::Result<kube::WatchEnd> Watch(const kube::Resource& res, const std::string& ns, const kube::WatchOptions& opts,
                                      const kube::WatchHandler& handler, std::stop_token stop = {}) override;
+  kube::Result<kube::ExecResult> Exec(const std::string& ns, const std::string& pod, const std::string& container,
+                                      const std::vector<std::string>& argv, const kube::ExecOptions& opts = {}) override;
+  kube::Result<kube::LogResult> Logs(const std::string& ns, const std::string& pod,
+                                     const kube::LogOptions& opts = {}) override;
   std::string DefaultNamespace() const override { return "default"; }
 
  private:
@@ -119,6 +138,9 @@ class FakeKubeClient : public kube::KubeClient {
   };
   std::vector<Failure> failures_;
   std::vector<Reactor> reactors_;
+  ExecHandler exec_handler_;
+  LogsHandler logs_handler_;
+  std::vector<ExecCall> exec_calls_;
 };
 
 }  // namespace riposte::fakes

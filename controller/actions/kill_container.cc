@@ -1,0 +1,181 @@
+#include "controller/actions/kill_container.h"
+
+#include <cctype>
+
+#include "controller/executor.h"
+
+namespace riposte::controller {
+namespace {
+
+using State = Outcome::State;
+constexpr int kSigTerm = 15;
+
+struct KillContainerParams final : ActionParams {
+  int64_t timeout_seconds = 60;
+  std::string escalate;
+};
+
+struct Snapshot {
+  bool found = false;
+  int64_t restarts = 0;
+  std::string container_id;
+  std::string terminated_reason;
+  int64_t terminated_exit = 0;
+  bool terminated_now = false;  // state.terminated (no restart coming: restartPolicy Never/OnFailure)
+};
+
+Snapshot Read(const web::json::value& pod, const std::string& container) {
+  Snapshot s;
+  json::Reader(pod)["status"]["containerStatuses"].Items([&](const json::Reader& c) {
+    if (c["name"].StringOr("") != container) return;
+    s.found = true;
+    s.restarts = c["restartCount"].IntOr(0);
+    s.container_id = c["containerID"].StringOr("");
+    s.terminated_reason = c["lastState"]["terminated"]["reason"].StringOr("");
+    s.terminated_exit = c["lastState"]["terminated"]["exitCode"].IntOr(0);
+    if (c["state"]["terminated"].Object()) {
+      s.terminated_now = true;
+      s.terminated_reason = c["state"]["terminated"]["reason"].StringOr("");
+      s.terminated_exit = c["state"]["terminated"]["exitCode"].IntOr(0);
+    }
+  });
+  return s;
+}
+
+}  // namespace
+
+bool CatchesSignal(const std::string& proc_status, int sig) {
+  const auto pos = proc_status.find("SigCgt:");
+  if (pos == std::string::npos || sig < 1 || sig > 64) return false;
+  size_t i = pos + 7;
+  while (i < proc_status.size() && (proc_status[i] == ' ' || proc_status[i] == '\t')) ++i;
+  size_t j = i;
+  while (j < proc_status.size() && std::isxdigit(static_cast<unsigned char>(proc_status[j]))) ++j;
+  const std::string hex = proc_status.substr(i, j - i);
+  if (hex.empty() || hex.size() > 16) return false;
+  const unsigned long long mask = std::stoull(hex, nullptr, 16);
+  return (mask >> (sig - 1)) & 1ULL;
+}
+
+std::string KillContainerAction::Description() const {
+  return "Stop one container without deleting the pod: TERM to its PID 1 from inside, when PID 1 handles TERM. "
+         "The kubelet restarts it per restartPolicy; the result records the restart from the pod status. Refused "
+         "with shareProcessNamespace (PID 1 would be the pod's pause process) or hostPID.";
+}
+
+std::vector<ParamSpec> KillContainerAction::Parameters() const {
+  return {
+      {"timeoutSeconds", "integer", "60", "how long to wait for the pod status to show the restart (1..300)"},
+      {"escalate", "string", "", "\"terminate\": delete the pod when PID 1 cannot be stopped from inside; needs the terminate action enabled"},
+  };
+}
+
+std::vector<RbacRule> KillContainerAction::Rbac() const { return {{{""}, {"pods/exec"}, {"get", "create"}}}; }
+
+web::json::value KillContainerAction::Example() const {
+  return web::json::value::parse(R"({"type":"killContainer","timeoutSeconds":60})");
+}
+
+std::string KillContainerAction::UndoNote() const {
+  return "the container's writable layer and memory are gone; the kubelet starts a fresh one if restartPolicy allows";
+}
+
+ActionParamsPtr KillContainerAction::DecodeParams(const json::Reader& item) const {
+  auto p = std::make_shared<KillContainerParams>();
+  p->timeout_seconds = item["timeoutSeconds"].IntOr(60);
+  if (p->timeout_seconds < 1 || p->timeout_seconds > 300) item["timeoutSeconds"].Error("must be between 1 and 300");
+  p->escalate = item["escalate"].StringOr("");
+  if (!p->escalate.empty() && p->escalate != "terminate") item["escalate"].Error("must be \"terminate\" or absent");
+  return p;
+}
+
+std::optional<std::string> KillContainerAction::Refusal(const ActionContext& ctx) const {
+  if (ctx.pod == nullptr) return std::nullopt;
+  if (auto why = PidNamespaceRefusal(*ctx.pod)) return "not stopped: " + *why;
+  std::string why;
+  if (!ResolveContainer(ctx, &why)) return "not stopped: " + why;
+  return std::nullopt;
+}
+
+std::string KillContainerAction::Describe(const ActionContext& ctx) const {
+  std::string why;
+  auto container = ResolveContainer(ctx, &why);
+  return "TERM to PID 1 of container " + container.value_or("?") + ", then wait for the kubelet to restart it";
+}
+
+Outcome KillContainerAction::Run(const InContainerEnv& env, const ActionContext& ctx) const {
+  const auto& params = ParamsOf<KillContainerParams>(ctx);
+  if (ctx.pod == nullptr) return {State::kSucceeded, "the pod is gone: nothing to stop", {}};
+  if (auto why = Refusal(ctx)) return {State::kSkipped, *why, {}};
+  std::string why;
+  const std::string container = *ResolveContainer(ctx, &why);
+  const Snapshot before = Read(*ctx.pod, container);
+  web::json::value record = web::json::value::object();
+  record["container"] = web::json::value::string(container);
+  record["restartCountBefore"] = web::json::value::number(before.restarts);
+  auto with = [&](Outcome o) {
+    o.record = record;
+    return o;
+  };
+  auto escalate = [&](const std::string& cause) -> Outcome {
+    if (params.escalate != "terminate") return {State::kFailed, cause + "; set escalate: terminate to delete the pod instead", {}};
+    auto err = Execute(*env.client, DeletePod{ctx.ns, ctx.pod_name, json::GetString(*ctx.pod, {"metadata", "uid"}).value_or(""), 0});
+    if (err) return {err->Retryable() ? State::kRetry : State::kFailed, cause + "; escalating to terminate failed: " + err->ToString(), {}};
+    return {State::kSucceeded, cause + "; escalated to terminate: pod deleted", {}};
+  };
+
+  auto status = RunIn(env, ctx, container, {"cat", "/proc/1/status"});
+  if (kube::ExecCommandNotFound(status)) return with(escalate("the image has no cat: PID 1's signal handlers cannot be checked"));
+  if (!status.ok()) {
+    const auto& e = status.error();
+    if (kube::IsNotFound(e)) return with({State::kSucceeded, "the container is gone: nothing to stop", {}});
+    if (kube::IsForbidden(e)) return with({State::kFailed, "exec refused: grant pods/exec get and create (" + e.ToString() + ")", {}});
+    return with({e.Retryable() || e.reason == kube::kExecStreamClosed ? State::kRetry : State::kFailed,
+                 "reading /proc/1/status: " + e.ToString(), {}});
+  }
+  if (status->exit_code != 0) return with({State::kFailed, "reading /proc/1/status: exit " + std::to_string(status->exit_code), {}});
+  if (!CatchesSignal(status->stdout_data, kSigTerm)) {
+    std::string name;
+    if (auto n = status->stdout_data.find("Name:"); n != std::string::npos) {
+      size_t i = status->stdout_data.find_first_not_of(" \t", n + 5);
+      name = status->stdout_data.substr(i, status->stdout_data.find('\n', i) - i);
+    }
+    return with(escalate("PID 1 (" + name + ") does not handle SIGTERM: the container cannot be stopped from inside"));
+  }
+  // The exec usually dies with the container (no status, or exit 137): that is the expected end.
+  auto sent = RunIn(env, ctx, container, {"kill", "-TERM", "1"});
+  if (kube::ExecCommandNotFound(sent)) sent = RunIn(env, ctx, container, {"sh", "-c", "kill -\"$1\" \"$2\"", "riposte-kill", "TERM", "1"});
+  if (kube::ExecCommandNotFound(sent)) return with(escalate("the image has no kill and no sh"));
+  if (!sent.ok() && kube::IsForbidden(sent.error())) return with({State::kFailed, "exec refused: " + sent.error().ToString(), {}});
+
+  // Proof from the pod status: a restart, or the container terminated (no restart by policy).
+  const auto deadline = std::chrono::seconds(params.timeout_seconds);
+  std::chrono::milliseconds waited{0};
+  for (;;) {
+    auto pod = env.client->Get(kube::resources::kPods, ctx.ns, ctx.pod_name);
+    if (!pod.ok() && kube::IsNotFound(pod.error())) return with({State::kSucceeded, "the pod is gone after TERM", {}});
+    if (pod.ok()) {
+      const Snapshot now = Read(pod.value(), container);
+      if (now.restarts > before.restarts || (!now.container_id.empty() && now.container_id != before.container_id)) {
+        record["restartCount"] = web::json::value::number(now.restarts);
+        record["exitCode"] = web::json::value::number(now.terminated_exit);
+        record["reason"] = web::json::value::string(now.terminated_reason);
+        return with({State::kSucceeded, "container " + container + " stopped (exit " + std::to_string(now.terminated_exit) +
+                                            (now.terminated_reason.empty() ? "" : ", " + now.terminated_reason) +
+                                            ") and was restarted (restartCount " + std::to_string(now.restarts) + ")", {}});
+      }
+      if (now.terminated_now) {
+        record["exitCode"] = web::json::value::number(now.terminated_exit);
+        return with({State::kSucceeded, "container " + container + " stopped (exit " + std::to_string(now.terminated_exit) +
+                                            "); restartPolicy does not restart it", {}});
+      }
+    }
+    if (waited >= deadline) break;
+    env.sleep(std::chrono::seconds(1));
+    waited += std::chrono::seconds(1);
+  }
+  return with({State::kFailed, "TERM sent to PID 1 of " + container + " but the pod status shows no stop within " +
+                                   std::to_string(params.timeout_seconds) + "s", {}});
+}
+
+}  // namespace riposte::controller

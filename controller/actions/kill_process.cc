@@ -1,0 +1,280 @@
+#include "controller/actions/kill_process.h"
+
+#include "controller/executor.h"
+
+namespace riposte::controller {
+namespace {
+
+using State = Outcome::State;
+constexpr std::chrono::milliseconds kPoll{500};
+
+struct KillProcessParams final : ActionParams {
+  int64_t grace_seconds = 5;
+  std::string escalate;  // "" or "terminate"
+  bool shell_fallback = true;
+};
+
+// What the alert says about the process, validated.
+struct Target {
+  int pid = 0;
+  std::string container;
+  std::optional<std::string> exepath, args, cmdline, name;
+};
+
+std::optional<Target> ReadTarget(const ActionContext& ctx, std::string* why) {
+  Target t;
+  auto vpid = AlertField(ctx, "proc.vpid");
+  if (!vpid) {
+    *why = "the alert has no proc.vpid (the PID inside the container)";
+    return std::nullopt;
+  }
+  auto pid = ParsePid(*vpid, why);
+  if (!pid) return std::nullopt;
+  if (*pid == 1) {
+    *why = "PID 1 is the container's init process: use killContainer";
+    return std::nullopt;
+  }
+  t.pid = *pid;
+  t.exepath = AlertField(ctx, "proc.exepath");
+  t.args = AlertField(ctx, "proc.args");
+  t.cmdline = AlertField(ctx, "proc.cmdline");
+  t.name = AlertField(ctx, "proc.name");
+  if (!t.exepath && !t.args && !t.cmdline) {
+    *why = "the alert does not identify the process (no proc.exepath, proc.args or proc.cmdline)";
+    return std::nullopt;
+  }
+  auto container = ResolveContainer(ctx, why);
+  if (!container) return std::nullopt;
+  t.container = *container;
+  return t;
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+
+bool Contains(const std::string& s, const char* what) { return s.find(what) != std::string::npos; }
+
+// An exec that did not produce a result, as an outcome.
+Outcome ExecProblem(const kube::ApiError& e, const std::string& step) {
+  if (kube::IsNotFound(e)) return {State::kSucceeded, "the container is gone (" + step + "): nothing left to signal", {}};
+  if (kube::IsForbidden(e)) {
+    return {State::kFailed, step + ": exec refused: grant pods/exec get and create (" + e.ToString() + ")", {}};
+  }
+  if (e.Retryable() || e.reason == kube::kExecStreamClosed) return {State::kRetry, step + ": " + e.ToString(), {}};
+  return {State::kFailed, step + ": " + e.ToString(), {}};
+}
+
+}  // namespace
+
+std::string KillProcessAction::Description() const {
+  return "Signal the alert's process inside its container (proc.vpid): TERM, then KILL after a grace period. "
+         "The PID is first checked to still be the same process (exe path, else arguments), so a reused PID "
+         "is never signalled. Uses the image's kill, or sh's kill builtin with fixed arguments.";
+}
+
+std::vector<ParamSpec> KillProcessAction::Parameters() const {
+  return {
+      {"graceSeconds", "integer", "5", "seconds between TERM and KILL (0..60)"},
+      {"escalate", "string", "", "\"terminate\": delete the pod when the process cannot be signalled (no kill in the image); needs the terminate action enabled"},
+      {"shellFallback", "boolean", "true", "use sh's kill builtin (fixed script, validated arguments) when the image has no kill"},
+  };
+}
+
+std::vector<RbacRule> KillProcessAction::Rbac() const {
+  // WebSocket exec is a GET (1.26-1.34); 1.35+ also checks create. escalate: terminate uses
+  // the terminate action's grant (delete on pods), which is not repeated here.
+  return {{{""}, {"pods/exec"}, {"get", "create"}}};
+}
+
+web::json::value KillProcessAction::Example() const {
+  return web::json::value::parse(R"({"type":"killProcess","graceSeconds":5,"escalate":"terminate"})");
+}
+
+std::string KillProcessAction::UndoNote() const { return "a killed process cannot be restarted"; }
+
+ActionParamsPtr KillProcessAction::DecodeParams(const json::Reader& item) const {
+  auto p = std::make_shared<KillProcessParams>();
+  p->grace_seconds = item["graceSeconds"].IntOr(5);
+  if (p->grace_seconds < 0 || p->grace_seconds > 60) item["graceSeconds"].Error("must be between 0 and 60");
+  p->escalate = item["escalate"].StringOr("");
+  if (!p->escalate.empty() && p->escalate != "terminate") item["escalate"].Error("must be \"terminate\" or absent");
+  p->shell_fallback = item["shellFallback"].BoolOr(true);
+  return p;
+}
+
+std::optional<std::string> KillProcessAction::Refusal(const ActionContext& ctx) const {
+  if (ctx.pod == nullptr) return std::nullopt;  // Run reports "pod gone"
+  if (auto why = PidNamespaceRefusal(*ctx.pod)) return "not signalled: " + *why;
+  std::string why;
+  if (!ReadTarget(ctx, &why)) return "not signalled: " + why;
+  return std::nullopt;
+}
+
+std::string KillProcessAction::Describe(const ActionContext& ctx) const {
+  const auto& params = ParamsOf<KillProcessParams>(ctx);
+  std::string why;
+  auto t = ReadTarget(ctx, &why);
+  if (!t) return "nothing to signal";
+  return "TERM to PID " + std::to_string(t->pid) + " in container " + t->container + ", KILL after " +
+         std::to_string(params.grace_seconds) + "s, if it is still " +
+         (t->exepath ? *t->exepath : t->cmdline ? *t->cmdline : t->args.value_or(""));
+}
+
+Outcome KillProcessAction::Run(const InContainerEnv& env, const ActionContext& ctx) const {
+  const auto& params = ParamsOf<KillProcessParams>(ctx);
+  if (ctx.pod == nullptr) return {State::kSucceeded, "the pod is gone: nothing to signal", {}};
+  if (auto why = Refusal(ctx)) return {State::kSkipped, *why, {}};
+  std::string why;
+  const Target t = *ReadTarget(ctx, &why);
+  const std::string pid = std::to_string(t.pid);
+  web::json::value record = web::json::value::object();
+  record["container"] = web::json::value::string(t.container);
+  record["pid"] = web::json::value::number(t.pid);
+  auto with = [&](Outcome o) {
+    o.record = record;
+    return o;
+  };
+  auto exec = [&](std::vector<std::string> argv) { return RunIn(env, ctx, t.container, argv); };
+
+  // nullopt: gone (no such file, or a zombie). An error outcome in *problem.
+  auto read_stat = [&](std::optional<Outcome>* problem) -> std::optional<ProcStat> {
+    auto r = exec({"cat", "/proc/" + pid + "/stat"});
+    if (!r.ok() || r->exit_code != 0) {
+      if (r.ok() && Contains(r->stderr_data, "No such file")) return std::nullopt;
+      if (kube::ExecCommandNotFound(r)) *problem = Outcome{State::kFailed, "the image has no cat: the process cannot be checked", {}};
+      else if (!r.ok()) *problem = ExecProblem(r.error(), "reading /proc/" + pid + "/stat");
+      else *problem = Outcome{State::kFailed, "reading /proc/" + pid + "/stat: exit " + std::to_string(r->exit_code) + ": " + Trim(r->stderr_data), {}};
+      return std::nullopt;
+    }
+    auto st = ParseProcStat(r->stdout_data);
+    if (!st) *problem = Outcome{State::kFailed, "cannot parse /proc/" + pid + "/stat", {}};
+    else if (st->state == 'Z') return std::nullopt;
+    return st;
+  };
+
+  std::optional<Outcome> problem;
+  auto before = read_stat(&problem);
+  if (problem) return with(*problem);
+  if (!before) return with({State::kSucceeded, "PID " + pid + " had already exited", {}});
+
+  // Identity: the exe path when both sides have it; else the arguments and the name.
+  std::string exe;
+  if (t.exepath) {
+    auto r = exec({"readlink", "/proc/" + pid + "/exe"});
+    if (r.ok() && r->exit_code == 0) exe = Trim(r->stdout_data);
+    else if (!r.ok() && !kube::ExecCommandNotFound(r)) return with(ExecProblem(r.error(), "reading /proc/" + pid + "/exe"));
+  }
+  if (!exe.empty()) {
+    if (exe != *t.exepath && exe != *t.exepath + " (deleted)") {
+      return with({State::kSkipped, "not signalled: PID " + pid + " is now " + exe + ", not " + *t.exepath + " (PID reused)", {}});
+    }
+  } else {
+    auto r = exec({"cat", "/proc/" + pid + "/cmdline"});
+    if (!r.ok()) {
+      if (kube::ExecCommandNotFound(r)) return with({State::kFailed, "the image has no cat: the process cannot be checked", {}});
+      return with(ExecProblem(r.error(), "reading /proc/" + pid + "/cmdline"));
+    }
+    if (r->exit_code != 0) return with({State::kSucceeded, "PID " + pid + " exited while being checked", {}});
+    std::vector<std::string> argv;
+    std::string cur;
+    for (char c : r->stdout_data) {
+      if (c == '\0') {
+        argv.push_back(cur);
+        cur.clear();
+      } else {
+        cur += c;
+      }
+    }
+    if (!cur.empty()) argv.push_back(cur);
+    std::string args;
+    for (size_t i = 1; i < argv.size(); ++i) args += (i > 1 ? " " : "") + argv[i];
+    const std::string comm = before->comm.substr(0, 15);
+    bool same = true;
+    if (t.args) same = same && args == *t.args;
+    if (t.cmdline) same = same && (comm + (args.empty() ? "" : " " + args)) == *t.cmdline;
+    if (t.name) same = same && comm == t.name->substr(0, 15);
+    if (!same) {
+      return with({State::kSkipped, "not signalled: PID " + pid + " runs \"" + comm + " " + args.substr(0, 200) +
+                                        "\", not the alert's process (PID reused)", {}});
+    }
+  }
+  record["starttime"] = web::json::value::string(before->starttime);
+  record["comm"] = web::json::value::string(before->comm);
+
+  // kill -SIG PID: the form every kill accepts (busybox takes no -s or --). Without kill, the
+  // shell's builtin through a constant script; the values are positional parameters.
+  enum class Sent { kSent, kGone, kNoTool, kDenied };
+  auto signal = [&](const char* sig, std::optional<Outcome>* err) -> Sent {
+    auto r = exec({"kill", std::string("-") + sig, pid});
+    if (kube::ExecCommandNotFound(r) && params.shell_fallback) {
+      r = exec({"sh", "-c", "kill -\"$1\" \"$2\"", "riposte-kill", sig, pid});
+    }
+    if (kube::ExecCommandNotFound(r)) return Sent::kNoTool;
+    if (!r.ok()) {
+      *err = ExecProblem(r.error(), std::string("kill -") + sig);
+      return Sent::kSent;
+    }
+    if (r->exit_code == 0) return Sent::kSent;
+    if (Contains(r->stderr_data, "No such process")) return Sent::kGone;
+    if (Contains(r->stderr_data, "not permitted")) return Sent::kDenied;
+    *err = Outcome{State::kFailed, std::string("kill -") + sig + ": exit " + std::to_string(r->exit_code) + ": " + Trim(r->stderr_data), {}};
+    return Sent::kSent;
+  };
+  auto escalate = [&](const std::string& cause) -> Outcome {
+    if (params.escalate != "terminate") {
+      return {State::kFailed, cause + "; set escalate: terminate to delete the pod instead", {}};
+    }
+    auto err = Execute(*env.client, DeletePod{ctx.ns, ctx.pod_name, json::GetString(*ctx.pod, {"metadata", "uid"}).value_or(""), 0});
+    if (err) return {err->Retryable() ? State::kRetry : State::kFailed, cause + "; escalating to terminate failed: " + err->ToString(), {}};
+    return {State::kSucceeded, cause + "; escalated to terminate: pod deleted", {}};
+  };
+
+  std::optional<Outcome> err;
+  Sent sent = signal("TERM", &err);
+  if (err) return with(*err);
+  if (sent == Sent::kGone) return with({State::kSucceeded, "PID " + pid + " exited before the signal", {}});
+  if (sent == Sent::kNoTool) {
+    return with(escalate(std::string("the image has no kill") + (params.shell_fallback ? " and no sh" : "")));
+  }
+  if (sent == Sent::kDenied) return with(escalate("kill -TERM " + pid + ": permission denied (the exec runs as the container's user)"));
+
+  // Grace: the same (PID, starttime) still running means KILL; a new starttime means the
+  // process exited and the PID was reused, so nothing more is sent.
+  const auto grace = std::chrono::seconds(params.grace_seconds);
+  std::chrono::milliseconds waited{0};
+  for (;;) {
+    if (waited >= grace) break;
+    env.sleep(kPoll);
+    waited += kPoll;
+    auto now = read_stat(&problem);
+    if (problem) return with(*problem);
+    if (!now) return with({State::kSucceeded, "PID " + pid + " (" + before->comm + ") ended after TERM", {}});
+    if (now->starttime != before->starttime) {
+      return with({State::kSucceeded, "PID " + pid + " ended after TERM; the PID now belongs to another process, KILL not sent", {}});
+    }
+  }
+  if (grace.count() == 0) {
+    auto now = read_stat(&problem);
+    if (problem) return with(*problem);
+    if (!now) return with({State::kSucceeded, "PID " + pid + " (" + before->comm + ") ended after TERM", {}});
+    if (now->starttime != before->starttime) {
+      return with({State::kSucceeded, "PID " + pid + " ended after TERM; the PID now belongs to another process, KILL not sent", {}});
+    }
+  }
+  sent = signal("KILL", &err);
+  if (err) return with(*err);
+  if (sent == Sent::kGone) return with({State::kSucceeded, "PID " + pid + " ended after TERM", {}});
+  if (sent != Sent::kSent) return with({State::kFailed, "PID " + pid + " ignored TERM and KILL could not be sent", {}});
+  env.sleep(kPoll);
+  auto after = read_stat(&problem);
+  if (problem) return with(*problem);
+  if (after && after->starttime == before->starttime) {
+    return with({State::kFailed, "PID " + pid + " is still running after KILL", {}});
+  }
+  return with({State::kSucceeded, "PID " + pid + " (" + before->comm + ") ignored TERM for " + std::to_string(params.grace_seconds) +
+                                      "s and was killed with KILL", {}});
+}
+
+}  // namespace riposte::controller

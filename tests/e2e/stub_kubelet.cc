@@ -1,0 +1,413 @@
+#include "tests/e2e/stub_kubelet.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <utility>  // before asio: boost 1.74 uses std::exchange without including it
+
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <cstring>
+#include <optional>
+#include <stdexcept>
+
+#include "tests/support/certs.h"
+
+namespace riposte::e2e {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace ssl = asio::ssl;
+
+ssl::context& Ctx(void* p) { return *static_cast<ssl::context*>(p); }
+
+asio::io_context& Io() {
+  static asio::io_context io;  // sync operations only
+  return io;
+}
+
+std::string UrlDecode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i] == '+' ? ' ' : s[i];
+    }
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> Query(const std::string& target) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto q = target.find('?');
+  if (q == std::string::npos) return out;
+  std::string qs = target.substr(q + 1);
+  size_t i = 0;
+  while (i <= qs.size()) {
+    size_t amp = qs.find('&', i);
+    if (amp == std::string::npos) amp = qs.size();
+    std::string kv = qs.substr(i, amp - i);
+    if (!kv.empty()) {
+      auto eq = kv.find('=');
+      out.emplace_back(UrlDecode(kv.substr(0, eq)), eq == std::string::npos ? "" : UrlDecode(kv.substr(eq + 1)));
+    }
+    i = amp + 1;
+  }
+  return out;
+}
+
+std::vector<std::string> PathParts(const std::string& target) {
+  std::string path = target.substr(0, target.find('?'));
+  std::vector<std::string> out;
+  size_t i = 1;
+  while (i <= path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    out.push_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+std::string StatusJson(int exit_code, const std::string& start_error) {
+  if (!start_error.empty()) {
+    return R"({"metadata":{},"status":"Failure","message":"Internal error occurred: error executing command in container: )" +
+           start_error + R"(","reason":"InternalError","details":{"causes":[{"message":")" + start_error +
+           R"("}]},"code":500})";
+  }
+  if (exit_code == 0) return R"({"metadata":{},"status":"Success"})";
+  const std::string code = std::to_string(exit_code);
+  return R"({"metadata":{},"status":"Failure","message":"command terminated with non-zero exit code: exit status )" + code +
+         R"(","reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":")" + code + R"("}]}})";
+}
+
+}  // namespace
+
+StubKubelet::StubKubelet() {
+  auto pair = riposte::testing::SelfSignedServerCert("stub-kubelet");
+  auto* ctx = new ssl::context(ssl::context::tls_server);
+  ssl_ctx_ = ctx;
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  ctx->use_certificate_chain(asio::buffer(pair.cert_pem));
+  ctx->use_private_key(asio::buffer(pair.key_pem), ssl::context::pem);
+  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = 0;
+  ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listen_fd_, 64) != 0) {
+    throw std::runtime_error(std::string("stub kubelet: bind: ") + std::strerror(errno));
+  }
+  socklen_t len = sizeof addr;
+  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+  port_ = ntohs(addr.sin_port);
+  accept_thread_ = std::thread([this] { AcceptLoop(); });
+}
+
+StubKubelet::~StubKubelet() {
+  stopping_ = true;
+  ::shutdown(listen_fd_, SHUT_RDWR);
+  if (accept_thread_.joinable()) accept_thread_.join();
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (int fd : open_fds_) ::shutdown(fd, SHUT_RDWR);
+    threads.swap(threads_);
+  }
+  for (auto& t : threads) t.join();
+  ::close(listen_fd_);
+  delete &Ctx(ssl_ctx_);
+}
+
+void StubKubelet::AddProcess(const std::string& ns, const std::string& pod, const std::string& container, StubProcess p) {
+  std::lock_guard<std::mutex> lock(mu_);
+  containers_[ns + "/" + pod + "/" + container].processes.push_back(std::move(p));
+}
+
+void StubKubelet::SetLog(const std::string& ns, const std::string& pod, const std::string& container, bool previous,
+                         std::string text) {
+  std::lock_guard<std::mutex> lock(mu_);
+  containers_[ns + "/" + pod + "/" + container].logs[previous] = std::move(text);
+}
+
+void StubKubelet::RemoveBinary(const std::string& ns, const std::string& pod, const std::string& container,
+                               const std::string& bin) {
+  std::lock_guard<std::mutex> lock(mu_);
+  containers_[ns + "/" + pod + "/" + container].missing.insert(bin);
+}
+
+bool StubKubelet::Alive(const std::string& ns, const std::string& pod, const std::string& container, int pid) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = containers_.find(ns + "/" + pod + "/" + container);
+  if (it == containers_.end()) return false;
+  for (const auto& p : it->second.processes)
+    if (p.pid == pid) return p.alive;
+  return false;
+}
+
+std::vector<StubKubelet::Command> StubKubelet::Commands() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return commands_;
+}
+
+std::vector<std::string> StubKubelet::Requests() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return requests_;
+}
+
+void StubKubelet::AcceptLoop() {
+  while (!stopping_) {
+    int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (stopping_) return;
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    open_fds_.insert(fd);
+    threads_.emplace_back([this, fd] { Serve(fd); });
+  }
+}
+
+StubKubelet::Run StubKubelet::Execute(const std::string& key, const std::vector<std::string>& argv) {
+  Run r;
+  std::lock_guard<std::mutex> lock(mu_);
+  commands_.push_back({key, argv});
+  Container& c = containers_[key];
+  if (argv.empty() || c.missing.count(argv[0])) {
+    r.found = false;
+    return r;
+  }
+  auto proc = [&](const std::string& text) -> StubProcess* {
+    for (auto& p : c.processes)
+      if (std::to_string(p.pid) == text && p.alive) return &p;
+    return nullptr;
+  };
+  auto proc_path = [&](const std::string& path, const std::string& leaf) -> std::optional<std::string> {
+    const std::string prefix = "/proc/";
+    if (path.compare(0, prefix.size(), prefix) != 0) return std::nullopt;
+    auto slash = path.find('/', prefix.size());
+    if (slash == std::string::npos || path.substr(slash + 1) != leaf) return std::nullopt;
+    return path.substr(prefix.size(), slash - prefix.size());
+  };
+  const std::string& bin = argv[0];
+  if (bin == "cat" && argv.size() == 2) {
+    for (const char* leaf : {"stat", "cmdline", "status"}) {
+      if (auto pid = proc_path(argv[1], leaf)) {
+        StubProcess* p = proc(*pid);
+        if (p == nullptr) {
+          r.exit_code = 1;
+          r.err = "cat: " + argv[1] + ": No such file or directory\n";
+        } else if (std::string(leaf) == "status") {
+          r.out = "Name:\t" + p->comm + "\nState:\tS (sleeping)\nPid:\t" + *pid + "\nSigIgn:\t0000000000001000\nSigCgt:\t" +
+                  (p->handles_term ? "0000000000004002" : "0000000000000000") + "\n";
+        } else if (std::string(leaf) == "stat") {
+          r.out = *pid + " (" + p->comm + ") S 1 1 1 0 -1 4194560 100 0 0 0 1 1 0 0 20 0 1 0 " + p->starttime +
+                  " 1000000 100 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n";
+        } else {
+          for (const auto& a : p->argv) r.out += a + std::string(1, '\0');
+        }
+        return r;
+      }
+    }
+  } else if (bin == "readlink" && argv.size() == 2) {
+    if (auto pid = proc_path(argv[1], "exe")) {
+      StubProcess* p = proc(*pid);
+      if (p == nullptr) {
+        r.exit_code = 1;
+      } else {
+        r.out = p->exe + "\n";
+      }
+      return r;
+    }
+  } else if ((bin == "kill" && argv.size() == 3) ||
+             (bin == "sh" && argv.size() == 6 && argv[1] == "-c" && argv[2] == "kill -\"$1\" \"$2\"")) {
+    const std::string sig = bin == "kill" ? argv[1].substr(1) : argv[4];
+    const std::string pid = bin == "kill" ? argv[2] : argv[5];
+    if (sig != "TERM" && sig != "KILL") {
+      r.exit_code = 1;
+      r.err = "kill: invalid signal\n";
+      return r;
+    }
+    StubProcess* p = proc(pid);
+    if (p == nullptr) {
+      r.exit_code = 1;
+      r.err = "kill: (" + pid + ") - No such process\n";
+    } else if (p->pid == 1 && !p->handles_term) {
+      // PID 1 of a namespace gets only the signals it handles: KILL from inside is dropped.
+    } else if (sig == "KILL" || p->handles_term) {
+      p->alive = false;
+      r.exited_pid = p->pid;
+    }
+    return r;
+  } else if (bin == "ps" && argv == std::vector<std::string>{"ps", "-ef"}) {
+    r.out = "UID PID PPID C STIME TTY TIME CMD\n";
+    for (const auto& p : c.processes) {
+      if (!p.alive) continue;
+      std::string cmd;
+      for (const auto& a : p.argv) cmd += (cmd.empty() ? "" : " ") + a;
+      r.out += "root " + std::to_string(p.pid) + " 1 0 10:00 ? 00:00:00 " + cmd + "\n";
+    }
+    return r;
+  }
+  // Not an allowlisted shape: as if the binary did not exist.
+  r.found = false;
+  return r;
+}
+
+void StubKubelet::Serve(int fd) {
+  ssl::stream<asio::ip::tcp::socket> stream(Io(), Ctx(ssl_ctx_));
+  stream.next_layer().assign(asio::ip::tcp::v4(), fd);
+  beast::error_code ec;
+  stream.handshake(ssl::stream_base::server, ec);
+  beast::flat_buffer buffer;
+  while (!ec && !stopping_) {
+    http::request_parser<http::string_body> parser;
+    http::read(stream, buffer, parser, ec);
+    if (ec) break;
+    auto req = parser.release();
+    const std::string target(req.target());
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      requests_.push_back(std::string(req.method_string()) + " " + target);
+    }
+    auto parts = PathParts(target);
+    auto reply = [&](http::status status, const std::string& body) {
+      http::response<http::string_body> res{status, 11};
+      res.set(http::field::content_type, "text/plain; charset=utf-8");
+      res.body() = body;
+      res.keep_alive(req.keep_alive());
+      res.prepare_payload();
+      http::write(stream, res, ec);
+    };
+    if (parts.size() == 4 && parts[0] == "containerLogs") {
+      const std::string key = parts[1] + "/" + parts[2] + "/" + parts[3];
+      bool previous = false;
+      long long tail = -1, limit = -1;
+      for (const auto& [k, v] : Query(target)) {
+        if (k == "previous") previous = v == "true";
+        if (k == "tailLines") tail = std::stoll(v);
+        if (k == "limitBytes") limit = std::stoll(v);
+      }
+      std::string text;
+      bool found = false;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        auto it = containers_.find(key);
+        if (it != containers_.end() && it->second.logs.count(previous)) {
+          text = it->second.logs[previous];
+          found = true;
+        }
+      }
+      if (!found && previous) {
+        reply(http::status::bad_request, "previous terminated container \"" + parts[3] + "\" in pod \"" + parts[2] + "\" not found");
+        continue;
+      }
+      if (tail >= 0) {
+        size_t pos = text.size();
+        long long lines = 0;
+        if (pos > 0 && text[pos - 1] == '\n') --pos;
+        while (pos > 0 && lines < tail) {
+          size_t nl = text.rfind('\n', pos - 1);
+          ++lines;
+          if (nl == std::string::npos) {
+            pos = 0;
+            break;
+          }
+          if (lines == tail) {
+            pos = nl + 1;
+            break;
+          }
+          pos = nl;
+        }
+        if (tail == 0) pos = text.size();
+        text = text.substr(pos);
+      }
+      if (limit > 0 && static_cast<size_t>(limit) < text.size()) text.resize(static_cast<size_t>(limit));
+      reply(http::status::ok, text);
+      continue;
+    }
+    if (parts.size() == 4 && parts[0] == "exec") {
+      if (!websocket::is_upgrade(req)) {
+        reply(http::status::bad_request, "Upgrade request required");
+        continue;
+      }
+      const std::string key = parts[1] + "/" + parts[2] + "/" + parts[3];
+      std::vector<std::string> argv;
+      bool out = false, err = false;
+      for (const auto& [k, v] : Query(target)) {
+        if (k == "command") argv.push_back(v);
+        if (k == "output") out = v == "1";
+        if (k == "error") err = v == "1";
+      }
+      // What a 1.26 kubelet (its CRI streaming server) accepts: the v4 and v1 families.
+      static const std::set<std::string> kAccepted = {"v4.channel.k8s.io", "v4.base64.channel.k8s.io", "channel.k8s.io",
+                                                       "base64.channel.k8s.io"};
+      std::string chosen;
+      std::string offered(req[http::field::sec_websocket_protocol]);
+      size_t i = 0;
+      while (chosen.empty() && i <= offered.size()) {
+        size_t j = offered.find(',', i);
+        if (j == std::string::npos) j = offered.size();
+        std::string p = offered.substr(i, j - i);
+        p.erase(0, p.find_first_not_of(' '));
+        p.erase(p.find_last_not_of(' ') + 1);
+        if (kAccepted.count(p)) chosen = p;
+        i = j + 1;
+      }
+      if (chosen.empty()) {
+        reply(http::status::forbidden, "");
+        break;
+      }
+      websocket::stream<ssl::stream<asio::ip::tcp::socket>&> ws(stream);
+      ws.set_option(websocket::stream_base::decorator(
+          [&](websocket::response_type& res) { res.set(http::field::sec_websocket_protocol, chosen); }));
+      ws.accept(req, ec);
+      if (ec) break;
+      ws.binary(true);
+      auto send = [&](char channel, const std::string& data) {
+        std::string msg(1, channel);
+        msg += data;
+        if (!ec) ws.write(asio::buffer(msg), ec);
+      };
+      send(out ? 1 : 2, "");
+      Run run = Execute(key, argv);
+      if (run.exited_pid == 1) {
+        // The container's init exited: every process of its namespace dies, this exec too,
+        // before any status is written (what a real kubelet shows).
+        if (on_exit) on_exit(key, 1);
+        ::shutdown(fd, SHUT_RDWR);
+        break;
+      }
+      if (run.exited_pid != 0 && on_exit) on_exit(key, run.exited_pid);
+      if (run.found) {
+        if (out && !run.out.empty()) send(1, run.out);
+        if (err && !run.err.empty()) send(2, run.err);
+      }
+      send(3, StatusJson(run.exit_code, run.found ? "" : "OCI runtime exec failed: exec failed: unable to start container "
+                                                          "process: exec: \\\"" + (argv.empty() ? std::string() : argv[0]) +
+                                                          "\\\": executable file not found in $PATH: unknown"));
+      if (!ec) ws.close(websocket::close_code::normal, ec);
+      break;
+    }
+    reply(http::status::not_found, "404 page not found");
+  }
+  ::shutdown(fd, SHUT_RDWR);
+  std::lock_guard<std::mutex> lock(mu_);
+  open_fds_.erase(fd);
+}
+
+}  // namespace riposte::e2e
