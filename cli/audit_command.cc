@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "audit/analyze.h"
+#include "audit/cluster_audit.h"
 #include "audit/collector.h"
 #include "audit/render.h"
 #include "audit/snapshot.h"
@@ -103,26 +104,36 @@ int RunAudit(const Args& args) {
     return Fail("--snapshot reads a saved file; it cannot be combined with --kubeconfig, --context or --save-snapshot");
   }
 
-  audit::ClusterSnapshot snap;
+  const audit::AnalyzeOptions analyze{.checker = audit::NewEngineChecker(),
+                                      .generated_at = no_timestamp ? "" : NowRfc3339(),
+                                      .migration = migration};
+  audit::Report report;
   if (!snapshot_in.empty()) {
+    audit::ClusterSnapshot snap;
     if (!audit::LoadSnapshotFile(snapshot_in, &snap, &error)) return Fail(error);
     if (!ns.empty()) return Fail("--namespace cannot narrow a saved snapshot; save it with --namespace instead");
+    report = audit::Analyze(snap, analyze);
   } else {
     auto config = kube::LoadDefaultConfig(kubeconfig, context, insecure);
     if (!config.ok()) return Fail(config.error().message);
     auto client = kube::NewKubeClient(config.value());
     if (!client.ok()) return Fail(client.error().message);
-    snap = audit::Collect(*client.value(), {.ns = ns, .page_size = page_size});
-    snap.source = config.value().source;
-    if (!snapshot_out.empty() &&
-        !WriteFileAtomically(snapshot_out, audit::PrettyJson(audit::SnapshotToJson(snap)), &error)) {
-      return Fail(error);
+    const audit::CollectOptions collect{.ns = ns, .page_size = page_size};
+    if (!snapshot_out.empty()) {
+      // A saved snapshot holds every object read, so this path keeps the whole cluster in memory.
+      audit::ClusterSnapshot snap = audit::Collect(*client.value(), collect);
+      snap.source = config.value().source;
+      if (!WriteFileAtomically(snapshot_out, audit::PrettyJson(audit::SnapshotToJson(snap)), &error)) {
+        return Fail(error);
+      }
+      report = audit::Analyze(snap, analyze);
+    } else {
+      // Bounded memory: pages are filtered and dropped, Ingresses judged as they arrive.
+      report = audit::AuditCluster(*client.value(), collect, analyze);
+      report.source = config.value().source;
     }
   }
 
-  audit::Report report = audit::Analyze(snap, {.checker = audit::NewEngineChecker(),
-                                               .generated_at = no_timestamp ? "" : NowRfc3339(),
-                                               .migration = migration});
   std::string rendered = format == "json"   ? audit::RenderJson(report)
                          : format == "html" ? audit::RenderHtml(report)
                                             : audit::RenderText(report);
