@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit/analyze.h"
@@ -33,8 +34,21 @@ std::string NowRfc3339() {
   return buf;
 }
 
-// Writes next to the target and renames, so a failed run never leaves half a report.
+// Writes next to the target and renames, so a failed run never leaves half a report. A target
+// that exists and is not a regular file (/dev/null, a FIFO, a terminal) is written in place:
+// renaming over it would replace the device with a file (as root, /dev/null itself).
 bool WriteFileAtomically(const std::string& path, const std::string& data, std::string* error) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    out.flush();
+    if (!out) {
+      *error = path + ": write failed";
+      return false;
+    }
+    return true;
+  }
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -69,7 +83,7 @@ int RunAudit(const Args& args) {
   FlagSet flags("audit");
   std::string kubeconfig, context, ns, format = "text", output, snapshot_in, snapshot_out;
   bool help = false, no_timestamp = false, insecure = false, migration = false;
-  int64_t page_size = 500;
+  int64_t page_size = audit::CollectOptions{}.page_size;
   flags.String("kubeconfig", &kubeconfig, "kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)");
   flags.String("context", &context, "kubeconfig context (default: current-context)");
   flags.String("namespace", &ns, "audit only this namespace (default: all namespaces)");
@@ -81,7 +95,7 @@ int RunAudit(const Args& args) {
   flags.Bool("migration", &migration,
              "add the Gateway API migration inventory (annotations per Ingress, per-namespace counts, blockers)");
   flags.Bool("insecure-skip-tls-verify", &insecure, "accept insecure-skip-tls-verify in the kubeconfig");
-  flags.Int("page-size", &page_size, "objects per list request (1-5000)");
+  flags.Int("page-size", &page_size, "objects per list request (1-5000); the audit's peak memory follows it");
   flags.Bool("help", &help, "show this help");
   std::string error;
   if (!flags.Parse(args, &error)) {
