@@ -49,6 +49,7 @@
 #include "kube/resource.h"
 #include "tests/controller/controller_process.h"
 #include "tests/e2e/envtest_cluster.h"
+#include "tests/support/eventually.h"
 
 extern char** environ;
 
@@ -57,7 +58,7 @@ namespace {
 using web::json::value;
 using Clock = std::chrono::steady_clock;
 using riposte::controller::testing::ControllerProcess;
-using riposte::controller::testing::WaitFor;
+using riposte::testing::Eventually;
 
 struct Options {
   int pods = 50000, configmaps = 10000, ingresses = 5000, namespaces = 50, passes = 3, writers = 6;
@@ -362,12 +363,12 @@ int main(int argc, char** argv) {
     ctrl.Start();
     const auto start = Clock::now();
     std::string metrics;
-    bool done = WaitFor(
+    bool done = Eventually(
         [&] {
           metrics = ctrl.GetOps("/metrics").second;
           return Metric(metrics, "riposte_audit_runs_total") >= o.passes;
         },
-        std::chrono::minutes(5 * o.passes));
+        std::chrono::minutes(5 * o.passes), std::chrono::seconds(1));
     const long hwm = VmHwmKib(ctrl.pid()), rss = VmHwmKib(ctrl.pid(), "VmRSS:");
     std::printf("controller --audit-interval 1m: %.0f passes (%s) in %.0f s, last pass %.2f s; peak RSS %.1f MiB "
                 "(target < 128 MiB), RSS after %.1f MiB; over budget: %.0f\n",

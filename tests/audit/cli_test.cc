@@ -62,7 +62,7 @@ TEST_F(AuditCliTest, OutputToAFifoWritesIntoItAndKeepsIt) {
   // Detached: a std::async future would block in its destructor on the failure below.
   auto done = std::make_shared<std::promise<std::string>>();
   auto received_future = done->get_future();
-  std::thread([fifo, done] { done->set_value(testing::Slurp(fifo)); }).detach();  // reads to EOF
+  std::thread([fifo, done] { done->set_value(riposte::testing::ReadFile(fifo)); }).detach();  // reads to EOF
   auto r = Run({"--snapshot", DataPath("cluster_fixed.json"), "--format", "json", "--output", fifo});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   // Had the FIFO been renamed over, the reader would wait for a writer forever.
