@@ -635,15 +635,20 @@ class Analyzer {
     report_.engine_available = opts_.checker != nullptr;
     const size_t findings_before = report_.findings.size();
     std::vector<value> kept_for_migration;
-    std::optional<ReadError> err = feed_->for_each([&](const value& obj) {
-      JudgeIngress(obj, feed_->configmaps);
-      if (opts_.migration) kept_for_migration.push_back(MigrationFields(obj));
-    });
-    if (err) {
-      // As when a whole list fails: nothing of a partly read resource is reported.
+    auto drop_judged = [&] {
       report_.findings.resize(findings_before);
       report_.ingresses.clear();
       kept_for_migration.clear();
+    };
+    std::optional<ReadError> err = feed_->for_each(
+        [&](const value& obj) {
+          JudgeIngress(obj, feed_->configmaps);
+          if (opts_.migration) kept_for_migration.push_back(MigrationFields(obj));
+        },
+        drop_judged);
+    if (err) {
+      // As when a whole list fails: nothing of a partly read resource is reported.
+      drop_judged();
       AddUnreadable(res::kIngresses, *err);
     }
     if (feed_->late_errors) {

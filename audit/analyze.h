@@ -27,8 +27,11 @@ Report Analyze(const ClusterSnapshot& snapshot, const AnalyzeOptions& options);
 struct IngressFeed {
   // Calls `judge` for every Ingress in scope; returns the error that stopped the listing, if
   // any. The Ingresses judged before it are then dropped and ingresses reported unreadable,
-  // exactly as when a whole list fails.
-  std::function<std::optional<ReadError>(const std::function<void(const web::json::value&)>& judge)> for_each;
+  // exactly as when a whole list fails. `restart` is called when the listing starts over
+  // (an expired continue token): what was judged so far is dropped.
+  std::function<std::optional<ReadError>(const std::function<void(const web::json::value&)>& judge,
+                                         const std::function<void()>& restart)>
+      for_each;
   const core::ConfigMapLookup* configmaps = nullptr;  // ConfigMaps named by Ingress annotations
   // Resources found unreadable while the feed ran (a ConfigMap read failed), by key.
   std::function<std::map<std::string, ReadError>()> late_errors;

@@ -91,11 +91,14 @@ class BoundedAudit {
     IngressFeed feed;
     ApiConfigMaps lookup(*this);
     feed.configmaps = &lookup;
-    feed.for_each = [this](const std::function<void(const value&)>& judge) -> std::optional<ReadError> {
+    feed.for_each = [this](const std::function<void(const value&)>& judge,
+                           const std::function<void()>& restart) -> std::optional<ReadError> {
       if (Cancelled()) return kCancelled;
-      return ForEachPage(res::kIngresses, [&](std::vector<value>& items) {
-        for (const auto& obj : items) judge(obj);
-      });
+      return ForEachPage(
+          res::kIngresses, [&](std::vector<value>& items) {
+            for (const auto& obj : items) judge(obj);
+          },
+          restart);
     };
     feed.late_errors = [&lookup] { return lookup.errors(); };
     return Analyze(snap_, analyze, feed);

@@ -5,7 +5,7 @@
 // the controller only as a LeaderTask (controller/leader_task.h): controller/ does not depend
 // on audit/.
 //
-// Only the Lease holder audits: a pass lists every Pod, Service, ConfigMap, Ingress, ... in
+// Only the Lease holder audits: a pass lists every Pod, Service, Ingress, ... in
 // the cluster, and N replicas doing it would multiply that load for the same answer. It runs
 // on its own thread (alert ingestion and reconcile never wait for it), once as soon as this
 // replica becomes leader and then every interval; a pass in progress is abandoned when

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "audit/cluster_audit.h"
 #include "audit/collector.h"
 #include "audit/render.h"
@@ -83,6 +85,27 @@ TEST_F(ClusterAuditTest, IngressListFailingPartWayIsUnreadable) {
   ASSERT_TRUE(report.migration.has_value());
   EXPECT_TRUE(report.migration->ingresses.empty());
   EXPECT_EQ(report.ExitCode(), 2);
+}
+
+// A continue token that expires part-way (410) restarts the Ingress listing; what was judged
+// before is dropped, so no Ingress is counted twice.
+TEST_F(ClusterAuditTest, IngressListingRestartedAfterAnExpiredContinueTokenCountsEachOnce) {
+  int ingress_lists = 0;
+  fake_->AddReactor([&](const fakes::Action& a) -> std::optional<kube::Result<value>> {
+    if (a.verb == "list" && a.resource == "ingresses.networking.k8s.io" && ++ingress_lists == 2) {
+      return kube::Result<value>(Error(kube::ErrorKind::kGone, 410, "Expired", "The provided continue parameter is too old"));
+    }
+    return std::nullopt;
+  });
+  const std::string full = Full({.ns = "", .page_size = 1});
+  ASSERT_GE(ingress_lists, 2);
+  ingress_lists = 0;
+  Report report = AuditCluster(*fake_, {.ns = "", .page_size = 1}, Options());
+  ASSERT_GE(ingress_lists, 3) << "the listing started over";
+  EXPECT_TRUE(report.unreadable.empty());
+  EXPECT_EQ(RenderJson(report), full);
+  std::set<std::string> seen;
+  for (const auto& r : report.ingresses) EXPECT_TRUE(seen.insert(r.ingress.ns + "/" + r.ingress.name).second);
 }
 
 TEST_F(ClusterAuditTest, ConfigMapsDeniedAsInTheFullCollection) {
