@@ -55,44 +55,51 @@ struct ControllerCandidate {
 
 class Analyzer {
  public:
-  Analyzer(const ClusterSnapshot& snap, const AnalyzeOptions& opts) : snap_(snap), opts_(opts) {}
+  Analyzer(const ClusterSnapshot& snap, const AnalyzeOptions& opts, const IngressFeed* feed)
+      : snap_(snap), opts_(opts), feed_(feed) {}
 
   Report Run() {
     report_.source = snap_.source;
     report_.namespace_scope = snap_.namespace_scope;
     report_.generated_at = opts_.generated_at;
-    for (const auto& [resource, err] : snap_.errors) {
-      report_.unreadable.push_back({resource, err.reason, err.code, err.message});
-      AddFinding({.id = "unreadable/" + resource,
-                  .category = Category::kUnreadable,
-                  .severity = Severity::kMedium,
-                  .object = {"Resource", "", resource},
-                  .cves = {},
-                  .rule_id = "AUD-UNREADABLE",
-                  .field = resource,
-                  .title = "could not read " + resource,
-                  .detail = (err.reason.empty() ? std::string("error") : err.reason) +
-                            (err.code != 0 ? " (" + std::to_string(err.code) + ")" : std::string()) +
-                            (err.message.empty() ? std::string() : ": " + err.message) +
-                            ". Checks that need " + resource + " are incomplete.",
-                  .remediation = "grant the audit identity list on " + resource +
-                                 " (see docs/audit.md for the ClusterRole) and run again"});
-    }
+    for (const auto& [resource, err] : snap_.errors) AddUnreadable(resource, err);
     FindControllers();
     for (auto& c : candidates_) AnalyzeController(c);
-    JudgeIngresses();
+    if (feed_ != nullptr) {
+      JudgeFeed();
+    } else {
+      JudgeIngresses();
+    }
     CheckRiposteWebhook();
     // Later passes work on the analysed report (plus the snapshot for objects it does not keep).
     ReadRiposteInstall(snap_, &report_.riposte);
     AssessMitigation(report_);
     AddEndOfLifeFindings(report_);
-    if (opts_.migration) report_.migration = BuildMigrationInventory(snap_, report_);
+    if (opts_.migration) report_.migration = BuildMigrationInventory(feed_ != nullptr ? fed_ : snap_, report_);
     Finish();
     return std::move(report_);
   }
 
  private:
   void AddFinding(AuditFinding f) { report_.findings.push_back(std::move(f)); }
+
+  void AddUnreadable(const std::string& resource, const ReadError& err) {
+    report_.unreadable.push_back({resource, err.reason, err.code, err.message});
+    AddFinding({.id = "unreadable/" + resource,
+                .category = Category::kUnreadable,
+                .severity = Severity::kMedium,
+                .object = {"Resource", "", resource},
+                .cves = {},
+                .rule_id = "AUD-UNREADABLE",
+                .field = resource,
+                .title = "could not read " + resource,
+                .detail = (err.reason.empty() ? std::string("error") : err.reason) +
+                          (err.code != 0 ? " (" + std::to_string(err.code) + ")" : std::string()) +
+                          (err.message.empty() ? std::string() : ": " + err.message) +
+                          ". Checks that need " + resource + " are incomplete.",
+                .remediation = "grant the audit identity list on " + resource +
+                               " (see docs/audit.md for the ClusterRole) and run again"});
+  }
 
   void FindControllers() {
     std::set<std::pair<std::string, std::string>> claimed_pods;  // (ns, name)
@@ -619,59 +626,106 @@ class Analyzer {
   void JudgeIngresses() {
     report_.engine_available = opts_.checker != nullptr;
     SnapshotConfigMaps lookup(snap_);
-    for (const auto& obj : snap_.Objects(res::kIngresses)) {
-      core::Ingress ing = IngressFromJson(obj);
-      IngressResult r;
-      r.ingress = {"Ingress", ing.ns, ing.name};
-      r.ingress_class = ing.ingress_class;
-      if (r.ingress_class.empty()) {
-        for (const auto& [k, v] : ing.annotations) {
-          if (k == "kubernetes.io/ingress.class") r.ingress_class = v;
-        }
+    for (const auto& obj : snap_.Objects(res::kIngresses)) JudgeIngress(obj, &lookup);
+    SortIngresses();
+  }
+
+  // The live audit: Ingresses arrive one at a time and only their results and findings stay.
+  void JudgeFeed() {
+    report_.engine_available = opts_.checker != nullptr;
+    const size_t findings_before = report_.findings.size();
+    std::vector<value> kept_for_migration;
+    auto drop_judged = [&] {
+      report_.findings.resize(findings_before);
+      report_.ingresses.clear();
+      kept_for_migration.clear();
+    };
+    std::optional<ReadError> err = feed_->for_each(
+        [&](const value& obj) {
+          JudgeIngress(obj, feed_->configmaps);
+          if (opts_.migration) kept_for_migration.push_back(MigrationFields(obj));
+        },
+        drop_judged);
+    if (err) {
+      // As when a whole list fails: nothing of a partly read resource is reported.
+      drop_judged();
+      AddUnreadable(res::kIngresses, *err);
+    }
+    if (feed_->late_errors) {
+      for (const auto& [resource, e] : feed_->late_errors()) AddUnreadable(resource, e);
+    }
+    fed_.source = snap_.source;
+    fed_.namespace_scope = snap_.namespace_scope;
+    fed_.objects[res::kIngresses] = std::move(kept_for_migration);
+    SortIngresses();
+  }
+
+  // The migration inventory reads an Ingress's namespace, name and annotations only.
+  static value MigrationFields(const value& obj) {
+    value meta = value::object();
+    for (const char* f : {"namespace", "name", "annotations"}) {
+      if (const value* v = At(obj, {"metadata", f})) meta[f] = *v;
+    }
+    value out = value::object();
+    out["metadata"] = meta;
+    return out;
+  }
+
+  void SortIngresses() {
+    std::sort(report_.ingresses.begin(), report_.ingresses.end(),
+              [](const IngressResult& a, const IngressResult& b) { return a.ingress < b.ingress; });
+  }
+
+  void JudgeIngress(const value& obj, const core::ConfigMapLookup* lookup) {
+    core::Ingress ing = IngressFromJson(obj);
+    IngressResult r;
+    r.ingress = {"Ingress", ing.ns, ing.name};
+    r.ingress_class = ing.ingress_class;
+    if (r.ingress_class.empty()) {
+      for (const auto& [k, v] : ing.annotations) {
+        if (k == "kubernetes.io/ingress.class") r.ingress_class = v;
       }
-      std::set<std::string> backends;
-      if (auto b = Str(obj, {"spec", "defaultBackend", "service", "name"}); !b.empty()) backends.insert(b);
-      if (const auto* rules = Arr(obj, {"spec", "rules"})) {
-        for (const auto& rule : *rules) {
-          if (const auto* paths = Arr(rule, {"http", "paths"})) {
-            for (const auto& p : *paths) {
-              if (auto b = Str(p, {"backend", "service", "name"}); !b.empty()) backends.insert(b);
-            }
+    }
+    std::set<std::string> backends;
+    if (auto b = Str(obj, {"spec", "defaultBackend", "service", "name"}); !b.empty()) backends.insert(b);
+    if (const auto* rules = Arr(obj, {"spec", "rules"})) {
+      for (const auto& rule : *rules) {
+        if (const auto* paths = Arr(rule, {"http", "paths"})) {
+          for (const auto& p : *paths) {
+            if (auto b = Str(p, {"backend", "service", "name"}); !b.empty()) backends.insert(b);
           }
         }
       }
-      r.backends.assign(backends.begin(), backends.end());
-      for (const auto& ctrl : report_.controllers) {
-        if (r.ingress_class.empty() || r.ingress_class == ctrl.ingress_class) {
-          r.controllers.push_back(ctrl.workload.ToString());
-        }
-      }
-      if (opts_.checker) {
-        std::vector<core::Finding> found = opts_.checker->Check(ing, &lookup);
-        r.findings = found.size();
-        Severity worst = Severity::kLow;
-        for (auto& f : found) {
-          worst = std::max(worst, f.severity);
-          const bool in_configmap = f.field.starts_with("configmap ");
-          AddFinding({.id = "Ingress/" + ing.ns + "/" + ing.name + "/" + f.rule_id + "/" + f.field,
-                      .category = in_configmap ? Category::kConfigMap : Category::kIngress,
-                      .severity = f.severity,
-                      .object = r.ingress,
-                      .cves = f.cves,
-                      .rule_id = f.rule_id,
-                      .field = f.field,
-                      .title = f.message,
-                      .detail = "existing Ingress " + (ing.ns.empty() ? "" : ing.ns + "/") + ing.name +
-                                (r.controllers.empty() ? std::string() : " served by " + Join(r.controllers)) +
-                                " would be rejected by the Riposte webhook (" + f.field + ")",
-                      .remediation = f.remediation});
-        }
-        if (!found.empty()) r.worst = std::string(SeverityLabel(worst));
-      }
-      report_.ingresses.push_back(std::move(r));
     }
-    std::sort(report_.ingresses.begin(), report_.ingresses.end(),
-              [](const IngressResult& a, const IngressResult& b) { return a.ingress < b.ingress; });
+    r.backends.assign(backends.begin(), backends.end());
+    for (const auto& ctrl : report_.controllers) {
+      if (r.ingress_class.empty() || r.ingress_class == ctrl.ingress_class) {
+        r.controllers.push_back(ctrl.workload.ToString());
+      }
+    }
+    if (opts_.checker) {
+      std::vector<core::Finding> found = opts_.checker->Check(ing, lookup);
+      r.findings = found.size();
+      Severity worst = Severity::kLow;
+      for (auto& f : found) {
+        worst = std::max(worst, f.severity);
+        const bool in_configmap = f.field.starts_with("configmap ");
+        AddFinding({.id = "Ingress/" + ing.ns + "/" + ing.name + "/" + f.rule_id + "/" + f.field,
+                    .category = in_configmap ? Category::kConfigMap : Category::kIngress,
+                    .severity = f.severity,
+                    .object = r.ingress,
+                    .cves = f.cves,
+                    .rule_id = f.rule_id,
+                    .field = f.field,
+                    .title = f.message,
+                    .detail = "existing Ingress " + (ing.ns.empty() ? "" : ing.ns + "/") + ing.name +
+                              (r.controllers.empty() ? std::string() : " served by " + Join(r.controllers)) +
+                              " would be rejected by the Riposte webhook (" + f.field + ")",
+                    .remediation = f.remediation});
+      }
+      if (!found.empty()) r.worst = std::string(SeverityLabel(worst));
+    }
+    report_.ingresses.push_back(std::move(r));
   }
 
   // ---- Riposte's own webhook ----
@@ -778,6 +832,8 @@ class Analyzer {
 
   const ClusterSnapshot& snap_;
   const AnalyzeOptions& opts_;
+  const IngressFeed* feed_;
+  ClusterSnapshot fed_;  // with a feed: the Ingress fields the migration inventory reads
   std::vector<ControllerCandidate> candidates_;
   Report report_;
 };
@@ -785,7 +841,11 @@ class Analyzer {
 }  // namespace
 
 Report Analyze(const ClusterSnapshot& snapshot, const AnalyzeOptions& options) {
-  return Analyzer(snapshot, options).Run();
+  return Analyzer(snapshot, options, nullptr).Run();
+}
+
+Report Analyze(const ClusterSnapshot& snapshot, const AnalyzeOptions& options, const IngressFeed& ingresses) {
+  return Analyzer(snapshot, options, &ingresses).Run();
 }
 
 }  // namespace riposte::audit

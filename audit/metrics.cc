@@ -1,5 +1,7 @@
 #include "audit/metrics.h"
 
+#include "audit/cluster_audit.h"
+
 #include <sstream>
 
 #include "audit/cve_table.h"
@@ -110,8 +112,7 @@ void ExportMetrics(const Report& report, metrics::Registry& registry) {
 }
 
 Report RunAudit(kube::KubeClient& client, const CollectOptions& collect, const std::string& generated_at) {
-  ClusterSnapshot snap = Collect(client, collect);
-  return Analyze(snap, {.checker = NewEngineChecker(), .generated_at = generated_at, .migration = true});
+  return AuditCluster(client, collect, {.checker = NewEngineChecker(), .generated_at = generated_at, .migration = true});
 }
 
 }  // namespace riposte::audit

@@ -9,9 +9,11 @@
 #include <fstream>
 #include <string>
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit/analyze.h"
+#include "audit/cluster_audit.h"
 #include "audit/collector.h"
 #include "audit/render.h"
 #include "audit/snapshot.h"
@@ -32,8 +34,21 @@ std::string NowRfc3339() {
   return buf;
 }
 
-// Writes next to the target and renames, so a failed run never leaves half a report.
+// Writes next to the target and renames, so a failed run never leaves half a report. A target
+// that exists and is not a regular file (/dev/null, a FIFO, a terminal) is written in place:
+// renaming over it would replace the device with a file (as root, /dev/null itself).
 bool WriteFileAtomically(const std::string& path, const std::string& data, std::string* error) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    out.flush();
+    if (!out) {
+      *error = path + ": write failed";
+      return false;
+    }
+    return true;
+  }
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
@@ -68,7 +83,7 @@ int RunAudit(const Args& args) {
   FlagSet flags("audit");
   std::string kubeconfig, context, ns, format = "text", output, snapshot_in, snapshot_out;
   bool help = false, no_timestamp = false, insecure = false, migration = false;
-  int64_t page_size = 500;
+  int64_t page_size = audit::CollectOptions{}.page_size;
   flags.String("kubeconfig", &kubeconfig, "kubeconfig file (default: $KUBECONFIG, in-cluster, ~/.kube/config)");
   flags.String("context", &context, "kubeconfig context (default: current-context)");
   flags.String("namespace", &ns, "audit only this namespace (default: all namespaces)");
@@ -80,7 +95,7 @@ int RunAudit(const Args& args) {
   flags.Bool("migration", &migration,
              "add the Gateway API migration inventory (annotations per Ingress, per-namespace counts, blockers)");
   flags.Bool("insecure-skip-tls-verify", &insecure, "accept insecure-skip-tls-verify in the kubeconfig");
-  flags.Int("page-size", &page_size, "objects per list request (1-5000)");
+  flags.Int("page-size", &page_size, "objects per list request (1-5000); the audit's peak memory follows it");
   flags.Bool("help", &help, "show this help");
   std::string error;
   if (!flags.Parse(args, &error)) {
@@ -103,26 +118,36 @@ int RunAudit(const Args& args) {
     return Fail("--snapshot reads a saved file; it cannot be combined with --kubeconfig, --context or --save-snapshot");
   }
 
-  audit::ClusterSnapshot snap;
+  const audit::AnalyzeOptions analyze{.checker = audit::NewEngineChecker(),
+                                      .generated_at = no_timestamp ? "" : NowRfc3339(),
+                                      .migration = migration};
+  audit::Report report;
   if (!snapshot_in.empty()) {
+    audit::ClusterSnapshot snap;
     if (!audit::LoadSnapshotFile(snapshot_in, &snap, &error)) return Fail(error);
     if (!ns.empty()) return Fail("--namespace cannot narrow a saved snapshot; save it with --namespace instead");
+    report = audit::Analyze(snap, analyze);
   } else {
     auto config = kube::LoadDefaultConfig(kubeconfig, context, insecure);
     if (!config.ok()) return Fail(config.error().message);
     auto client = kube::NewKubeClient(config.value());
     if (!client.ok()) return Fail(client.error().message);
-    snap = audit::Collect(*client.value(), {.ns = ns, .page_size = page_size});
-    snap.source = config.value().source;
-    if (!snapshot_out.empty() &&
-        !WriteFileAtomically(snapshot_out, audit::PrettyJson(audit::SnapshotToJson(snap)), &error)) {
-      return Fail(error);
+    const audit::CollectOptions collect{.ns = ns, .page_size = page_size};
+    if (!snapshot_out.empty()) {
+      // A saved snapshot holds every object read, so this path keeps the whole cluster in memory.
+      audit::ClusterSnapshot snap = audit::Collect(*client.value(), collect);
+      snap.source = config.value().source;
+      if (!WriteFileAtomically(snapshot_out, audit::PrettyJson(audit::SnapshotToJson(snap)), &error)) {
+        return Fail(error);
+      }
+      report = audit::Analyze(snap, analyze);
+    } else {
+      // Bounded memory: pages are filtered and dropped, Ingresses judged as they arrive.
+      report = audit::AuditCluster(*client.value(), collect, analyze);
+      report.source = config.value().source;
     }
   }
 
-  audit::Report report = audit::Analyze(snap, {.checker = audit::NewEngineChecker(),
-                                               .generated_at = no_timestamp ? "" : NowRfc3339(),
-                                               .migration = migration});
   std::string rendered = format == "json"   ? audit::RenderJson(report)
                          : format == "html" ? audit::RenderHtml(report)
                                             : audit::RenderText(report);

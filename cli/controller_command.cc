@@ -55,6 +55,7 @@ int RunController(const Args& args) {
   int64_t per_peer = static_cast<int64_t>(so.max_connections_per_peer);
   int64_t header_ms = so.header_timeout.count(), untrusted_idle_ms = so.untrusted_idle_timeout.count();
   std::string audit_interval_text = "0", status_interval_text = "5s";
+  std::string audit_budget_text = "0";
   flags.String("kubeconfig", &kubeconfig, "kubeconfig file; in-cluster service account when empty");
   flags.String("alerts-listen", &alerts_listen, "alert endpoint address (HTTPS)");
   flags.String("alerts-tls-cert", &cert, "TLS certificate (PEM) of the alert endpoint");
@@ -89,6 +90,8 @@ int RunController(const Args& args) {
   flags.Int("kube-api-burst", &kube_burst, "burst allowed above --kube-api-qps");
   flags.String("audit-interval", &audit_interval_text,
                "run the exposure audit on the leader every DURATION (e.g. 10m, min 1m) and export riposte_audit_* metrics; 0 = off");
+  flags.String("audit-memory-budget", &audit_budget_text,
+               "abandon an audit pass once this process's resident memory exceeds BYTES (e.g. 192Mi); 0 = no budget");
   flags.String("policy-status-interval", &status_interval_text,
                "how often ResponsePolicy status counters are written (DURATION, 1s..10m)");
   flags.String("log-format", &log_format, "json or text");
@@ -106,6 +109,8 @@ int RunController(const Args& args) {
   if (!log::ParseLevel(log_level, &lvl)) return Usage("--log-level must be debug, info, warn or error");
   std::chrono::milliseconds audit_interval{0};
   if (!ParseAuditInterval(audit_interval_text, &audit_interval, &error)) return Usage(error);
+  uint64_t audit_budget = 0;
+  if (!ParseMemoryBudget(audit_budget_text, &audit_budget, &error)) return Usage(error);
   auto status_interval = controller::ParseDuration(status_interval_text, &error);
   if (!status_interval) return Usage("--policy-status-interval: " + error);
   if (*status_interval < std::chrono::seconds(1) || *status_interval > std::chrono::minutes(10))
@@ -193,6 +198,7 @@ int RunController(const Args& args) {
   if (audit_interval.count() > 0) {
     PeriodicAuditConfig ac;
     ac.interval = audit_interval;
+    ac.memory_budget_bytes = audit_budget;
     ac.run = [c = client.value()](const std::function<bool()>& cancelled) {
       audit::CollectOptions collect;
       collect.cancelled = cancelled;

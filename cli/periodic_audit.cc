@@ -1,5 +1,10 @@
 #include "cli/periodic_audit.h"
 
+#include <malloc.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
 #include <exception>
 
 #include "audit/metrics.h"
@@ -43,6 +48,7 @@ std::string_view OutcomeName(PeriodicAudit::Outcome o) {
     case PeriodicAudit::Outcome::kFailed: return "failed";
     case PeriodicAudit::Outcome::kCancelled: return "cancelled";
     case PeriodicAudit::Outcome::kNotLeader: return "not_leader";
+    case PeriodicAudit::Outcome::kOverBudget: return "over_budget";
   }
   return "unknown";
 }
@@ -66,14 +72,58 @@ bool ParseAuditInterval(const std::string& text, std::chrono::milliseconds* out,
   return true;
 }
 
+bool ParseMemoryBudget(const std::string& text, uint64_t* out, std::string* error) {
+  static const std::pair<const char*, uint64_t> kSuffixes[] = {
+      {"Ki", 1ull << 10}, {"Mi", 1ull << 20}, {"Gi", 1ull << 30}, {"Ti", 1ull << 40},
+      {"k", 1000ull},     {"M", 1000000ull},  {"G", 1000000000ull}, {"T", 1000000000000ull}};
+  if (text.empty()) {
+    *out = 0;
+    return true;
+  }
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+  const std::string suffix = text.substr(digits);
+  uint64_t unit = suffix.empty() ? 1 : 0;
+  for (const auto& [s, u] : kSuffixes) {
+    if (suffix == s) unit = u;
+  }
+  if (digits == 0 || digits > 15 || unit == 0) {
+    *error = "--audit-memory-budget: \"" + text + "\" is not a byte quantity (0 = off, or e.g. 192Mi, 1Gi, 500M)";
+    return false;
+  }
+  const uint64_t n = std::stoull(text.substr(0, digits));
+  if (n > UINT64_MAX / unit) {
+    *error = "--audit-memory-budget: " + text + " is too large";
+    return false;
+  }
+  *out = n * unit;
+  return true;
+}
+
+uint64_t ResidentBytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  unsigned long long size = 0, resident = 0;
+  const int n = std::fscanf(f, "%llu %llu", &size, &resident);
+  std::fclose(f);
+  if (n != 2) return 0;
+  return static_cast<uint64_t>(resident) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
 PeriodicAudit::PeriodicAudit(PeriodicAuditConfig config)
     : config_(std::move(config)),
       runs_(registry_.AddCounter("riposte_audit_runs_total",
-                                 "Periodic audit passes by result (complete, partial, failed, cancelled).", {"result"})),
+                                 "Periodic audit passes by result (complete, partial, failed, cancelled, over_budget).",
+                                 {"result"})),
+      over_budget_(registry_.AddCounter("riposte_audit_memory_budget_exceeded_total",
+                                        "Audit passes abandoned because resident memory exceeded --audit-memory-budget.")),
       runner_(config_.interval, [this] { RunOnce(); }, config_.clock) {
   registry_.AddGauge("riposte_audit_interval_seconds", "Configured --audit-interval.")
       .With()
       .Set(std::chrono::duration<double>(config_.interval).count());
+  registry_.AddGauge("riposte_audit_memory_budget_bytes", "Configured --audit-memory-budget (0 = none).")
+      .With()
+      .Set(static_cast<double>(config_.memory_budget_bytes));
 }
 
 PeriodicAudit::~PeriodicAudit() { Stop(); }
@@ -96,19 +146,58 @@ std::string PeriodicAudit::RenderMetrics() const {
 
 PeriodicAudit::Outcome PeriodicAudit::RunOnce() {
   if (!config_.is_leader || !config_.is_leader()) return Outcome::kNotLeader;
-  auto cancelled = [this] { return runner_.stopping() || !config_.is_leader(); };
+  std::atomic<uint64_t> over_budget_at{0};  // resident bytes when the budget was found exceeded
+  auto over_budget = [&] {
+    if (config_.memory_budget_bytes == 0) return false;
+    if (over_budget_at.load() != 0) return true;
+    const uint64_t rss = config_.resident_bytes ? config_.resident_bytes() : 0;
+    if (rss <= config_.memory_budget_bytes) return false;
+    over_budget_at.store(rss);
+    return true;
+  };
+  auto cancelled = [&] { return runner_.stopping() || !config_.is_leader() || over_budget(); };
   const auto start = config_.clock->Now();
-  audit::Report report;
   std::string error;
-  try {
-    report = config_.run(cancelled);
-  } catch (const std::exception& e) {
-    error = e.what();
-  } catch (...) {
-    error = "unknown exception";
+  {
+    audit::Report report;
+    try {
+      report = config_.run(cancelled);
+    } catch (const std::exception& e) {
+      error = e.what();
+    } catch (...) {
+      error = "unknown exception";
+    }
+    const Outcome outcome = Conclude(report, error, start, over_budget_at.load());
+    report = {};
+    // What the pass held goes back to the system at once, not at the next allocation peak.
+    ::malloc_trim(0);
+    return outcome;
   }
+}
+
+PeriodicAudit::Outcome PeriodicAudit::Conclude(const audit::Report& report, const std::string& error,
+                                               kube::Clock::TimePoint start, uint64_t over_budget_at) {
   const double secs = std::chrono::duration<double>(config_.clock->Now() - start).count();
-  if (error.empty() && cancelled()) {
+  if (error.empty() && over_budget_at != 0) {
+    // Nothing of this pass is exported: it stopped part-way and is incomplete.
+    over_budget_.With().Inc();
+    registry_.AddGauge("riposte_audit_last_run_timestamp_seconds",
+                       "Unix time the last audit pass ended, whatever its result.")
+        .With()
+        .Set(Seconds(config_.wall()));
+    registry_.AddGauge("riposte_audit_last_run_duration_seconds", "Duration of the last audit pass.").With().Set(secs);
+    registry_.AddGauge("riposte_audit_last_run_success",
+                       "1 when the last audit pass read and judged everything, 0 when it was partial or failed.")
+        .With()
+        .Set(0);
+    runs_.With({std::string(OutcomeName(Outcome::kOverBudget))}).Inc();
+    log::Warn("audit abandoned: memory budget exceeded; keeping the last complete results",
+              {{"residentBytes", std::to_string(over_budget_at)},
+               {"budgetBytes", std::to_string(config_.memory_budget_bytes)},
+               {"durationSeconds", Fixed(secs)}});
+    return Outcome::kOverBudget;
+  }
+  if (error.empty() && (runner_.stopping() || !config_.is_leader())) {
     // Not a failure: shutdown or another replica took over. Nothing of this pass is exported.
     runs_.With({"cancelled"}).Inc();
     log::Info("audit abandoned", {{"reason", runner_.stopping() ? "shutdown" : "lost leadership"},

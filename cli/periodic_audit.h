@@ -5,7 +5,7 @@
 // the controller only as a LeaderTask (controller/leader_task.h): controller/ does not depend
 // on audit/.
 //
-// Only the Lease holder audits: a pass lists every Pod, Service, ConfigMap, Ingress, ... in
+// Only the Lease holder audits: a pass lists every Pod, Service, Ingress, ... in
 // the cluster, and N replicas doing it would multiply that load for the same answer. It runs
 // on its own thread (alert ingestion and reconcile never wait for it), once as soon as this
 // replica becomes leader and then every interval; a pass in progress is abandoned when
@@ -16,6 +16,7 @@
 // Deployments would otherwise report "nothing at risk".
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <string>
 
@@ -37,6 +38,13 @@ inline constexpr std::chrono::minutes kMinAuditInterval{1};
 // Parses --audit-interval: "0" (or "") = off, otherwise a duration of at least 1m.
 bool ParseAuditInterval(const std::string& text, std::chrono::milliseconds* out, std::string* error);
 
+// Parses --audit-memory-budget: "0" (or "") = off, otherwise bytes as a Kubernetes quantity
+// without fractions ("96Mi", "1Gi", "500M", "1048576").
+bool ParseMemoryBudget(const std::string& text, uint64_t* out, std::string* error);
+
+// This process's resident set size in bytes (/proc/self/statm), 0 when it cannot be read.
+uint64_t ResidentBytes();
+
 struct PeriodicAuditConfig {
   std::chrono::milliseconds interval{0};
   std::function<bool()> is_leader;
@@ -44,11 +52,17 @@ struct PeriodicAuditConfig {
   std::function<audit::Report(const std::function<bool()>& cancelled)> run;
   kube::ClockPtr clock = kube::DefaultClock();  // durations and scheduling
   WallClock wall = [] { return std::chrono::system_clock::now(); };  // timestamps in metrics
+  // The guard against the unexpected: a pass is abandoned as soon as the process's resident
+  // memory exceeds this many bytes (0 = no budget). It is measured between list requests, so
+  // it must leave room for one page above it; the chart sets it below the container limit so
+  // an audit can never get the controller OOM-killed.
+  uint64_t memory_budget_bytes = 0;
+  std::function<uint64_t()> resident_bytes = ResidentBytes;
 };
 
 class PeriodicAudit {
  public:
-  enum class Outcome { kComplete, kPartial, kFailed, kCancelled, kNotLeader };
+  enum class Outcome { kComplete, kPartial, kFailed, kCancelled, kNotLeader, kOverBudget };
 
   explicit PeriodicAudit(PeriodicAuditConfig config);
   ~PeriodicAudit();  // Stop()
@@ -73,9 +87,14 @@ class PeriodicAudit {
   uint64_t ticks() const { return runner_.runs(); }
 
  private:
+  // Counts, exports and logs the result of a pass.
+  Outcome Conclude(const audit::Report& report, const std::string& error, kube::Clock::TimePoint start,
+                   uint64_t over_budget_at);
+
   PeriodicAuditConfig config_;
   metrics::Registry registry_;
   metrics::CounterFamily& runs_;
+  metrics::CounterFamily& over_budget_;
   PeriodicRunner runner_;
 };
 

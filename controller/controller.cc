@@ -51,9 +51,12 @@ ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOpt
   guards_ = std::make_unique<Guards>(gc);
 
   factory_ = std::make_unique<kube::SharedInformerFactory>(client_);
-  policies_inf_ = factory_->For(kube::resources::kResponsePolicies);
-  actions_inf_ = factory_->For(kube::resources::kResponseActions);
-  namespaces_inf_ = factory_->For(kube::resources::kNamespaces);
+  // The caches keep what the controller reads (docs/controller.md, "Memory"): no
+  // managedFields (informer default) nor kubectl's last-applied copy; of a Namespace, its
+  // labels (policy namespaceSelectors) and identity.
+  policies_inf_ = factory_->For(kube::resources::kResponsePolicies, "", kube::DropLastApplied);
+  actions_inf_ = factory_->For(kube::resources::kResponseActions, "", kube::DropLastApplied);
+  namespaces_inf_ = factory_->For(kube::resources::kNamespaces, "", kube::KeepIdentityAndLabels);
   policies_inf_->AddEventHandler({[this](const kube::ObjectPtr& o) { OnPolicy(o); },
                                   [this](const kube::ObjectPtr&, const kube::ObjectPtr& o) { OnPolicy(o); },
                                   [this](const kube::ObjectPtr& o, bool) { OnPolicyDeleted(o); }});

@@ -14,6 +14,31 @@ namespace json = web::json;
 
 std::string ObjectKey(const std::string& ns, const std::string& name) { return ns.empty() ? name : ns + "/" + name; }
 
+void DropLastApplied(json::value& obj) {
+  if (!obj.is_object() || !obj.has_field("metadata")) return;
+  json::value& md = obj.at("metadata");
+  if (!md.is_object() || !md.has_field("annotations") || !md.at("annotations").is_object()) return;
+  json::value& annotations = md.at("annotations");
+  if (annotations.has_field("kubectl.kubernetes.io/last-applied-configuration")) {
+    annotations.erase("kubectl.kubernetes.io/last-applied-configuration");
+  }
+}
+
+void KeepIdentityAndLabels(json::value& obj) {
+  if (!obj.is_object() || !obj.has_field("metadata") || !obj.at("metadata").is_object()) return;
+  const json::value& md = obj.at("metadata");
+  json::value kept_md = json::value::object();
+  for (const char* f : {"name", "namespace", "uid", "resourceVersion", "labels", "deletionTimestamp"}) {
+    if (md.has_field(f)) kept_md[f] = md.at(f);
+  }
+  json::value kept = json::value::object();
+  for (const char* f : {"apiVersion", "kind"}) {
+    if (obj.has_field(f)) kept[f] = obj.at(f);
+  }
+  kept["metadata"] = std::move(kept_md);
+  obj = std::move(kept);
+}
+
 std::string ObjectKey(const json::value& obj) {
   return ObjectKey(riposte::json::GetString(obj, {"metadata", "namespace"}).value_or(""), riposte::json::GetString(obj, {"metadata", "name"}).value_or(""));
 }
@@ -92,6 +117,7 @@ struct Informer::Impl {
     if (opts.strip_managed_fields && obj.is_object() && obj.has_field("metadata") && obj.at("metadata").is_object() &&
         obj.at("metadata").has_field("managedFields"))
       obj.at("metadata").erase("managedFields");
+    if (opts.transform) opts.transform(obj);
     return std::make_shared<const json::value>(std::move(obj));
   }
 
@@ -396,13 +422,17 @@ SharedInformerFactory::SharedInformerFactory(KubeClientPtr client, InformerOptio
 
 SharedInformerFactory::~SharedInformerFactory() { Stop(); }
 
-InformerPtr SharedInformerFactory::For(const Resource& res, const std::string& ns) {
+InformerPtr SharedInformerFactory::For(const Resource& res, const std::string& ns) { return For(res, ns, nullptr); }
+
+InformerPtr SharedInformerFactory::For(const Resource& res, const std::string& ns,
+                                       std::function<void(json::value&)> transform) {
   std::lock_guard<std::mutex> lock(mu_);
   const std::string key = res.GroupResource() + "|" + ns;
   auto it = informers_.find(key);
   if (it != informers_.end()) return it->second;
   InformerOptions opts = defaults_;
   opts.ns = ns;
+  if (transform) opts.transform = std::move(transform);
   auto inf = std::make_shared<Informer>(client_, res, opts);
   informers_.emplace(key, inf);
   if (started_) inf->Start();

@@ -46,11 +46,23 @@ struct InformerOptions {
   // Cached objects without metadata.managedFields (as controller-runtime's default cache
   // transform does): nothing here reads it, and it is often the larger part of an object.
   bool strip_managed_fields = true;
+  // Run on every object before it is cached (after the above), to drop the fields its
+  // consumers never read; the cache then holds only what the process uses. nullptr: none.
+  // It must keep metadata.name, metadata.namespace and metadata.resourceVersion.
+  std::function<void(web::json::value& obj)> transform;
   int64_t page_size = 500;
   int watch_timeout_seconds = 300;  // each watch is re-established after this
   std::chrono::milliseconds min_backoff{200};
   std::chrono::milliseconds max_backoff{30000};
 };
+
+// Transforms for InformerOptions::transform.
+// Drops the kubectl.kubernetes.io/last-applied-configuration annotation (`kubectl apply`
+// keeps a copy of the whole object there).
+void DropLastApplied(web::json::value& obj);
+// Keeps metadata.{name, namespace, uid, resourceVersion, labels, deletionTimestamp} only: for
+// caches read for an object's labels (namespaces matched by a selector).
+void KeepIdentityAndLabels(web::json::value& obj);
 
 struct InformerStats {
   uint64_t lists = 0;      // full relists (initial one included)
@@ -102,6 +114,9 @@ class SharedInformerFactory {
   ~SharedInformerFactory();
   // Returns the existing informer for (res, ns) or creates one (not started).
   InformerPtr For(const Resource& res, const std::string& ns = "");
+  // The same with InformerOptions::transform set, for the informer this call creates (the
+  // first caller for (res, ns) decides what the shared cache keeps).
+  InformerPtr For(const Resource& res, const std::string& ns, std::function<void(web::json::value&)> transform);
   void Start();  // starts all informers created so far
   bool WaitForCacheSync(std::chrono::milliseconds timeout);
   void Stop();

@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <filesystem>
+#include <future>
+#include <memory>
+#include <thread>
 
 #include "tests/audit/audit_test_util.h"
 #include "tests/support/files.h"
@@ -47,6 +52,26 @@ TEST_F(AuditCliTest, TextToOutputFile) {
   for (const auto& e : std::filesystem::directory_iterator(dir_)) {
     EXPECT_EQ(e.path().filename().string().find(".tmp."), std::string::npos) << "temporary file left behind";
   }
+}
+
+// --output to something that is not a regular file (here a FIFO, as /dev/null is a device) is
+// written in place: renaming a temporary file over it would replace it with a file.
+TEST_F(AuditCliTest, OutputToAFifoWritesIntoItAndKeepsIt) {
+  const std::string fifo = dir_ + "/report.fifo";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  // Detached: a std::async future would block in its destructor on the failure below.
+  auto done = std::make_shared<std::promise<std::string>>();
+  auto received_future = done->get_future();
+  std::thread([fifo, done] { done->set_value(riposte::testing::ReadFile(fifo)); }).detach();  // reads to EOF
+  auto r = Run({"--snapshot", DataPath("cluster_fixed.json"), "--format", "json", "--output", fifo});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  // Had the FIFO been renamed over, the reader would wait for a writer forever.
+  ASSERT_EQ(received_future.wait_for(std::chrono::seconds(30)), std::future_status::ready) << "nothing was written into the FIFO";
+  const std::string received = received_future.get();
+  struct stat st {};
+  ASSERT_EQ(::stat(fifo.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISFIFO(st.st_mode)) << "the FIFO was replaced";
+  EXPECT_NE(received.find("riposte.io/audit/v1"), std::string::npos) << received;
 }
 
 TEST_F(AuditCliTest, HtmlFormat) {

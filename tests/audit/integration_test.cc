@@ -7,6 +7,7 @@
 
 #include <filesystem>
 
+#include "audit/cluster_audit.h"
 #include "audit/collector.h"
 #include "audit/render.h"
 #include "kube/config.h"
@@ -32,14 +33,29 @@ class AuditIntegrationTest : public ::testing::TestWithParam<std::string> {
     std::filesystem::remove_all(dir_);
   }
 
-  ClusterSnapshot CollectLive() {
+  kube::KubeClientPtr Client() {
     kube::KubeconfigOptions opts;
     opts.path = kubeconfig_;
     auto config = kube::LoadKubeconfig(opts);
     EXPECT_TRUE(config.ok());
     auto client = kube::NewKubeClient(config.value());
     EXPECT_TRUE(client.ok());
-    return Collect(*client.value(), {.ns = "", .page_size = 2});  // small pages exercise paging
+    return client.value();
+  }
+
+  ClusterSnapshot CollectLive() {
+    return Collect(*Client(), {.ns = "", .page_size = 2});  // small pages exercise paging
+  }
+
+  // The full collection and the bounded audit on the same server, rendered alike.
+  std::pair<std::string, std::string> BothWays(const CollectOptions& collect, bool migration) {
+    auto client = Client();
+    const AnalyzeOptions analyze{.checker = std::make_shared<testing::FakeChecker>(), .generated_at = "",
+                                 .migration = migration};
+    ClusterSnapshot snap = Collect(*client, collect);
+    Report full = Analyze(snap, analyze);
+    Report bounded = AuditCluster(*client, collect, analyze);
+    return {RenderJson(full), RenderJson(bounded)};
   }
 
   std::string dir_, kubeconfig_;
@@ -52,6 +68,39 @@ TEST_P(AuditIntegrationTest, LiveReportMatchesGolden) {
   Report report = testing::AnalyzeWithFake(snap);
   // Same golden files as the offline analysis: the collector must see what the seed holds.
   testing::ExpectGolden(GetParam() + ".json", RenderJson(report));
+}
+
+// The bounded audit keeps a fraction of what it reads, yet must report exactly what the
+// analysis of the whole snapshot reports.
+TEST_P(AuditIntegrationTest, BoundedAuditMatchesGolden) {
+  Report report = AuditCluster(*Client(), {.ns = "", .page_size = 2},
+                               {.checker = std::make_shared<testing::FakeChecker>(), .generated_at = ""});
+  report.source = "cluster_" + GetParam();
+  testing::ExpectGolden(GetParam() + ".json", RenderJson(report));
+}
+
+TEST_P(AuditIntegrationTest, BoundedAuditMatchesFullCollectionWithMigration) {
+  auto [full, bounded] = BothWays({.ns = "", .page_size = 3}, true);
+  EXPECT_EQ(full, bounded);
+}
+
+TEST_P(AuditIntegrationTest, BoundedAuditMatchesFullCollectionInEveryNamespace) {
+  for (const std::string ns : {"ingress-nginx", "shop", "riposte", "kube-system", "absent"}) {
+    auto [full, bounded] = BothWays({.ns = ns, .page_size = 2}, true);
+    EXPECT_EQ(full, bounded) << "namespace " << ns;
+  }
+}
+
+// Cancellation is asked between pages: a pass over its memory budget or that lost the Lease
+// stops within one request and says what it did not read.
+TEST_P(AuditIntegrationTest, BoundedAuditCancelledBetweenPages) {
+  int asked = 0;
+  CollectOptions collect{.ns = "", .page_size = 1, .cancelled = [&] { return ++asked > 3; }};
+  Report report = AuditCluster(*Client(), collect,
+                               {.checker = std::make_shared<testing::FakeChecker>(), .generated_at = ""});
+  ASSERT_FALSE(report.unreadable.empty());
+  for (const auto& u : report.unreadable) EXPECT_EQ(u.reason, "Cancelled") << u.resource;
+  EXPECT_EQ(report.ExitCode(), 2);
 }
 
 TEST_P(AuditIntegrationTest, CliExitCodeAndJson) {

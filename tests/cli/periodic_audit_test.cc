@@ -12,6 +12,7 @@
 #include <set>
 
 #include "audit/collector.h"
+#include "audit/metrics.h"
 #include "audit/snapshot.h"
 #include "cli/periodic_audit.h"
 #include "tests/controller/controller_process.h"
@@ -185,6 +186,91 @@ TEST(PeriodicAudit, LosingLeadershipMidPassAbandonsItWithoutExporting) {
   EXPECT_FALSE(Sample(m, kCve1974).has_value()) << m;
   EXPECT_EQ(Sample(m, "riposte_audit_runs_total{result=\"cancelled\"}"), 1);
   EXPECT_FALSE(Sample(m, "riposte_audit_last_run_success").has_value());
+}
+
+// The memory guard: a pass is abandoned once resident memory exceeds the budget, counted
+// and logged, the last complete results stay, and the next pass under budget runs normally.
+TEST(PeriodicAudit, PassOverTheMemoryBudgetIsAbandonedAndTheLastResultsStay) {
+  Harness h;
+  std::atomic<uint64_t> rss{10 << 20};
+  h.Then(AtRisk({"CVE-2025-1974"}));
+  h.Then([&](const std::function<bool()>& cancelled) {
+    EXPECT_FALSE(cancelled());
+    rss = 300 << 20;  // the pass read a page too many
+    EXPECT_TRUE(cancelled());
+    EXPECT_TRUE(cancelled()) << "stays abandoned even if memory drops";
+    return audit::Report{};  // what was read so far: must not replace the kept results
+  });
+  h.Then(audit::Report{});
+  auto config = h.Config();
+  config.memory_budget_bytes = 128 << 20;
+  config.resident_bytes = [&] { return rss.load(); };
+  PeriodicAudit pa(config);
+  ASSERT_EQ(pa.RunOnce(), PeriodicAudit::Outcome::kComplete);
+  h.AdvanceWall(600s);
+  ASSERT_EQ(pa.RunOnce(), PeriodicAudit::Outcome::kOverBudget);
+  std::string m = pa.RenderMetrics();
+  EXPECT_EQ(Sample(m, "riposte_audit_memory_budget_exceeded_total"), 1) << m;
+  EXPECT_EQ(Sample(m, "riposte_audit_runs_total{result=\"over_budget\"}"), 1);
+  EXPECT_EQ(Sample(m, "riposte_audit_memory_budget_bytes"), 128 << 20);
+  EXPECT_EQ(Sample(m, kCve1974), 1) << "an abandoned pass must not say 'nothing at risk'";
+  EXPECT_EQ(Sample(m, "riposte_audit_last_run_success"), 0);
+  EXPECT_EQ(Sample(m, "riposte_audit_last_run_timestamp_seconds"), 1795000600);
+  EXPECT_EQ(Sample(m, "riposte_audit_last_success_timestamp_seconds"), 1795000000);
+  rss = 10 << 20;
+  ASSERT_EQ(pa.RunOnce(), PeriodicAudit::Outcome::kComplete);
+  m = pa.RenderMetrics();
+  EXPECT_EQ(Sample(m, kCve1974), 0);
+  EXPECT_EQ(Sample(m, "riposte_audit_memory_budget_exceeded_total"), 1);
+}
+
+// A tiny budget against the real resident size and the real bounded audit: every pass stops
+// at its first check, within one request, and the process carries on.
+TEST(PeriodicAudit, TinyBudgetStopsTheRealAuditAtItsFirstRequest) {
+  auto fake = std::make_shared<fakes::FakeKubeClient>();
+  for (int i = 0; i < 20; ++i) {
+    fake->Seed(kube::resources::kPods, web::json::value::parse(
+        R"({"apiVersion":"v1","kind":"Pod","metadata":{"namespace":"app","name":"p)" + std::to_string(i) +
+        R"("},"spec":{"containers":[{"name":"c","image":"nginx:1.27"}]}})"));
+  }
+  Harness h;
+  auto config = h.Config();
+  config.memory_budget_bytes = 1;  // one byte: any process is over it
+  config.run = [fake](const std::function<bool()>& cancelled) {
+    audit::CollectOptions collect;
+    collect.cancelled = cancelled;
+    collect.page_size = 5;
+    return audit::RunAudit(*fake, collect);
+  };
+  PeriodicAudit pa(config);
+  EXPECT_GT(ResidentBytes(), 1u << 20);
+  EXPECT_EQ(pa.RunOnce(), PeriodicAudit::Outcome::kOverBudget);
+  EXPECT_EQ(pa.RunOnce(), PeriodicAudit::Outcome::kOverBudget);
+  EXPECT_TRUE(fake->ActionsFor("list").empty()) << "checked before the first request";
+  const std::string m = pa.RenderMetrics();
+  EXPECT_EQ(Sample(m, "riposte_audit_memory_budget_exceeded_total"), 2) << m;
+  EXPECT_EQ(Sample(m, "riposte_audit_runs_total{result=\"over_budget\"}"), 2);
+}
+
+TEST(MemoryBudget, QuantitiesAndErrors) {
+  uint64_t v = 7;
+  std::string error;
+  ASSERT_TRUE(ParseMemoryBudget("0", &v, &error));
+  EXPECT_EQ(v, 0u);
+  ASSERT_TRUE(ParseMemoryBudget("", &v, &error));
+  EXPECT_EQ(v, 0u);
+  ASSERT_TRUE(ParseMemoryBudget("192Mi", &v, &error));
+  EXPECT_EQ(v, 192ull << 20);
+  ASSERT_TRUE(ParseMemoryBudget("1Gi", &v, &error));
+  EXPECT_EQ(v, 1ull << 30);
+  ASSERT_TRUE(ParseMemoryBudget("500M", &v, &error));
+  EXPECT_EQ(v, 500000000u);
+  ASSERT_TRUE(ParseMemoryBudget("1048576", &v, &error));
+  EXPECT_EQ(v, 1048576u);
+  for (const char* bad : {"Mi", "1.5Gi", "-1", "12MB", "1 Gi", "9999999999999999Gi", "999999999999999Ti"}) {
+    EXPECT_FALSE(ParseMemoryBudget(bad, &v, &error)) << bad;
+    EXPECT_NE(error.find("--audit-memory-budget"), std::string::npos) << error;
+  }
 }
 
 TEST(PeriodicAudit, AuditsOnBecomingLeaderThenEveryInterval) {

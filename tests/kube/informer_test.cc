@@ -148,6 +148,54 @@ TEST_F(InformerTest, RelistsOn410AndDeliversTombstones) {
   EXPECT_NE(std::find(rec.log.begin(), rec.log.end(), "tombstone shop/a"), rec.log.end());
 }
 
+// The transform runs on listed objects and on watch events before they are cached; the
+// controller's transforms keep what it reads and nothing else.
+TEST_F(InformerTest, TransformTrimsEveryCachedObject) {
+  auto ns = web::json::value::parse(R"({"apiVersion":"v1","kind":"Namespace","metadata":{"name":"shop","uid":"u1",
+      "labels":{"team":"payments"},"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{}","owner":"x"}},
+      "spec":{"finalizers":["kubernetes"]},"status":{"phase":"Active"}})");
+  fake_->Seed(resources::kNamespaces, ns);
+  InformerOptions opts = Opts();
+  opts.transform = KeepIdentityAndLabels;
+  Informer inf(fake_, resources::kNamespaces, opts);
+  inf.Start();
+  ASSERT_TRUE(inf.WaitForSync(std::chrono::seconds(10)));
+  auto cached = inf.Get("", "shop");
+  ASSERT_NE(cached, nullptr);
+  EXPECT_EQ(riposte::json::GetString(*cached, {"metadata", "labels", "team"}), "payments");
+  EXPECT_FALSE(riposte::json::GetString(*cached, {"metadata", "uid"}).value_or("").empty());
+  EXPECT_FALSE(riposte::json::GetString(*cached, {"metadata", "resourceVersion"}).value_or("").empty());
+  EXPECT_EQ(riposte::json::Find(*cached, {"metadata", "annotations"}), nullptr);
+  EXPECT_EQ(riposte::json::Find(*cached, {"spec"}), nullptr);
+  EXPECT_EQ(riposte::json::Find(*cached, {"status"}), nullptr);
+  // Watch events too.
+  ASSERT_TRUE(fake_->WaitForWatches(1, std::chrono::seconds(10)));
+  auto other = ns;
+  other["metadata"]["name"] = web::json::value::string("web");
+  other["metadata"].erase("uid");
+  ASSERT_TRUE(fake_->Create(resources::kNamespaces, "", other).ok());
+  ASSERT_TRUE(Eventually([&] { return inf.Get("", "web") != nullptr; }));
+  EXPECT_EQ(riposte::json::Find(*inf.Get("", "web"), {"status"}), nullptr);
+  EXPECT_EQ(riposte::json::GetString(*inf.Get("", "web"), {"metadata", "labels", "team"}), "payments");
+  inf.Stop();
+}
+
+TEST(InformerTransforms, DropLastAppliedKeepsOtherAnnotations) {
+  auto obj = web::json::value::parse(R"({"metadata":{"name":"p","annotations":{
+      "kubectl.kubernetes.io/last-applied-configuration":"{\"big\":true}","riposte.io/undo":"x"}},"spec":{"a":1}})");
+  DropLastApplied(obj);
+  EXPECT_EQ(riposte::json::Find(obj, {"metadata", "annotations", "kubectl.kubernetes.io/last-applied-configuration"}), nullptr);
+  EXPECT_EQ(riposte::json::GetString(obj, {"metadata", "annotations", "riposte.io/undo"}), "x");
+  EXPECT_NE(riposte::json::Find(obj, {"spec", "a"}), nullptr);
+  // Shapes without annotations, or not objects, are left alone.
+  for (const char* text : {R"({"metadata":{"name":"p"}})", R"({"metadata":{"annotations":null}})", "[1]", "null"}) {
+    auto v = web::json::value::parse(text);
+    const auto before = v.serialize();
+    DropLastApplied(v);
+    EXPECT_EQ(v.serialize(), before) << text;
+  }
+}
+
 // Objects are cached without managedFields: often the larger part of an object, read by
 // nothing here. Everything else is kept.
 TEST_F(InformerTest, CachedObjectsHaveNoManagedFields) {
