@@ -129,6 +129,7 @@ struct Informer::Impl {
       std::unordered_map<std::string, bool> seen;
       seen.reserve(list.size());
       for (auto& item : list) {
+        if (opts.transform) opts.transform(item);
         auto obj = std::make_shared<const json::value>(std::move(item));
         const std::string key = ObjectKey(*obj);
         seen.emplace(key, true);
@@ -170,6 +171,7 @@ struct Informer::Impl {
       if (!rv.empty()) last_rv = rv;
       return;
     }
+    if (opts.transform) opts.transform(ev.object);
     auto obj = std::make_shared<const json::value>(std::move(ev.object));
     const std::string key = ObjectKey(*obj);
     ObjectPtr old;

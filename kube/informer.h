@@ -49,6 +49,10 @@ struct InformerOptions {
   std::string label_selector;
   std::string field_selector;
   std::chrono::milliseconds resync_period{0};  // 0 = no periodic resync
+  // Applied to every listed or watched object before it is cached and handed to handlers
+  // (controller-runtime's cache TransformFunc): keep only what the consumers read. Must keep
+  // metadata.namespace, .name and .resourceVersion. Runs on the informer's thread.
+  std::function<void(web::json::value& obj)> transform;
   int64_t page_size = 500;
   int watch_timeout_seconds = 300;  // each watch is re-established after this
   std::chrono::milliseconds min_backoff{200};
