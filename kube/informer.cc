@@ -129,8 +129,7 @@ struct Informer::Impl {
       std::unordered_map<std::string, bool> seen;
       seen.reserve(list.size());
       for (auto& item : list) {
-        if (opts.transform) opts.transform(item);
-        auto obj = std::make_shared<const json::value>(std::move(item));
+        auto obj = std::make_shared<const json::value>(std::move(item));  // transformed by ListAll
         const std::string key = ObjectKey(*obj);
         seen.emplace(key, true);
         auto it = items.find(key);
@@ -230,7 +229,7 @@ struct Informer::Impl {
     lo.field_selector = opts.field_selector;
     while (!st.stop_requested()) {
       if (need_list) {
-        auto list = ListAll(*client, resource, opts.ns, lo, opts.page_size);
+        auto list = ListAll(*client, resource, opts.ns, lo, opts.page_size, opts.transform);
         if (!list.ok()) {
           if (IsCancelled(list.error()) || st.stop_requested()) break;
           {

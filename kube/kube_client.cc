@@ -22,7 +22,7 @@ std::string ValidateObjectName(const std::string& name) { return k8s::ValidateNa
 std::string ValidateNamespaceName(const std::string& ns) { return k8s::ValidateName(k8s::NameKind::kNamespace, ns); }
 
 Result<ObjectList> ListAll(KubeClient& client, const Resource& res, const std::string& ns, ListOptions opts,
-                           int64_t page_size) {
+                           int64_t page_size, const std::function<void(web::json::value&)>& transform) {
   constexpr int kMaxRestarts = 3;
   opts.limit = page_size;
   const ListOptions first = opts;
@@ -40,7 +40,10 @@ Result<ObjectList> ListAll(KubeClient& client, const Resource& res, const std::s
       if (all.items.empty()) {
         all.items.reserve(p.items.size() + static_cast<size_t>(p.remaining_item_count.value_or(0)));
       }
-      for (auto& item : p.items) all.items.push_back(std::move(item));
+      for (auto& item : p.items) {
+        if (transform) transform(item);
+        all.items.push_back(std::move(item));
+      }
       all.api_version = p.api_version;
       all.kind = p.kind;
       all.resource_version = p.resource_version;

@@ -188,12 +188,25 @@ ConfigMapGuard::ConfigMapGuard(kube::KubeClientPtr client, const PolicyWatcher* 
 ConfigMapGuard::~ConfigMapGuard() { Stop(); }
 
 void ConfigMapGuard::Start() {
-  // Ingresses first: the ConfigMap transform asks the index whether to keep data.
+  // ConfigMaps only once the Ingress index is complete: their transform asks it whether to
+  // keep a ConfigMap's data, and would otherwise drop the data of referenced ones.
   ingresses_->Start();
-  configmaps_->Start();
+  if (starter_.joinable()) return;
+  starter_ = std::jthread([this](std::stop_token st) {
+    while (!st.stop_requested()) {
+      if (ingresses_->WaitForSync(std::chrono::milliseconds(200))) {
+        configmaps_->Start();
+        return;
+      }
+    }
+  });
 }
 
 void ConfigMapGuard::Stop() {
+  if (starter_.joinable()) {
+    starter_.request_stop();
+    starter_.join();
+  }
   if (configmaps_) configmaps_->Stop();
   if (ingresses_) ingresses_->Stop();
 }

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/metrics.h"
@@ -78,6 +79,7 @@ class ConfigMapGuard : public ConfigMapSource {
   // after they were last seen); forgotten at their next event.
   mutable std::mutex fetched_mu_;
   mutable std::map<std::string, std::shared_ptr<const core::ConfigMap>> fetched_;
+  std::jthread starter_;  // starts the ConfigMap informer once the Ingress cache synced
   metrics::Gauge& indexed_configmaps_;
   metrics::Counter& api_reads_;
 };
