@@ -90,9 +90,12 @@ void Suite::StartWebhook() {
   webhook_.Start(pod.argv, pod.dir + "/webhook.log");
   if (!webhook_.WaitForLog("\"msg\":\"webhook ready\"", std::chrono::seconds(30)))
     throw std::runtime_error("riposte webhook did not start:\n" + webhook_.Log());
-  std::smatch m;
+  // The log file is appended to across restarts: the last start's port counts.
   std::string log = webhook_.Log();
-  if (std::regex_search(log, m, std::regex("\"metrics_port\":\"([0-9]+)\""))) webhook_metrics_port_ = std::stoi(m[1]);
+  const std::regex port_re("\"metrics_port\":\"([0-9]+)\"");
+  for (std::sregex_iterator it(log.begin(), log.end(), port_re), end; it != end; ++it) {
+    webhook_metrics_port_ = std::stoi((*it)[1]);
+  }
 }
 
 double Suite::WebhookReviews(const std::string& outcome) {
