@@ -15,6 +15,7 @@
 #include "audit/mitigation.h"
 #include "audit/riposte_install.h"
 #include "audit/version.h"
+#include "common/json_value.h"
 #include "core/controller_config.h"
 #include "core/rules.h"
 
@@ -100,15 +101,15 @@ class Analyzer {
     for (const char* resource : {res::kDeployments, res::kDaemonSets}) {
       const std::string kind = std::string(resource) == res::kDeployments ? "Deployment" : "DaemonSet";
       for (const auto& obj : snap_.Objects(resource)) {
-        const value* tmpl = At(obj, {"spec", "template"});
+        const value* tmpl = json::Find(obj, {"spec", "template"});
         if (tmpl == nullptr) continue;
         ObjectRef ref{kind, Meta(obj, "namespace"), Meta(obj, "name")};
-        auto labels = Labels(At(*tmpl, {"metadata", "labels"}));
-        const value* selector = At(obj, {"spec", "selector"});
+        auto labels = Labels(json::Find(*tmpl, {"metadata", "labels"}));
+        const value* selector = json::Find(obj, {"spec", "selector"});
         AddCandidatesFromPodSpec(ref, *tmpl, labels, [&](ControllerCandidate& c) {
           for (const auto& pod : snap_.Objects(res::kPods)) {
             if (Meta(pod, "namespace") != ref.ns) continue;
-            if (!Selects(selector, Labels(At(pod, {"metadata", "labels"})))) continue;
+            if (!Selects(selector, Labels(json::Find(pod, {"metadata", "labels"})))) continue;
             c.ctrl.pods.push_back(PodFrom(pod));
             claimed_pods.insert({ref.ns, Meta(pod, "name")});
           }
@@ -120,7 +121,7 @@ class Analyzer {
     for (const auto& pod : snap_.Objects(res::kPods)) {
       ObjectRef ref{"Pod", Meta(pod, "namespace"), Meta(pod, "name")};
       if (claimed_pods.count({ref.ns, ref.name}) != 0) continue;
-      auto labels = Labels(At(pod, {"metadata", "labels"}));
+      auto labels = Labels(json::Find(pod, {"metadata", "labels"}));
       AddCandidatesFromPodSpec(ref, pod, labels, [&](ControllerCandidate& c) { c.ctrl.pods.push_back(PodFrom(pod)); });
     }
   }
@@ -157,7 +158,7 @@ class Analyzer {
       }
       if (const auto* ports = Arr(container, {"ports"})) {
         for (const auto& p : *ports) {
-          const value* cp = At(p, {"containerPort"});
+          const value* cp = json::Find(p, {"containerPort"});
           if (cp != nullptr && cp->is_integer()) {
             c.container_port_names_for_admission.push_back(std::to_string(cp->as_integer()) + "=" + Str(p, {"name"}));
           }
@@ -223,7 +224,7 @@ class Analyzer {
       for (const auto& obj : snap_.Objects(res::kConfigMaps)) {
         if (Meta(obj, "namespace") == ns && Meta(obj, "name") == name) {
           s.configmap_found = true;
-          data = Labels(At(obj, {"data"}));
+          data = Labels(json::Find(obj, {"data"}));
         }
       }
       if (!snap_.Readable(res::kConfigMaps)) {
@@ -273,11 +274,11 @@ class Analyzer {
       }
       if (const auto* ports = Arr(svc, {"spec", "ports"})) {
         for (const auto& p : *ports) {
-          const value* port = At(p, {"port"});
-          const value* target = At(p, {"targetPort"});
+          const value* port = json::Find(p, {"port"});
+          const value* target = json::Find(p, {"targetPort"});
           std::string text = port != nullptr && port->is_integer() ? std::to_string(port->as_integer()) : "?";
           if (target != nullptr) text += "->" + (target->is_string() ? target->as_string() : target->serialize());
-          const value* np = At(p, {"nodePort"});
+          const value* np = json::Find(p, {"nodePort"});
           if (np != nullptr && np->is_integer() && e.type != "ClusterIP") {
             text += " (nodePort " + std::to_string(np->as_integer()) + ")";
           }
@@ -305,7 +306,7 @@ class Analyzer {
     bool open_rule = false;
     for (const auto& np : snap_.Objects(res::kNetworkPolicies)) {
       if (Meta(np, "namespace") != ctrl.workload.ns) continue;
-      if (!Selects(At(np, {"spec", "podSelector"}), c.pod_labels)) continue;
+      if (!Selects(json::Find(np, {"spec", "podSelector"}), c.pod_labels)) continue;
       bool ingress_type = true;  // policyTypes defaults to include Ingress
       if (const auto* types = Arr(np, {"spec", "policyTypes"})) {
         ingress_type = std::any_of(types->begin(), types->end(),
@@ -320,9 +321,9 @@ class Analyzer {
         bool port_allowed = true;
         if (const auto* ports = Arr(rule, {"ports"}); ports != nullptr && ports->size() > 0) {
           port_allowed = std::any_of(ports->begin(), ports->end(), [&](const value& p) {
-            const value* port = At(p, {"port"});
+            const value* port = json::Find(p, {"port"});
             if (port == nullptr) return true;  // all ports of the protocol
-            const value* end = At(p, {"endPort"});
+            const value* end = json::Find(p, {"endPort"});
             if (port->is_integer() && end != nullptr && end->is_integer()) {
               return port->as_integer() <= ctrl.admission_port && ctrl.admission_port <= end->as_integer();
             }
@@ -336,9 +337,9 @@ class Analyzer {
                           std::string cidr = Str(peer, {"ipBlock", "cidr"});
                           if (cidr == "0.0.0.0/0" || cidr == "::/0") return true;
                           // namespaceSelector {} without podSelector: every pod in the cluster.
-                          const value* nss = At(peer, {"namespaceSelector"});
+                          const value* nss = json::Find(peer, {"namespaceSelector"});
                           return nss != nullptr && nss->is_object() && nss->size() == 0 &&
-                                 At(peer, {"podSelector"}) == nullptr;
+                                 json::Find(peer, {"podSelector"}) == nullptr;
                         });
         if (from_all) open_rule = true;
       }

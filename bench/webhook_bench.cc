@@ -29,8 +29,10 @@
 #include <vector>
 
 #include "common/http_server.h"
-#include "tests/fakes/child_process.h"
-#include "tests/fakes/test_tls.h"
+#include "tests/support/certs.h"
+#include "tests/support/files.h"
+#include "tests/support/https_client.h"
+#include "tests/support/process.h"
 
 using namespace riposte::testing;
 using Clock = std::chrono::steady_clock;

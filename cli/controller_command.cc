@@ -2,8 +2,6 @@
 
 #include <utility>  // before asio: boost 1.74 uses std::exchange without including it
 
-#include <pplx/threadpool.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -139,15 +137,6 @@ int RunController(const Args& args) {
 
   auto config = kube::LoadDefaultConfig(kubeconfig);
   if (!config.ok()) return StartFailed("kubernetes config: " + config.error().message);
-  // cpprestsdk's shared pool defaults to 40 threads. They only run asio completion handlers
-  // (every blocking wait is on our own threads), and 40 threads woken for each handler cost
-  // the controller most of its CPU under load (controller_bench: 73% in the scheduler, ~1.3 ms
-  // per alert). One per core, at least 2 and at most 8.
-  try {
-    crossplat::threadpool::initialize_with_threads(std::clamp(std::thread::hardware_concurrency(), 2U, 8U));
-  } catch (const std::exception& e) {
-    log::Warn("cpprestsdk thread pool was already initialized", {{"error", e.what()}});
-  }
   config.value().qps = kube_qps;
   config.value().burst = static_cast<int>(kube_burst);
   auto client = kube::NewKubeClient(config.value());

@@ -41,6 +41,7 @@
 #include <thread>
 
 #include "common/http_server.h"
+#include "common/json.h"
 #include "common/log.h"
 #include "common/metrics.h"
 
@@ -315,7 +316,7 @@ void Responder::operator()(Response r) {
   t->Complete(std::move(r));
 }
 
-std::string JsonQuote(std::string_view s) { return "\"" + log::JsonEscape(s) + "\""; }
+std::string JsonQuote(std::string_view s) { return json::Quote(s); }
 
 Response JsonError(int status, std::string_view message, std::string_view reason) {
   Response r;

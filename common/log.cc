@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/json.h"
+
 namespace riposte::log {
 namespace {
 
@@ -33,17 +35,6 @@ std::shared_ptr<spdlog::logger> Logger() {
   return logger;
 }
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not valid.
-size_t Utf8Len(std::string_view s, size_t i) {
-  auto c = static_cast<unsigned char>(s[i]);
-  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-  if (n == 0 || i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-  }
-  return n;
-}
-
 template <typename Range>
 void WriteImpl(Level level, std::string_view msg, const Range& fields) {
   auto logger = Logger();
@@ -51,23 +42,23 @@ void WriteImpl(Level level, std::string_view msg, const Range& fields) {
   std::string line;
   if (g_format.load() == Format::kJson) {
     line += "\"msg\":\"";
-    line += JsonEscape(msg);
+    json::AppendEscaped(line, msg);
     line += '"';
     for (const auto& [k, v] : fields) {
       line += ",\"";
-      line += JsonEscape(k);
+      json::AppendEscaped(line, k);
       line += "\":\"";
-      line += JsonEscape(v);
+      json::AppendEscaped(line, v);
       line += '"';
     }
     line += '}';
   } else {
-    line += JsonEscape(msg);
+    json::AppendEscaped(line, msg);
     for (const auto& [k, v] : fields) {
       line += ' ';
       line += k;
       line += "=\"";
-      line += JsonEscape(v);
+      json::AppendEscaped(line, v);
       line += '"';
     }
   }
@@ -112,70 +103,6 @@ bool Enabled(Level level) { return Logger()->should_log(ToSpd(level)); }
 void Write(Level level, std::string_view msg,
            const std::vector<std::pair<std::string, std::string>>& fields) {
   WriteImpl(level, msg, fields);
-}
-
-namespace {
-
-// Bytes copied as they are: printable ASCII other than '"' and '\\'.
-constexpr std::array<bool, 256> kPlain = [] {
-  std::array<bool, 256> t{};
-  for (int c = 0x20; c < 0x7F; ++c) t[static_cast<size_t>(c)] = c != '"' && c != '\\';
-  return t;
-}();
-
-// Nonzero when one of the 8 bytes in `v` is not plain (< 0x20, '"', '\\', 0x7F or >= 0x80).
-// The usual "has a byte less than n / equal to n" word tricks: exact about whether such a byte
-// exists, which is all that is asked.
-inline uint64_t Special8(uint64_t v) {
-  constexpr uint64_t k01 = 0x0101010101010101ULL, k80 = 0x8080808080808080ULL;
-  const uint64_t quote = v ^ (k01 * '"'), backslash = v ^ (k01 * '\\'), del = v ^ (k01 * 0x7F);
-  return (((v - k01 * 0x20) & ~v) | ((quote - k01) & ~quote) | ((backslash - k01) & ~backslash) |
-          ((del - k01) & ~del) | v) &
-         k80;
-}
-
-}  // namespace
-
-void AppendJsonEscaped(std::string* out, std::string_view in) {
-  out->reserve(out->size() + in.size() + 8);
-  const char* p = in.data();
-  const size_t n = in.size();
-  size_t i = 0;
-  while (i < n) {
-    // Plain printable ASCII is the common case (admission responses, log fields): skip it
-    // eight bytes at a time and copy whole runs.
-    const size_t start = i;
-    for (uint64_t w; i + 8 <= n; i += 8) {
-      std::memcpy(&w, p + i, 8);
-      if (Special8(w) != 0) break;
-    }
-    while (i < n && kPlain[static_cast<unsigned char>(p[i])]) ++i;
-    if (i > start) out->append(p + start, i - start);
-    if (i >= n) break;
-    auto c = static_cast<unsigned char>(p[i]);
-    if (c == '"' || c == '\\') {
-      out->push_back('\\');
-      out->push_back(static_cast<char>(c));
-      ++i;
-    } else if (c < 0x20 || c == 0x7F) {
-      static constexpr char kHex[] = "0123456789abcdef";
-      const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]};
-      out->append(esc, sizeof esc);
-      ++i;
-    } else if (size_t len = Utf8Len(in, i)) {
-      out->append(p + i, len);
-      i += len;
-    } else {
-      out->append("\\ufffd");  // invalid byte: replace rather than emit broken JSON
-      ++i;
-    }
-  }
-}
-
-std::string JsonEscape(std::string_view in) {
-  std::string out;
-  AppendJsonEscaped(&out, in);
-  return out;
 }
 
 }  // namespace riposte::log

@@ -30,12 +30,6 @@ inline void Info(std::string_view msg, Fields f = {}) { Write(Level::kInfo, msg,
 inline void Warn(std::string_view msg, Fields f = {}) { Write(Level::kWarn, msg, f); }
 inline void Error(std::string_view msg, Fields f = {}) { Write(Level::kError, msg, f); }
 
-// Escapes a string for inclusion inside a JSON string literal (no surrounding quotes).
-// Control characters and invalid UTF-8 bytes are escaped, so attacker-controlled values
-// cannot forge log lines.
-std::string JsonEscape(std::string_view in);
-// The same, appended to *out (no temporary string).
-void AppendJsonEscaped(std::string* out, std::string_view in);
 // Whether a line at `level` would be written: check before building expensive fields.
 bool Enabled(Level level);
 

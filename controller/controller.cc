@@ -4,8 +4,9 @@
 
 #include <random>
 
+#include "common/json_value.h"
 #include "common/log.h"
-#include "controller/json_util.h"
+#include "controller/codec.h"
 #include "controller/names.h"
 #include "controller/response_action.h"
 #include "kube/rate_limit.h"
@@ -15,8 +16,12 @@ namespace riposte::controller {
 using web::json::value;
 
 RecordOutcome KubeResponseRecorder::Create(const std::string& ns, const value& ra, std::string* message) {
+  if (on_creating_) on_creating_(ns, json::GetString(ra, {"spec", "target", "pod"}).value_or(""));
   auto r = client_->Create(kube::resources::kResponseActions, ns, ra);
-  if (r.ok()) return RecordOutcome::kCreated;
+  if (r.ok()) {
+    if (on_created_) on_created_(std::move(r.value()));
+    return RecordOutcome::kCreated;
+  }
   if (kube::IsAlreadyExists(r.error())) return RecordOutcome::kAlreadyExists;
   *message = r.error().ToString();
   return r.error().Retryable() ? RecordOutcome::kUnavailable : RecordOutcome::kRejected;
@@ -31,11 +36,14 @@ std::string DefaultIdentity() {
   return std::string(host) + "-" + HashHex(std::to_string(rd()) + std::to_string(getpid())).substr(0, 8);
 }
 
+std::string Name(const kube::ObjectPtr& obj) { return json::GetString(*obj, {"metadata", "name"}).value_or(""); }
+
 }  // namespace
 
 ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOptions opts)
     : client_(std::move(client)), opts_(std::move(opts)) {
   if (opts_.identity.empty()) opts_.identity = DefaultIdentity();
+  if (!opts_.clock) opts_.clock = kube::DefaultClock();
   GuardConfig gc;
   gc.protected_namespaces = opts_.protected_namespaces;
   gc.protected_namespaces.insert(opts_.own_namespace);
@@ -51,9 +59,14 @@ ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOpt
                                   [this](const kube::ObjectPtr& o, bool) { OnPolicyDeleted(o); }});
   actions_inf_->AddEventHandler({[this](const kube::ObjectPtr& o) { OnResponseAction(o); },
                                  [this](const kube::ObjectPtr&, const kube::ObjectPtr& o) { OnResponseAction(o); },
-                                 [this](const kube::ObjectPtr& o, bool) { queue_->Add(kube::ObjectKey(*o)); }});
+                                 [this](const kube::ObjectPtr& o, bool) {
+                                   const auto key = kube::ObjectKey(*o);
+                                   recent_.Forget(key);
+                                   queue_->Add(key);
+                                 }});
 
-  queue_ = std::make_shared<kube::WorkQueue>(kube::DefaultClock(), kube::DefaultControllerRateLimiter());
+  queue_ = std::make_shared<kube::WorkQueue>(opts_.clock, kube::DefaultControllerRateLimiter());
+  policy_queue_ = std::make_shared<kube::WorkQueue>(opts_.clock, kube::DefaultControllerRateLimiter());
   metrics_.SetQueueDepth([q = queue_] { return q->Len() + q->DelayedLen(); });
 
   kube::LeaderElectionConfig le;
@@ -63,28 +76,35 @@ ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOpt
   le.lease_duration = opts_.lease_duration;
   le.renew_deadline = opts_.renew_deadline;
   le.retry_period = opts_.retry_period;
-  le.on_started_leading = [this] {
-    log::Info("became leader", {{"identity", opts_.identity}});
-    EnqueueAll();
-    for (auto& t : opts_.leader_tasks)
-      if (t.leadership_changed) t.leadership_changed(true);
-  };
-  le.on_stopped_leading = [this] {
-    log::Warn("lost leadership", {{"identity", opts_.identity}});
-    for (auto& t : opts_.leader_tasks)
-      if (t.leadership_changed) t.leadership_changed(false);
-  };
-  elector_ = std::make_unique<kube::LeaderElector>(opts_.election_client ? opts_.election_client : client_, le);
+  le.on_started_leading = [this] { OnStartedLeading(); };
+  le.on_stopped_leading = [this] { OnStoppedLeading(); };
+  elector_ = std::make_unique<kube::LeaderElector>(opts_.election_client ? opts_.election_client : client_, le,
+                                                   opts_.clock);
   metrics_.SetLeader([this] { return elector_->IsLeader(); });
+
+  prefetch_ = std::make_unique<PodPrefetcher>(
+      [client = client_](const std::string& ns, const std::string& name) {
+        return client->Get(kube::resources::kPods, ns, name);
+      },
+      opts_.clock);
 
   ReconcilerDeps rd;
   rd.client = client_;
-  rd.get_cached = [this](const std::string& ns, const std::string& name) { return actions_inf_->Get(ns, name); };
+  rd.prefetched_pod = [this](const std::string& ns, const std::string& pod) {
+    return prefetch_->Take(ns, pod, std::chrono::seconds(10));
+  };
+  rd.get_cached = [this](const std::string& ns, const std::string& name) {
+    return recent_.Newest(kube::ObjectKey(ns, name), actions_inf_->Get(ns, name));
+  };
+  rd.on_written = [this](const value& obj) { recent_.Wrote(obj); };
   rd.registry = &BuiltinActions();
   rd.on_action = [this](const std::string& type, const std::string& result, std::optional<double> latency) {
     metrics_.Action(type, result);
     if (latency) metrics_.Latency(*latency);
   };
+  // Checked before every side effect: a replica that lost the Lease (observed at its next
+  // retry, or the renew deadline passed) or is stopping sends nothing more.
+  rd.may_act = [this] { return started_.load() && elector_->IsLeader(); };
   reconciler_ = std::make_unique<Reconciler>(rd);
 
   IngestDeps id;
@@ -92,10 +112,15 @@ ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOpt
   id.namespace_labels = [this](const std::string& ns) -> std::optional<std::map<std::string, std::string>> {
     auto obj = namespaces_inf_->Get("", ns);
     if (!obj) return std::nullopt;
-    return json::StringMap(*obj, {"metadata", "labels"});
+    return json::GetStringMap(*obj, {"metadata", "labels"});
   };
   id.ready = [this] { return Ready(); };
-  id.recorder = std::make_shared<KubeResponseRecorder>(opts_.recorder_client ? opts_.recorder_client : client_);
+  id.recorder = std::make_shared<KubeResponseRecorder>(
+      opts_.recorder_client ? opts_.recorder_client : client_,
+      [this](const std::string& ns, const std::string& pod) {
+        if (elector_->IsLeader() && IsDnsSubdomain(pod)) prefetch_->Prefetch(ns, pod);
+      },
+      [this](value&& obj) { OnCreated(std::move(obj)); });
   id.guards = guards_.get();
   id.global_dry_run = opts_.dry_run;
   status_counters_ = std::make_unique<PolicyStatusCounters>(
@@ -107,6 +132,11 @@ ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOpt
   ingestor_ = std::make_unique<AlertIngestor>(id);
   metrics_.SetIngestCounters(&ingestor_->counters());
 
+  reconciles_ = &metrics_.registry().AddCounter(
+      "riposte_reconciles_total",
+      "ResponseAction reconciles by outcome: done, requeued, error (requeued), stopped (leadership lost or "
+      "stopping mid-way), skipped (not the leader).",
+      {"result"});
   auto& writes = metrics_.registry().AddCounter(
       "riposte_policy_status_writes_total",
       "ResponsePolicy status counter flushes per policy: written, conflict (retried), failed (kept), dropped.",
@@ -130,7 +160,9 @@ void ResponseController::Start() {
   if (started_.exchange(true)) return;
   factory_->Start();
   elector_->Start();
+  prefetch_->Start();
   for (int i = 0; i < opts_.workers; ++i) workers_.emplace_back([this] { Worker(); });
+  policy_worker_ = std::thread([this] { PolicyWorker(); });
   status_flusher_->Start(false);
   for (auto& t : opts_.leader_tasks)
     if (t.start) t.start([this] { return elector_->IsLeader(); });
@@ -145,8 +177,11 @@ void ResponseController::Stop() {
   // failed the API is likely unreachable, and shutdown must not wait on its timeouts.
   if (last_flush_ok_ && status_counters_->pending_policies() > 0) status_counters_->Flush();
   queue_->ShutDown();
+  policy_queue_->ShutDown();
+  prefetch_->Stop();  // a worker waiting for a prefetched pod stops waiting
   for (auto& t : workers_) t.join();
   workers_.clear();
+  if (policy_worker_.joinable()) policy_worker_.join();
   elector_->Stop();
   factory_->Stop();
 }
@@ -160,86 +195,77 @@ std::vector<PolicyPtr> ResponseController::Policies() const {
   std::lock_guard lock(mu_);
   std::vector<PolicyPtr> out;
   out.reserve(policies_.size());
-  for (const auto& [name, p] : policies_) out.push_back(p);
+  for (const auto& [name, p] : policies_)
+    if (p.compiled) out.push_back(p.compiled);
+  return out;
+}
+
+std::vector<std::string> ResponseController::PolicyNames() const {
+  std::vector<std::string> out;
+  for (const auto& p : Policies()) out.push_back(p->name);
   return out;
 }
 
 void ResponseController::OnPolicy(const kube::ObjectPtr& obj) {
-  std::vector<std::string> errors;
-  auto compiled = CompilePolicy(*obj, BuiltinActions(), &errors);
-  std::string name = json::String(*obj, {"metadata", "name"}).value_or("");
+  PolicyRecord rec;
+  rec.compiled = CompilePolicy(*obj, BuiltinActions(), &rec.errors);
+  rec.generation = json::GetInt(*obj, {"metadata", "generation"}).value_or(0);
+  const std::string name = Name(obj);
+  if (!rec.errors.empty())
+    log::Warn("ResponsePolicy invalid", {{"policy", name}, {"error", rec.errors.front()}});
   {
     std::lock_guard lock(mu_);
-    if (compiled) policies_[name] = compiled;
-    else policies_.erase(name);  // an invalid policy never matches
+    policies_[name] = std::move(rec);  // an invalid policy never matches
   }
-  if (!errors.empty())
-    log::Warn("ResponsePolicy invalid", {{"policy", name}, {"error", errors.front()}});
-  WritePolicyCondition(*obj, errors);
+  // The condition is written by the policy worker (and only on the leader).
+  policy_queue_->Add(name);
 }
 
 void ResponseController::OnPolicyDeleted(const kube::ObjectPtr& obj) {
   std::lock_guard lock(mu_);
-  policies_.erase(json::String(*obj, {"metadata", "name"}).value_or(""));
-}
-
-void ResponseController::WritePolicyCondition(const value& obj, const std::vector<std::string>& errors) {
-  // Only the leader writes status, and only when validity or generation changed.
-  if (!elector_->IsLeader()) return;
-  std::string name = json::String(obj, {"metadata", "name"}).value_or("");
-  int64_t gen = json::Int(obj, {"metadata", "generation"}).value_or(0);
-  std::string digest = std::to_string(gen) + "|" + (errors.empty() ? "" : errors.front());
-  if (json::Int(obj, {"status", "observedGeneration"}).value_or(-1) == gen) {
-    // Already written for this generation (by us or a previous leader).
-    std::lock_guard lock(mu_);
-    policy_status_written_[name] = digest;
-    return;
-  }
-  {
-    std::lock_guard lock(mu_);
-    if (policy_status_written_[name] == digest) return;
-    policy_status_written_[name] = digest;
-  }
-  auto now = FormatRfc3339(std::chrono::system_clock::now());
-  auto cond = [&](const char* type, bool status, const std::string& reason, const std::string& msg) {
-    auto c = value::object();
-    c["type"] = value::string(type);
-    c["status"] = value::string(status ? "True" : "False");
-    c["reason"] = value::string(reason);
-    c["message"] = value::string(msg.substr(0, 1024));
-    c["lastTransitionTime"] = value::string(now);
-    c["observedGeneration"] = gen;
-    return c;
-  };
-  std::string all;
-  for (const auto& e : errors) all += (all.empty() ? "" : "; ") + e;
-  auto patch = value::object();
-  patch["status"] = value::object();
-  patch["status"]["observedGeneration"] = gen;
-  patch["status"]["conditions"] =
-      errors.empty() ? value::array({cond("Ready", true, "Valid", "policy compiled"),
-                                     cond("Invalid", false, "Valid", "")})
-                     : value::array({cond("Ready", false, "InvalidSpec", all), cond("Invalid", true, "InvalidSpec", all)});
-  auto r = client_->Patch(kube::resources::kResponsePolicies, "", name, kube::PatchType::kMergePatch, patch, {}, "status");
-  if (!r.ok()) log::Warn("policy status not written", {{"policy", name}, {"error", r.error().ToString()}});
+  policies_.erase(Name(obj));
+  policy_status_written_.erase(Name(obj));
 }
 
 void ResponseController::OnResponseAction(const kube::ObjectPtr& obj) {
+  recent_.Seen(obj);
   // Cooldown state survives restarts and is shared between replicas through the API.
-  auto policy = json::String(*obj, {"spec", "policyRef", "name"});
-  auto pod = json::String(*obj, {"spec", "target", "pod"});
-  auto created = ParseRfc3339(json::String(*obj, {"metadata", "creationTimestamp"}).value_or(""));
-  auto cooldown = json::String(*obj, {"metadata", "annotations", kAnnotationCooldown});
+  auto policy = json::GetString(*obj, {"spec", "policyRef", "name"});
+  auto pod = json::GetString(*obj, {"spec", "target", "pod"});
+  auto created = ParseRfc3339(json::GetString(*obj, {"metadata", "creationTimestamp"}).value_or(""));
+  auto cooldown = json::GetString(*obj, {"metadata", "annotations", kAnnotationCooldown});
   if (policy && pod && created && cooldown) {
     int64_t secs = std::strtoll(cooldown->c_str(), nullptr, 10);
-    guards_->ObserveExisting(*policy, json::String(*obj, {"metadata", "namespace"}).value_or(""), *pod, *created, secs);
+    guards_->ObserveExisting(*policy, json::GetString(*obj, {"metadata", "namespace"}).value_or(""), *pod, *created,
+                             secs);
   }
   queue_->Add(kube::ObjectKey(*obj));
 }
 
-void ResponseController::EnqueueAll() {
+void ResponseController::OnStartedLeading() {
+  log::Info("became leader", {{"identity", opts_.identity}});
   for (const auto& key : actions_inf_->Keys()) queue_->Add(key);
-  for (const auto& obj : policies_inf_->List()) OnPolicy(obj);
+  for (const auto& obj : policies_inf_->List()) policy_queue_->Add(Name(obj));
+  for (auto& t : opts_.leader_tasks)
+    if (t.leadership_changed) t.leadership_changed(true);
+}
+
+void ResponseController::OnStoppedLeading() {
+  // Workers see IsLeader() turn false before their next request; queued keys are dropped as
+  // they come up. Nothing to wait for here.
+  log::Warn("lost leadership", {{"identity", opts_.identity}});
+  for (auto& t : opts_.leader_tasks)
+    if (t.leadership_changed) t.leadership_changed(false);
+}
+
+void ResponseController::OnCreated(value&& obj) {
+  // Act as soon as the ResponseAction is durable: a worker takes it from the queue now and
+  // reads this version, instead of waiting for the watch event. Followers leave it to the
+  // leader, whose informer delivers it.
+  if (!elector_->IsLeader()) return;
+  const std::string key = kube::ObjectKey(obj);
+  recent_.Wrote(std::move(obj));
+  queue_->Add(key);
 }
 
 void ResponseController::Worker() {
@@ -251,6 +277,7 @@ void ResponseController::Worker() {
     if (!started_.load() || !elector_->IsLeader()) {
       queue_->Forget(*key);
       queue_->Done(*key);
+      reconciles_->With({"skipped"}).Inc();
       continue;
     }
     ReconcileResult r;
@@ -260,12 +287,71 @@ void ResponseController::Worker() {
       r.requeue = true;
       r.error = e.what();
     }
-    if (!r.error.empty()) log::Warn("reconcile error", {{"responseAction", *key}, {"error", r.error}});
-    if (r.after.count() > 0) queue_->AddAfter(*key, r.after);
-    else if (r.requeue) queue_->AddRateLimited(*key);
-    else queue_->Forget(*key);
+    if (r.stopped) {
+      log::Info("reconcile stopped", {{"responseAction", *key}, {"reason", r.error}});
+      queue_->Forget(*key);
+    } else {
+      if (!r.error.empty()) log::Warn("reconcile error", {{"responseAction", *key}, {"error", r.error}});
+      if (r.after.count() > 0) queue_->AddAfter(*key, r.after);
+      else if (r.requeue) queue_->AddRateLimited(*key);
+      else queue_->Forget(*key);
+    }
+    reconciles_->With({r.stopped ? "stopped" : !r.error.empty() ? "error" : r.requeue ? "requeued" : "done"}).Inc();
     queue_->Done(*key);
   }
+}
+
+void ResponseController::PolicyWorker() {
+  while (auto name = policy_queue_->Get()) {
+    bool retry = false;
+    if (started_.load() && elector_->IsLeader()) retry = !WritePolicyCondition(*name);
+    if (retry) policy_queue_->AddRateLimited(*name);
+    else policy_queue_->Forget(*name);
+    policy_queue_->Done(*name);
+  }
+}
+
+bool ResponseController::WritePolicyCondition(const std::string& name) {
+  auto obj = policies_inf_->Get("", name);
+  if (!obj) return true;
+  PolicyRecord rec;
+  {
+    std::lock_guard lock(mu_);
+    auto it = policies_.find(name);
+    if (it == policies_.end()) return true;
+    rec = it->second;
+  }
+  // Only when validity or generation changed.
+  const int64_t gen = rec.generation;
+  const std::string digest = std::to_string(gen) + "|" + (rec.errors.empty() ? "" : rec.errors.front());
+  if (json::GetInt(*obj, {"status", "observedGeneration"}).value_or(-1) == gen) {
+    // Already written for this generation (by us or a previous leader).
+    std::lock_guard lock(mu_);
+    policy_status_written_[name] = digest;
+    return true;
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (policy_status_written_[name] == digest) return true;
+  }
+  const auto now = FormatRfc3339(std::chrono::system_clock::now());
+  std::string all;
+  for (const auto& e : rec.errors) all += (all.empty() ? "" : "; ") + e;
+  if (all.size() > 1024) all.resize(1024);
+  const bool valid = rec.errors.empty();
+  std::vector<Condition> conds{
+      Condition{"Ready", valid, valid ? "Valid" : "InvalidSpec", valid ? "policy compiled" : all, now, gen},
+      Condition{"Invalid", !valid, valid ? "Valid" : "InvalidSpec", valid ? "" : all, now, gen}};
+  auto r = client_->Patch(kube::resources::kResponsePolicies, "", name, 
+                          EncodePolicyConditionsPatch(gen, conds), {}, "status");
+  if (!r.ok()) {
+    if (kube::IsNotFound(r.error())) return true;
+    log::Warn("policy status not written", {{"policy", name}, {"error", r.error().ToString()}});
+    return false;
+  }
+  std::lock_guard lock(mu_);
+  policy_status_written_[name] = digest;
+  return true;
 }
 
 }  // namespace riposte::controller

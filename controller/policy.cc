@@ -3,7 +3,8 @@
 #include <algorithm>
 
 #include "controller/glob.h"
-#include "controller/json_util.h"
+#include "common/json_value.h"
+#include "controller/codec.h"
 #include "controller/names.h"
 
 namespace riposte::controller {
@@ -23,183 +24,132 @@ std::optional<FieldOp> ParseFieldOp(const std::string& s) {
   return std::nullopt;
 }
 
-// Reads a list of strings at `path`, reporting wrong types instead of skipping them.
-std::vector<std::string> Strings(const value& spec, const char* key, const std::string& where,
-                                 std::vector<std::string>* errors) {
-  std::vector<std::string> out;
-  const auto* v = json::Find(spec, {key});
-  if (v == nullptr || v->is_null()) return out;
-  if (!v->is_array()) {
-    errors->push_back(where + "." + key + ": must be a list of strings");
-    return out;
-  }
-  if (v->size() > kMaxListItems) errors->push_back(where + "." + key + ": too many items");
-  for (size_t i = 0; i < v->size() && i < kMaxListItems; ++i) {
-    const auto& e = v->at(i);
-    if (!e.is_string()) {
-      errors->push_back(where + "." + key + "[" + std::to_string(i) + "]: must be a string");
-      continue;
-    }
-    out.push_back(e.as_string());
-  }
-  return out;
+void CheckListSize(size_t n, const std::string& where, std::vector<std::string>* errors) {
+  if (n > kMaxListItems) errors->push_back(where + ": too many items");
 }
 
-void CompileSelector(const value& sel, Policy* p, std::vector<std::string>* errors) {
+void CompileSelector(const LabelSelectorSpec& sel, Policy* p, std::vector<std::string>* errors) {
   const std::string where = "spec.match.namespaceSelector";
-  if (!sel.is_object()) {
-    errors->push_back(where + ": must be an object");
-    return;
-  }
   NamespaceSelector ns;
-  if (const auto* ml = json::Find(sel, {"matchLabels"}); ml != nullptr && !ml->is_null()) {
-    if (!ml->is_object()) errors->push_back(where + ".matchLabels: must be a map");
-    else
-      for (const auto& [k, v] : ml->as_object()) {
-        if (!v.is_string() || !IsQualifiedName(k) || !IsLabelValue(v.as_string()))
-          errors->push_back(where + ".matchLabels[" + k + "]: invalid label");
-        else ns.match_labels[k] = v.as_string();
-      }
+  for (const auto& [k, v] : sel.match_labels) {
+    if (!IsQualifiedName(k) || !IsLabelValue(v)) errors->push_back(json::JoinPath(where + ".matchLabels", k) + ": invalid label");
+    else ns.match_labels[k] = v;
   }
-  if (const auto* me = json::Find(sel, {"matchExpressions"}); me != nullptr && !me->is_null()) {
-    if (!me->is_array()) {
-      errors->push_back(where + ".matchExpressions: must be a list");
-    } else {
-      for (size_t i = 0; i < me->size(); ++i) {
-        std::string w = where + ".matchExpressions[" + std::to_string(i) + "]";
-        const auto& e = me->at(i);
-        SelectorRequirement r;
-        r.key = json::String(e, {"key"}).value_or("");
-        r.op = json::String(e, {"operator"}).value_or("");
-        r.values = Strings(e, "values", w, errors);
-        if (!IsQualifiedName(r.key)) errors->push_back(w + ".key: invalid label key");
-        bool set_op = r.op == "In" || r.op == "NotIn";
-        if (!set_op && r.op != "Exists" && r.op != "DoesNotExist")
-          errors->push_back(w + ".operator: must be In, NotIn, Exists or DoesNotExist");
-        if (set_op && r.values.empty()) errors->push_back(w + ".values: required for " + r.op);
-        if (!set_op && !r.values.empty()) errors->push_back(w + ".values: not allowed for " + r.op);
-        ns.expressions.push_back(std::move(r));
-      }
-    }
+  for (size_t i = 0; i < sel.match_expressions.size(); ++i) {
+    const std::string w = where + ".matchExpressions[" + std::to_string(i) + "]";
+    const auto& e = sel.match_expressions[i];
+    SelectorRequirement r{e.key, e.op, e.values};
+    if (!IsQualifiedName(r.key)) errors->push_back(w + ".key: invalid label key");
+    bool set_op = r.op == "In" || r.op == "NotIn";
+    if (!set_op && r.op != "Exists" && r.op != "DoesNotExist")
+      errors->push_back(w + ".operator: must be In, NotIn, Exists or DoesNotExist");
+    if (set_op && r.values.empty()) errors->push_back(w + ".values: required for " + r.op);
+    if (!set_op && !r.values.empty()) errors->push_back(w + ".values: not allowed for " + r.op);
+    ns.expressions.push_back(std::move(r));
   }
   p->namespace_selector = std::move(ns);
 }
 
-void CompileMatch(const value& match, Policy* p, std::vector<std::string>* errors) {
+void CompileMatch(const PolicyMatchSpec& match, Policy* p, std::vector<std::string>* errors) {
   const std::string where = "spec.match";
-  for (auto& r : Strings(match, "rules", where, errors)) {
+  CheckListSize(match.rules.size(), where + ".rules", errors);
+  for (const auto& r : match.rules) {
     if (r.empty()) errors->push_back(where + ".rules: empty rule name");
-    else if (HasGlob(r)) p->rule_globs.push_back(std::move(r));
-    else p->exact_rules.insert(std::move(r));
+    else if (HasGlob(r)) p->rule_globs.push_back(r);
+    else p->exact_rules.insert(r);
   }
   p->any_rule = p->exact_rules.empty() && p->rule_globs.empty();
-  if (auto mp = json::String(match, {"minPriority"})) {
-    p->min_priority = ParsePriority(*mp);
-    if (!p->min_priority) errors->push_back(where + ".minPriority: unknown priority \"" + *mp + "\"");
+  if (match.min_priority) {
+    p->min_priority = ParsePriority(*match.min_priority);
+    if (!p->min_priority) errors->push_back(where + ".minPriority: unknown priority \"" + *match.min_priority + "\"");
   }
-  p->tags = Strings(match, "tags", where, errors);
-  auto tags_match = json::String(match, {"tagsMatch"}).value_or("any");
-  if (tags_match != "any" && tags_match != "all") errors->push_back(where + ".tagsMatch: must be any or all");
-  p->tags_all = tags_match == "all";
-  for (auto& s : Strings(match, "sources", where, errors)) p->sources.insert(std::move(s));
-  for (auto& ns : Strings(match, "namespaces", where, errors)) {
+  CheckListSize(match.tags.size(), where + ".tags", errors);
+  p->tags = match.tags;
+  if (match.tags_match != "any" && match.tags_match != "all") errors->push_back(where + ".tagsMatch: must be any or all");
+  p->tags_all = match.tags_match == "all";
+  CheckListSize(match.sources.size(), where + ".sources", errors);
+  p->sources.insert(match.sources.begin(), match.sources.end());
+  CheckListSize(match.namespaces.size(), where + ".namespaces", errors);
+  for (const auto& ns : match.namespaces) {
     if (!IsDnsLabel(ns)) errors->push_back(where + ".namespaces: \"" + ns + "\" is not a namespace name");
-    p->namespaces.insert(std::move(ns));
+    p->namespaces.insert(ns);
   }
-  if (const auto* sel = json::Find(match, {"namespaceSelector"}); sel != nullptr && !sel->is_null()) {
+  if (match.namespace_selector) {
     if (!p->namespaces.empty()) errors->push_back(where + ": set namespaces or namespaceSelector, not both");
-    CompileSelector(*sel, p, errors);
+    CompileSelector(*match.namespace_selector, p, errors);
   }
-  if (const auto* of = json::Find(match, {"outputFields"}); of != nullptr && !of->is_null()) {
-    if (!of->is_array()) {
-      errors->push_back(where + ".outputFields: must be a list");
-      return;
+  for (size_t i = 0; i < match.output_fields.size(); ++i) {
+    const std::string w = where + ".outputFields[" + std::to_string(i) + "]";
+    const auto& c = match.output_fields[i];
+    FieldCondition fc;
+    fc.field = c.field;
+    if (fc.field.empty()) errors->push_back(w + ".field: required");
+    auto op = ParseFieldOp(c.op);
+    if (!op) {
+      errors->push_back(w + ".operator: \"" + c.op + "\" is not one of Equals, NotEquals, In, NotIn, Exists, Prefix, Glob");
+      continue;
     }
-    for (size_t i = 0; i < of->size(); ++i) {
-      std::string w = where + ".outputFields[" + std::to_string(i) + "]";
-      const auto& c = of->at(i);
-      FieldCondition fc;
-      fc.field = json::String(c, {"field"}).value_or("");
-      if (fc.field.empty()) errors->push_back(w + ".field: required");
-      auto op_name = json::String(c, {"operator"}).value_or("");
-      auto op = ParseFieldOp(op_name);
-      if (!op) {
-        errors->push_back(w + ".operator: \"" + op_name + "\" is not one of Equals, NotEquals, In, NotIn, Exists, Prefix, Glob");
-        continue;
-      }
-      fc.op = *op;
-      fc.values = Strings(c, "values", w, errors);
-      bool single = fc.op == FieldOp::kEquals || fc.op == FieldOp::kNotEquals || fc.op == FieldOp::kPrefix;
-      if (fc.op == FieldOp::kExists && !fc.values.empty()) errors->push_back(w + ".values: not allowed for Exists");
-      if (fc.op != FieldOp::kExists && fc.values.empty()) errors->push_back(w + ".values: required for " + op_name);
-      if (single && fc.values.size() > 1) errors->push_back(w + ".values: " + op_name + " takes one value");
-      p->output_fields.push_back(std::move(fc));
-    }
+    fc.op = *op;
+    fc.values = c.values;
+    CheckListSize(fc.values.size(), w + ".values", errors);
+    bool single = fc.op == FieldOp::kEquals || fc.op == FieldOp::kNotEquals || fc.op == FieldOp::kPrefix;
+    if (fc.op == FieldOp::kExists && !fc.values.empty()) errors->push_back(w + ".values: not allowed for Exists");
+    if (fc.op != FieldOp::kExists && fc.values.empty()) errors->push_back(w + ".values: required for " + c.op);
+    if (single && fc.values.size() > 1) errors->push_back(w + ".values: " + c.op + " takes one value");
+    p->output_fields.push_back(std::move(fc));
   }
 }
 
-void CompileGuards(const value& spec, Policy* p, std::vector<std::string>* errors) {
-  const auto* g = json::Find(spec, {"guards"});
-  if (g == nullptr || g->is_null()) return;
-  if (!g->is_object()) {
-    errors->push_back("spec.guards: must be an object");
-    return;
-  }
-  auto read_int = [&](const char* key, int64_t min, int64_t max, int64_t* dest) {
-    const auto* v = json::Find(*g, {key});
-    if (v == nullptr || v->is_null()) return;
-    auto i = json::Int(*g, {key});
-    if (!i || *i < min || *i > max) {
-      errors->push_back(std::string("spec.guards.") + key + ": must be an integer in [" + std::to_string(min) +
-                        ", " + std::to_string(max) + "]");
+void CompileGuards(const PolicyGuardsSpec& g, Policy* p, std::vector<std::string>* errors) {
+  auto range = [&](const char* key, const std::optional<int64_t>& v, int64_t min, int64_t max, int64_t* dest) {
+    if (!v) return;
+    if (*v < min || *v > max) {
+      errors->push_back(std::string("spec.guards.") + key + ": must be in [" + std::to_string(min) + ", " +
+                        std::to_string(max) + "]");
       return;
     }
-    *dest = *i;
+    *dest = *v;
   };
   auto& gd = p->guards;
-  read_int("cooldownSeconds", 0, 86400, &gd.cooldown_seconds);
-  read_int("maxActionsPerMinute", 1, 10000, &gd.max_actions_per_minute);
+  range("cooldownSeconds", g.cooldown_seconds, 0, 86400, &gd.cooldown_seconds);
+  range("maxActionsPerMinute", g.max_actions_per_minute, 1, 10000, &gd.max_actions_per_minute);
   int64_t cap = -1;
-  read_int("maxDestructivePerMinute", 0, 10000, &cap);
+  range("maxDestructivePerMinute", g.max_destructive_per_minute, 0, 10000, &cap);
   if (cap >= 0) gd.max_destructive_per_minute = cap;
-  read_int("minHealthyReplicas", 0, 10000, &gd.min_healthy_replicas);
-  gd.skip_standalone = json::Bool(*g, {"skipStandalonePods"}).value_or(true);
-  gd.skip_daemonset = json::Bool(*g, {"skipDaemonSetPods"}).value_or(true);
-  gd.skip_statefulset = json::Bool(*g, {"skipStatefulSetPods"}).value_or(false);
+  range("minHealthyReplicas", g.min_healthy_replicas, 0, 10000, &gd.min_healthy_replicas);
+  gd.skip_standalone = g.skip_standalone_pods.value_or(true);
+  gd.skip_daemonset = g.skip_daemonset_pods.value_or(true);
+  gd.skip_statefulset = g.skip_statefulset_pods.value_or(false);
 }
 
-void CompileActions(const value& spec, const ActionRegistry& registry, Policy* p,
-                    std::vector<std::string>* errors) {
-  const auto* actions = json::Find(spec, {"actions"});
-  if (actions == nullptr || !actions->is_array() || actions->size() == 0) {
-    errors->push_back("spec.actions: at least one action is required");
+void CompileActions(const std::vector<ActionItem>& items, const ActionRegistry& registry, Policy* p,
+                    json::Errors* errors) {
+  if (items.empty()) {
+    errors->Add("spec.actions: at least one action is required");
     return;
   }
-  if (actions->size() > 16) errors->push_back("spec.actions: at most 16 actions");
-  for (size_t i = 0; i < actions->size(); ++i) {
-    std::string w = "spec.actions[" + std::to_string(i) + "]";
-    value item = actions->at(i);
-    auto type = json::String(item, {"type"}).value_or("");
-    auto action = registry.Find(type);
+  if (items.size() > 16) errors->Add("spec.actions: at most 16 actions");
+  for (size_t i = 0; i < items.size() && i < 16; ++i) {
+    const std::string w = "spec.actions[" + std::to_string(i) + "]";
+    ActionItem item = items[i];
+    auto action = registry.Find(item.type);
     if (action == nullptr) {
-      errors->push_back(w + ".type: unknown action \"" + type + "\"");
+      if (!item.type.empty()) errors->Add(w + ".type: unknown action \"" + item.type + "\"");
       continue;
     }
-    if (auto err = action->Validate(item)) {
-      errors->push_back(w + ": " + *err);
-      continue;
-    }
+    if (!action->Decode(json::Reader(item.item, errors, w))) continue;
     if (action->Destructive()) p->has_destructive = true;
-    if (type == "terminate" || type == "evict") {
+    if (item.type == "terminate" || item.type == "evict") {
       // Policy-wide workload guards become explicit per-action parameters, so the recorded
       // ResponseAction says exactly what was allowed.
       const auto& g = p->guards;
-      if (!item.has_field("allowStandalone")) item["allowStandalone"] = value::boolean(!g.skip_standalone);
-      if (!item.has_field("allowDaemonSet")) item["allowDaemonSet"] = value::boolean(!g.skip_daemonset);
-      if (!item.has_field("allowStatefulSet")) item["allowStatefulSet"] = value::boolean(!g.skip_statefulset);
-      if (!item.has_field("minHealthyReplicas")) item["minHealthyReplicas"] = g.min_healthy_replicas;
+      auto& v = item.item;
+      if (!v.has_field("allowStandalone")) v["allowStandalone"] = value::boolean(!g.skip_standalone);
+      if (!v.has_field("allowDaemonSet")) v["allowDaemonSet"] = value::boolean(!g.skip_daemonset);
+      if (!v.has_field("allowStatefulSet")) v["allowStatefulSet"] = value::boolean(!g.skip_statefulset);
+      if (!v.has_field("minHealthyReplicas")) v["minHealthyReplicas"] = g.min_healthy_replicas;
     }
-    p->actions[p->actions.size()] = item;
+    p->actions.push_back(std::move(item));
   }
 }
 
@@ -224,24 +174,29 @@ bool NamespaceSelector::Matches(const std::map<std::string, std::string>& labels
 
 PolicyPtr CompilePolicy(const value& obj, const ActionRegistry& registry, std::vector<std::string>* errors) {
   errors->clear();
+  json::Errors errs;
+  ResponsePolicy rp;
+  DecodeResponsePolicy(obj, &rp, &errs);
   auto p = std::make_shared<Policy>();
-  p->name = json::String(obj, {"metadata", "name"}).value_or("");
-  p->uid = json::String(obj, {"metadata", "uid"}).value_or("");
-  p->generation = json::Int(obj, {"metadata", "generation"}).value_or(0);
-  if (p->name.empty()) errors->push_back("metadata.name: required");
-  const auto* spec = json::Find(obj, {"spec"});
-  if (spec == nullptr || !spec->is_object()) {
-    errors->push_back("spec: required");
-    return nullptr;
+  p->name = rp.metadata.name;
+  p->uid = rp.metadata.uid;
+  p->generation = rp.metadata.generation;
+  std::vector<std::string> semantic;
+  if (p->name.empty()) semantic.push_back("metadata.name: required");
+  if (json::Find(obj, {"spec"}) != nullptr && json::Find(obj, {"spec"})->is_object()) {
+    const auto& spec = rp.spec;
+    if (spec.mode != "enforce" && spec.mode != "dryRun") semantic.push_back("spec.mode: must be enforce or dryRun");
+    p->dry_run = spec.mode == "dryRun";
+    CompileMatch(spec.match, p.get(), &semantic);
+    CompileGuards(spec.guards, p.get(), &semantic);
+    for (auto& e : semantic) errs.Add(std::move(e));
+    semantic.clear();
+    CompileActions(spec.actions, registry, p.get(), &errs);
   }
-  auto mode = json::String(*spec, {"mode"}).value_or("enforce");
-  if (mode != "enforce" && mode != "dryRun") errors->push_back("spec.mode: must be enforce or dryRun");
-  p->dry_run = mode == "dryRun";
-  const auto* match = json::Find(*spec, {"match"});
-  if (match == nullptr || !match->is_object()) errors->push_back("spec.match: required");
-  else CompileMatch(*match, p.get(), errors);
-  CompileGuards(*spec, p.get(), errors);
-  CompileActions(*spec, registry, p.get(), errors);
+  for (auto& e : semantic) errs.Add(std::move(e));
+  *errors = errs.messages();
+  if (errs.size() > errs.messages().size())
+    errors->push_back("and " + std::to_string(errs.size() - errs.messages().size()) + " more problems");
   if (!errors->empty()) return nullptr;
   return p;
 }

@@ -15,6 +15,7 @@
 
 #include "controller/actions/registry.h"
 #include "controller/alert.h"
+#include "controller/types.h"
 
 namespace riposte::controller {
 
@@ -65,14 +66,14 @@ struct Policy {
   std::vector<FieldCondition> output_fields;
   // spec.actions with the policy's workload guards copied into terminate/evict items, ready
   // to be put into a ResponseAction.
-  web::json::value actions = web::json::value::array();
+  std::vector<ActionItem> actions;
   bool has_destructive = false;
   PolicyGuards guards;
 };
 using PolicyPtr = std::shared_ptr<const Policy>;
 
-// Validates and compiles a ResponsePolicy object. On failure returns null and fills `errors`
-// with "spec.actions[1].labels: ..." style messages.
+// Validates and compiles a ResponsePolicy (decoded by controller/codec.h). On failure
+// returns null and fills `errors` with "spec.actions[1].labels: ..." style messages.
 PolicyPtr CompilePolicy(const web::json::value& obj, const ActionRegistry& registry,
                         std::vector<std::string>* errors);
 

@@ -4,62 +4,20 @@
 #include <cstdint>
 
 #include "common/log.h"
-#include "controller/json_util.h"
+#include "common/json_value.h"
+#include "controller/codec.h"
 
 namespace riposte::controller {
 
 using web::json::value;
 
-namespace {
-
-uint64_t StoredCount(const value& obj, std::initializer_list<const char*> path) {
-  auto v = json::Int(obj, path);
-  return v && *v > 0 ? static_cast<uint64_t>(*v) : 0;
-}
-
-// Saturating: a counter in the CRD is an int64.
-int64_t ToInt64(uint64_t v) {
-  constexpr uint64_t kMax = static_cast<uint64_t>(INT64_MAX);
-  return static_cast<int64_t>(std::min(v, kMax));
-}
-
-}  // namespace
-
 value PolicyStatusPatch(const value& current, uint64_t matched, uint64_t recorded,
                         const std::map<std::string, uint64_t>& suppressed,
                         std::optional<std::chrono::system_clock::time_point> last_match) {
-  std::map<std::string, uint64_t> by_reason;
-  auto reasons = value::object();
-  if (const value* stored = json::Find(current, {"status", "suppressedByReason"}); stored && stored->is_object()) {
-    for (const auto& [reason, n] : stored->as_object()) {
-      if (n.is_number() && n.as_number().is_int64() && n.as_number().to_int64() >= 0)
-        by_reason[reason] = static_cast<uint64_t>(n.as_number().to_int64());
-      else
-        reasons[reason] = value::null();  // not a count: a merge patch deletes it
-    }
-  }
-  uint64_t total_suppressed = StoredCount(current, {"status", "alertsSuppressed"});
-  for (const auto& [reason, n] : suppressed) {
-    by_reason[reason] += n;
-    total_suppressed += n;
-  }
-  auto status = value::object();
-  status["alertsMatched"] = value::number(ToInt64(StoredCount(current, {"status", "alertsMatched"}) + matched));
-  status["alertsSuppressed"] = value::number(ToInt64(total_suppressed));
-  status["responsesRecorded"] = value::number(ToInt64(StoredCount(current, {"status", "responsesRecorded"}) + recorded));
-  for (const auto& [reason, n] : by_reason) reasons[reason] = value::number(ToInt64(n));
-  status["suppressedByReason"] = reasons;
-  if (last_match) {
-    auto stored = ParseRfc3339(json::String(current, {"status", "lastMatchTime"}).value_or(""));
-    status["lastMatchTime"] = value::string(FormatRfc3339(stored && *stored > *last_match ? *stored : *last_match));
-  }
-  auto patch = value::object();
-  patch["metadata"] = value::object();
-  // A precondition: the counts above are only right if nobody wrote in between.
-  patch["metadata"]["resourceVersion"] =
-      value::string(json::String(current, {"metadata", "resourceVersion"}).value_or(""));
-  patch["status"] = status;
-  return patch;
+  ResponsePolicy stored;
+  json::Errors ignored;  // only status and metadata are read here
+  DecodeResponsePolicy(current, &stored, &ignored);
+  return EncodePolicyCountersPatch(stored, PolicyCounts{matched, recorded, suppressed, last_match});
 }
 
 void PolicyStatusCounters::Delta::Merge(const Delta& o) {
@@ -140,12 +98,12 @@ PolicyStatusCounters::WriteResult PolicyStatusCounters::Write(const std::string&
       }
       current = got.value();
     }
-    if (!d.uid.empty() && json::String(current, {"metadata", "uid"}).value_or("") != d.uid) {
+    if (!d.uid.empty() && json::GetString(current, {"metadata", "uid"}).value_or("") != d.uid) {
       if (cached) continue;  // the cache may lag a re-create: decide on a live read
       return WriteResult::kDrop;
     }
     auto patch = PolicyStatusPatch(current, d.matched, d.recorded, d.suppressed, d.last_match);
-    auto r = client_->Patch(kube::resources::kResponsePolicies, "", name, kube::PatchType::kMergePatch, patch, {},
+    auto r = client_->Patch(kube::resources::kResponsePolicies, "", name, patch, {},
                             "status");
     if (r.ok()) return WriteResult::kWritten;
     if (kube::IsNotFound(r.error())) return WriteResult::kDrop;

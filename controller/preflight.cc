@@ -5,7 +5,7 @@
 
 #include "common/log.h"
 #include "controller/actions/registry.h"
-#include "controller/json_util.h"
+#include "common/json_value.h"
 
 namespace riposte::controller {
 
@@ -34,7 +34,7 @@ Access CanI(kube::KubeClient& client, const std::string& verb, const std::string
   review["spec"]["resourceAttributes"] = attrs;
   auto r = client.Create(kSelfSubjectAccessReviews, "", review);
   if (!r.ok()) return Access::kUnknown;
-  auto allowed = json::Bool(r.value(), {"status", "allowed"});
+  auto allowed = riposte::json::GetBool(r.value(), {"status", "allowed"});
   if (!allowed) return Access::kUnknown;
   return *allowed ? Access::kAllowed : Access::kDenied;
 }

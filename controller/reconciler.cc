@@ -1,12 +1,12 @@
 #include "controller/reconciler.h"
 
+#include "common/json_value.h"
 #include "common/log.h"
 #include "controller/actions/isolate.h"
 #include "controller/alert.h"
+#include "controller/codec.h"
 #include "controller/executor.h"
-#include "controller/json_util.h"
 #include "controller/names.h"
-#include "controller/response_action.h"
 #include "kube/informer.h"
 
 namespace riposte::controller {
@@ -14,12 +14,21 @@ namespace riposte::controller {
 using web::json::value;
 
 struct Reconciler::State {
-  std::string ns, name;
-  value ra;
+  ResponseAction ra;
+  json::Errors spec_errors;
+  std::vector<ActionParamsPtr> params;  // per spec.actions item; null when invalid
   // Objects read for the current action; ActionContext points into these.
   std::optional<value> pod, owner, node, np;
   bool pod_fresh = false;  // `pod` was read in this pass and nothing has changed it since
+  bool dirty = false;      // status changed since the last write
   std::string now;
+
+  const std::string& ns() const { return ra.metadata.ns; }
+  const std::string& name() const { return ra.metadata.name; }
+  std::string alert_id() const {
+    auto it = ra.metadata.annotations.find(kAnnotationAlertUuid);
+    return it == ra.metadata.annotations.end() ? "" : it->second;
+  }
 };
 
 namespace {
@@ -29,40 +38,9 @@ std::string Truncate(std::string s, size_t max = 4096) {
   return s;
 }
 
-value& Status(value& ra) {
-  if (!ra.has_field("status") || !ra["status"].is_object()) ra["status"] = value::object();
-  return ra["status"];
-}
-
-std::string Phase(const value& ra) { return json::String(ra, {"status", "phase"}).value_or(""); }
-
-void SetCondition(value& ra, const std::string& type, bool status, const std::string& reason,
-                  const std::string& message, const std::string& now) {
-  auto& st = Status(ra);
-  if (!st.has_field("conditions") || !st["conditions"].is_array()) st["conditions"] = value::array();
-  auto& conds = st["conditions"];
-  auto c = value::object();
-  c["type"] = value::string(type);
-  c["status"] = value::string(status ? "True" : "False");
-  c["reason"] = value::string(reason);
-  c["message"] = value::string(Truncate(message, 1024));
-  c["lastTransitionTime"] = value::string(now);
-  c["observedGeneration"] = json::Int(ra, {"metadata", "generation"}).value_or(0);
-  for (size_t i = 0; i < conds.size(); ++i) {
-    if (json::String(conds[i], {"type"}) == type) {
-      if (json::String(conds[i], {"status"}) == (status ? "True" : "False"))
-        c["lastTransitionTime"] = conds[i]["lastTransitionTime"];
-      conds[i] = c;
-      return;
-    }
-  }
-  conds[conds.size()] = c;
-}
-
-bool HasFinalizer(const value& ra) {
-  for (const auto& f : json::StringList(ra, {"metadata", "finalizers"}))
-    if (f == kFinalizer) return true;
-  return false;
+Condition MakeCondition(const std::string& type, bool status, const std::string& reason, const std::string& message,
+                        const std::string& now, int64_t generation) {
+  return Condition{type, status, reason, Truncate(message, 1024), now, generation};
 }
 
 const kube::Resource* OwnerResource(const std::string& kind) {
@@ -86,97 +64,110 @@ bool Fetch(kube::KubeClient& client, const kube::Resource& res, const std::strin
   return false;
 }
 
+bool Done(ResultState s) {
+  return s == ResultState::kSucceeded || s == ResultState::kSkipped || s == ResultState::kDryRun;
+}
+
+ReconcileResult Stopped() {
+  ReconcileResult r;
+  r.stopped = true;
+  r.error = "no longer allowed to act (leadership lost or stopping)";
+  return r;
+}
+
+ReconcileResult Retry(std::string error) {
+  ReconcileResult r;
+  r.requeue = true;
+  r.error = std::move(error);
+  return r;
+}
+
 }  // namespace
 
 Reconciler::Reconciler(ReconcilerDeps deps) : deps_(std::move(deps)) {}
 
 bool Reconciler::WriteStatus(State& s, std::string* error) {
-  Status(s.ra)["observedGeneration"] = json::Int(s.ra, {"metadata", "generation"}).value_or(0);
-  auto r = deps_.client->UpdateStatus(kube::resources::kResponseActions, s.ns, s.ra);
+  if (!MayAct()) {
+    *error = "no longer allowed to act";
+    return false;
+  }
+  s.ra.status.observed_generation = s.ra.metadata.generation;
+  auto r = deps_.client->UpdateStatus(kube::resources::kResponseActions, s.ns(), EncodeStatusUpdate(s.ra));
   if (!r.ok()) {
     *error = "updating status: " + r.error().ToString();
     return false;
   }
-  s.ra = std::move(r.value());
+  s.ra.raw = std::move(r.value());
+  s.ra.metadata.resource_version = json::GetString(s.ra.raw, {"metadata", "resourceVersion"}).value_or("");
+  s.dirty = false;
+  if (deps_.on_written) deps_.on_written(s.ra.raw);
   return true;
 }
 
 void Reconciler::PostEvent(const State& s, const std::string& reason, const std::string& message, bool warning) {
-  auto ev = value::object();
-  ev["apiVersion"] = value::string("v1");
-  ev["kind"] = value::string("Event");
-  ev["metadata"] = value::object();
-  ev["metadata"]["name"] = value::string(DerivedName(s.name, HashHex(reason + message).substr(0, 10)));
-  ev["metadata"]["namespace"] = value::string(s.ns);
-  auto obj = value::object();
-  obj["apiVersion"] = value::string("riposte.io/v1alpha1");
-  obj["kind"] = value::string("ResponseAction");
-  obj["name"] = value::string(s.name);
-  obj["namespace"] = value::string(s.ns);
-  if (auto uid = json::String(s.ra, {"metadata", "uid"})) obj["uid"] = value::string(*uid);
-  ev["involvedObject"] = obj;
-  ev["reason"] = value::string(reason);
-  ev["message"] = value::string(Truncate(message, 1024));
-  ev["type"] = value::string(warning ? "Warning" : "Normal");
-  ev["source"] = value::object();
-  ev["source"]["component"] = value::string("riposte-controller");
-  ev["firstTimestamp"] = value::string(s.now);
-  ev["lastTimestamp"] = value::string(s.now);
-  ev["count"] = 1;
+  if (!MayAct()) return;
+  EventRecord e;
+  e.ns = s.ns();
+  e.name = DerivedName(s.name(), HashHex(reason + message).substr(0, 10));
+  e.involved_api_version = "riposte.io/v1alpha1";
+  e.involved_kind = "ResponseAction";
+  e.involved_name = s.name();
+  e.involved_uid = s.ra.metadata.uid;
+  e.reason = reason;
+  e.message = message;
+  e.type = warning ? "Warning" : "Normal";
+  e.time = s.now;
   // Best effort: an Event that cannot be written never blocks the response.
-  auto r = deps_.client->Create(kube::resources::kEvents, s.ns, ev);
-  if (!r.ok() && !kube::IsAlreadyExists(r.error()))
-    log::Warn("event not recorded", {{"responseAction", s.name}, {"error", r.error().ToString()}});
+  if (auto err = Execute(*deps_.client, CreateEvent{std::move(e)}))
+    log::Warn("event not recorded", {{"responseAction", s.name()}, {"error", err->ToString()}});
 }
 
-bool Reconciler::LoadContext(State& s, const value& item, int index, ActionContext* ctx, std::string* error) {
+bool Reconciler::LoadContext(State& s, size_t index, ActionContext* ctx, std::string* error) {
   auto& client = *deps_.client;
-  ctx->ns = s.ns;
-  ctx->pod_name = json::String(s.ra, {"spec", "target", "pod"}).value_or("");
-  ctx->response_action_name = s.name;
-  ctx->response_action_uid = json::String(s.ra, {"metadata", "uid"}).value_or("");
-  ctx->params = &item;
-  ctx->index = index;
+  const auto& item = s.ra.spec.actions[index];
+  ctx->ns = s.ns();
+  ctx->pod_name = s.ra.spec.target.pod;
+  ctx->response_action_name = s.name();
+  ctx->response_action_uid = s.ra.metadata.uid;
+  ctx->params = s.params[index].get();
+  ctx->index = static_cast<int>(index);
   ctx->now = s.now;
-  std::string rule = json::String(s.ra, {"spec", "alert", "rule"}).value_or("");
-  ctx->message = rule.empty() ? "Riposte response " + s.name + " on pod " + ctx->pod_name
-                              : "Falco rule \"" + rule + "\" on pod " + s.ns + "/" + ctx->pod_name +
-                                    "; Riposte response " + s.name;
-  auto action = deps_.registry->Find(json::String(item, {"type"}).value_or(""));
-  int needs = action->Requires();
+  const std::string rule = s.ra.spec.alert ? s.ra.spec.alert->rule : "";
+  ctx->message = rule.empty() ? "Riposte response " + s.name() + " on pod " + ctx->pod_name
+                              : "Falco rule \"" + rule + "\" on pod " + s.ns() + "/" + ctx->pod_name +
+                                    "; Riposte response " + s.name();
+  const int needs = deps_.registry->Find(item.type)->Requires();
   // The first action reuses the pod read when the response started; later ones read it again
   // (an earlier action may have changed it).
-  if (!s.pod_fresh && !Fetch(client, kube::resources::kPods, s.ns, ctx->pod_name, &s.pod, error)) return false;
+  if (!s.pod_fresh && !Fetch(client, kube::resources::kPods, s.ns(), ctx->pod_name, &s.pod, error)) return false;
   s.pod_fresh = false;
   ctx->pod = s.pod ? &*s.pod : nullptr;
   s.owner.reset();
   if ((needs & static_cast<int>(Needs::kOwner)) && s.pod) {
-    const auto* refs = json::Find(*s.pod, {"metadata", "ownerReferences"});
-    if (refs != nullptr && refs->is_array()) {
-      for (const auto& r : refs->as_array()) {
-        if (!json::Bool(r, {"controller"}).value_or(false)) continue;
-        const auto* res = OwnerResource(json::String(r, {"kind"}).value_or(""));
-        auto owner_name = json::String(r, {"name"}).value_or("");
-        if (res != nullptr && IsDnsSubdomain(owner_name) && !Fetch(client, *res, s.ns, owner_name, &s.owner, error))
-          return false;
+    std::string kind, owner_name;
+    json::Reader(*s.pod).At({"metadata", "ownerReferences"}).Items([&](const json::Reader& r) {
+      if (kind.empty() && r["controller"].BoolOr(false)) {
+        kind = r["kind"].StringOr("");
+        owner_name = r["name"].StringOr("");
       }
-    }
+    });
+    const auto* res = OwnerResource(kind);
+    if (res != nullptr && IsDnsSubdomain(owner_name) && !Fetch(client, *res, s.ns(), owner_name, &s.owner, error))
+      return false;
   }
   ctx->owner = s.owner ? &*s.owner : nullptr;
   s.node.reset();
   if (needs & static_cast<int>(Needs::kNode)) {
-    std::string node = s.pod ? json::String(*s.pod, {"spec", "nodeName"}).value_or("") : "";
-    if (node.empty()) node = json::String(s.ra, {"status", "node"}).value_or("");
-    if (!node.empty() && IsDnsSubdomain(node) &&
-        !Fetch(client, kube::resources::kNodes, "", node, &s.node, error))
+    std::string node = s.pod ? json::GetString(*s.pod, {"spec", "nodeName"}).value_or("") : "";
+    if (node.empty()) node = s.ra.status.node;
+    if (!node.empty() && IsDnsSubdomain(node) && !Fetch(client, kube::resources::kNodes, "", node, &s.node, error))
       return false;
   }
   ctx->node = s.node ? &*s.node : nullptr;
   s.np.reset();
-  if (needs & static_cast<int>(Needs::kNetworkPolicy)) {
-    if (!Fetch(client, kube::resources::kNetworkPolicies, s.ns, IsolateAction::PolicyName(s.name), &s.np, error))
-      return false;
-  }
+  if ((needs & static_cast<int>(Needs::kNetworkPolicy)) &&
+      !Fetch(client, kube::resources::kNetworkPolicies, s.ns(), IsolateAction::PolicyName(s.name()), &s.np, error))
+    return false;
   ctx->network_policy = s.np ? &*s.np : nullptr;
   return true;
 }
@@ -186,227 +177,244 @@ ReconcileResult Reconciler::Reconcile(const std::string& key) {
   auto cached = deps_.get_cached(ns, name);
   if (!cached) return {};
   State s;
-  s.ns = ns;
-  s.name = name;
-  s.ra = *cached;
+  DecodeResponseAction(*cached, &s.ra, &s.spec_errors);
   s.now = FormatRfc3339(deps_.now());
-  const bool deleting = json::Find(s.ra, {"metadata", "deletionTimestamp"}) != nullptr;
-  if (deleting) {
-    if (!HasFinalizer(s.ra)) return {};
-    if (Phase(s.ra) != "Reverted") {
-      auto r = Undo(s, true);
-      if (r.requeue || !r.error.empty()) return r;
-    }
-    // Drop our finalizer; Update with resourceVersion so a concurrent change is not lost.
-    auto fins = value::array();
-    for (const auto& f : json::StringList(s.ra, {"metadata", "finalizers"}))
-      if (f != kFinalizer) fins[fins.size()] = value::string(f);
-    s.ra["metadata"]["finalizers"] = fins;
-    auto r = deps_.client->Update(kube::resources::kResponseActions, s.ns, s.ra);
-    if (!r.ok() && !kube::IsNotFound(r.error())) return {true, {}, "removing finalizer: " + r.error().ToString()};
-    return {};
+  // Every action's parameters, decoded once (problems join the spec errors).
+  for (size_t i = 0; i < s.ra.spec.actions.size(); ++i) {
+    auto action = deps_.registry->Find(s.ra.spec.actions[i].type);
+    s.params.push_back(action ? action->Decode(json::Reader(s.ra.spec.actions[i].item, &s.spec_errors,
+                                                            "spec.actions[" + std::to_string(i) + "]"))
+                              : nullptr);
   }
-  std::string phase = Phase(s.ra);
-  if (json::Bool(s.ra, {"spec", "revert"}).value_or(false) && phase != "Reverted") return Undo(s, false);
-  if (phase == "Succeeded" || phase == "Failed" || phase == "Reverted") return {};
+  const Phase phase = s.ra.status.phase;
+  if (s.ra.metadata.deleting) {
+    if (!s.ra.metadata.HasFinalizer(kFinalizer)) return {};
+    if (phase != Phase::kReverted) {
+      auto r = Undo(s, true);
+      if (r.requeue || r.stopped || !r.error.empty()) return r;
+    }
+    return RemoveFinalizer(s);
+  }
+  if (s.ra.spec.revert && phase != Phase::kReverted) return Undo(s, false);
+  if (phase == Phase::kSucceeded || phase == Phase::kFailed || phase == Phase::kReverted) return {};
   return Run(s);
+}
+
+ReconcileResult Reconciler::RemoveFinalizer(State& s) {
+  if (!MayAct()) return Stopped();
+  std::vector<std::string> keep;
+  for (const auto& f : s.ra.metadata.finalizers)
+    if (f != kFinalizer) keep.push_back(f);
+  // resourceVersion as a precondition, so a finalizer added meanwhile is not dropped.
+  auto patch = value::object();
+  patch["metadata"] = value::object();
+  patch["metadata"]["resourceVersion"] = value::string(s.ra.metadata.resource_version);
+  patch["metadata"]["finalizers"] = json::FromList(keep);
+  auto r = deps_.client->Patch(kube::resources::kResponseActions, s.ns(), s.name(), patch);
+  if (!r.ok() && !kube::IsNotFound(r.error())) return Retry("removing finalizer: " + r.error().ToString());
+  return {};
 }
 
 ReconcileResult Reconciler::Run(State& s) {
   std::string error;
+  auto& st = s.ra.status;
+  const auto& spec = s.ra.spec;
+  const int64_t gen = s.ra.metadata.generation;
   // What the schema cannot check: known action types and their parameters, target name.
   std::string invalid;
-  auto pod_name = json::String(s.ra, {"spec", "target", "pod"}).value_or("");
-  const auto* actions = json::Find(s.ra, {"spec", "actions"});
-  if (!IsDnsSubdomain(pod_name)) invalid = "spec.target.pod: \"" + Truncate(pod_name, 64) + "\" is not a valid pod name";
-  if (invalid.empty() && (actions == nullptr || !actions->is_array() || actions->size() == 0 || actions->size() > 16))
+  if (!IsDnsSubdomain(spec.target.pod))
+    invalid = "spec.target.pod: \"" + Truncate(spec.target.pod, 64) + "\" is not a valid pod name";
+  else if (spec.actions.empty() || spec.actions.size() > 16)
     invalid = "spec.actions: between 1 and 16 actions are required";
-  for (size_t i = 0; invalid.empty() && i < actions->size(); ++i) {
-    auto type = json::String(actions->at(i), {"type"}).value_or("");
-    auto action = deps_.registry->Find(type);
-    if (action == nullptr) invalid = "spec.actions[" + std::to_string(i) + "].type: unknown action \"" + Truncate(type, 64) + "\"";
-    else if (auto err = action->Validate(actions->at(i))) invalid = "spec.actions[" + std::to_string(i) + "]: " + *err;
-  }
+  for (size_t i = 0; invalid.empty() && i < spec.actions.size(); ++i)
+    if (deps_.registry->Find(spec.actions[i].type) == nullptr)
+      invalid = "spec.actions[" + std::to_string(i) + "].type: unknown action \"" + Truncate(spec.actions[i].type, 64) + "\"";
+  if (invalid.empty() && !s.spec_errors.empty()) invalid = s.spec_errors.Join();
   if (!invalid.empty()) {
-    Status(s.ra)["phase"] = value::string("Failed");
-    SetCondition(s.ra, "Invalid", true, "InvalidSpec", invalid, s.now);
-    SetCondition(s.ra, "Ready", false, "InvalidSpec", invalid, s.now);
-    if (!WriteStatus(s, &error)) return {true, {}, error};
+    st.phase = Phase::kFailed;
+    SetCondition(st.conditions, MakeCondition("Invalid", true, "InvalidSpec", invalid, s.now, gen));
+    SetCondition(st.conditions, MakeCondition("Ready", false, "InvalidSpec", invalid, s.now, gen));
+    if (!WriteStatus(s, &error)) return MayAct() ? Retry(error) : Stopped();
     PostEvent(s, "InvalidSpec", invalid, true);
-    log::Warn("response action invalid", {{"responseAction", s.name}, {"namespace", s.ns}, {"error", invalid}});
+    log::Warn("response action invalid", {{"responseAction", s.name()}, {"namespace", s.ns()}, {"error", invalid}});
     return {};
   }
   // Hand-made ResponseActions get the undo finalizer before anything is changed.
-  if (!HasFinalizer(s.ra)) {
-    auto& md = s.ra["metadata"];
-    if (!md.has_field("finalizers") || !md["finalizers"].is_array()) md["finalizers"] = value::array();
-    md["finalizers"][md["finalizers"].size()] = value::string(kFinalizer);
-    auto r = deps_.client->Update(kube::resources::kResponseActions, s.ns, s.ra);
-    if (!r.ok()) return {true, {}, "adding finalizer: " + r.error().ToString()};
-    s.ra = std::move(r.value());
-    actions = json::Find(s.ra, {"spec", "actions"});  // s.ra was replaced
+  if (!s.ra.metadata.HasFinalizer(kFinalizer)) {
+    if (!MayAct()) return Stopped();
+    auto fins = s.ra.metadata.finalizers;
+    fins.push_back(kFinalizer);
+    auto patch = value::object();
+    patch["metadata"] = value::object();
+    patch["metadata"]["resourceVersion"] = value::string(s.ra.metadata.resource_version);
+    patch["metadata"]["finalizers"] = json::FromList(fins);
+    auto r = deps_.client->Patch(kube::resources::kResponseActions, s.ns(), s.name(), patch);
+    if (!r.ok()) return Retry("adding finalizer: " + r.error().ToString());
+    s.ra.raw = std::move(r.value());
+    s.ra.metadata.finalizers = std::move(fins);
+    s.ra.metadata.resource_version = json::GetString(s.ra.raw, {"metadata", "resourceVersion"}).value_or("");
+    if (deps_.on_written) deps_.on_written(s.ra.raw);
   }
-  const bool dry_run = json::Bool(s.ra, {"spec", "dryRun"}).value_or(false);
-  auto& status = Status(s.ra);
-  if (Phase(s.ra).empty() || Phase(s.ra) == "Pending") {
-    status["phase"] = value::string("Running");
-    status["startTime"] = value::string(s.now);
-    auto results = value::array();
-    for (size_t i = 0; i < actions->size(); ++i) {
-      auto r = value::object();
-      r["index"] = static_cast<int>(i);
-      r["type"] = actions->at(i).at("type");
-      r["state"] = value::string("Pending");
-      r["attempts"] = 0;
-      results[i] = r;
-    }
-    status["results"] = results;
-    // Remember the node now: after a terminate the pod (and its nodeName) is gone.
-    if (!Fetch(*deps_.client, kube::resources::kPods, s.ns, pod_name, &s.pod, &error)) return {true, {}, error};
+  const bool dry_run = spec.dry_run;
+  if (st.phase == Phase::kPending) {
+    st.phase = Phase::kRunning;
+    st.start_time = s.now;
+    // Remember the node now: after a terminate the pod (and its nodeName) is gone. The read
+    // made while the ResponseAction was being created saves a round trip.
+    auto pre = deps_.prefetched_pod ? deps_.prefetched_pod(s.ns(), spec.target.pod) : std::nullopt;
+    if (pre) s.pod = std::move(*pre);
+    else if (!Fetch(*deps_.client, kube::resources::kPods, s.ns(), spec.target.pod, &s.pod, &error)) return Retry(error);
     s.pod_fresh = true;
-    if (s.pod) {
-      auto node = json::String(*s.pod, {"spec", "nodeName"}).value_or("");
-      if (!node.empty()) status["node"] = value::string(node);
-    }
-    SetCondition(s.ra, "Ready", false, "Running", "actions in progress", s.now);
-    // Not written yet: the first action's status write (its intent, or its dry-run/skip
-    // result) carries it, before any side effect, one API round trip sooner.
-    log::Info("response started", {{"responseAction", s.name}, {"namespace", s.ns}, {"pod", pod_name},
-                                   {"alert", json::String(s.ra, {"metadata", "annotations", kAnnotationAlertUuid}).value_or("")}});
+    if (s.pod) st.node = json::GetString(*s.pod, {"spec", "nodeName"}).value_or(st.node);
+    SetCondition(st.conditions, MakeCondition("Ready", false, "Running", "actions in progress", s.now, gen));
+    // Not written: the first result carries it.
+    s.dirty = true;
+    log::Info("response started", {{"responseAction", s.name()}, {"namespace", s.ns()}, {"pod", spec.target.pod},
+                                   {"alert", s.alert_id()}});
   }
-  const std::string alert_id = json::String(s.ra, {"metadata", "annotations", kAnnotationAlertUuid}).value_or("");
-  // A copy: every status write replaces s.ra.
-  const value spec_actions = *json::Find(s.ra, {"spec", "actions"});
-  for (size_t i = 0; i < spec_actions.size(); ++i) {
-    const value item = spec_actions.at(i);
-    const std::string type = json::String(item, {"type"}).value_or("");
-    auto& result = Status(s.ra)["results"][i];
-    const std::string state = json::String(result, {"state"}).value_or("Pending");
-    if (state == "Succeeded" || state == "Skipped" || state == "DryRun") continue;
+  // One result per action, in order (a status written by hand may hold fewer or others).
+  if (st.results.size() != spec.actions.size()) {
+    std::vector<ActionResult> results(spec.actions.size());
+    for (size_t i = 0; i < results.size(); ++i) {
+      if (i < st.results.size() && st.results[i].type == spec.actions[i].type) results[i] = st.results[i];
+      results[i].index = static_cast<int64_t>(i);
+      results[i].type = spec.actions[i].type;
+    }
+    st.results = std::move(results);
+    s.dirty = true;
+  }
+  const std::string alert_id = s.alert_id();
+  bool latency_reported = false;
+  for (size_t i = 0; i < spec.actions.size(); ++i) {
+    auto& res = st.results[i];
+    if (Done(res.state)) continue;
+    const std::string& type = spec.actions[i].type;
     auto action = deps_.registry->Find(type);
     ActionContext ctx;
-    if (!LoadContext(s, item, static_cast<int>(i), &ctx, &error)) return {true, {}, error};
+    if (!LoadContext(s, i, &ctx, &error)) return Retry(error);
     Plan plan = action->Build(ctx);
-    auto& res = Status(s.ra)["results"][i];
-    if (!res.has_field("startTime")) res["startTime"] = value::string(s.now);
-    if (dry_run || plan.skipped) {
+    if (res.start_time.empty()) res.start_time = s.now;
+    if (res.undo.is_null() && !plan.undo.is_null()) res.undo = plan.undo;
+    if (dry_run || plan.skipped || plan.requests.empty()) {
       std::string msg = plan.message;
       if (dry_run && !plan.skipped) {
         msg = "dry run; would: ";
-        for (size_t k = 0; k < plan.requests.size(); ++k) msg += (k ? ", " : "") + plan.requests[k].Describe();
+        for (size_t k = 0; k < plan.requests.size(); ++k) msg += (k ? ", " : "") + Describe(plan.requests[k]);
         if (plan.requests.empty()) msg += "nothing (" + plan.message + ")";
       }
-      res["state"] = value::string(dry_run ? "DryRun" : "Skipped");
-      res["message"] = value::string(Truncate(msg));
-      res["completionTime"] = value::string(s.now);
-      if (!WriteStatus(s, &error)) return {true, {}, error};
-      if (deps_.on_action) deps_.on_action(type, dry_run ? "dry_run" : "skipped", std::nullopt);
+      res.state = dry_run ? ResultState::kDryRun : plan.skipped ? ResultState::kSkipped : ResultState::kSucceeded;
+      res.message = Truncate(msg);
+      res.completion_time = s.now;
+      if (!dry_run && !plan.skipped) res.attempts += 1;
+      s.dirty = true;
+      if (deps_.on_action) deps_.on_action(type, dry_run ? "dry_run" : plan.skipped ? "skipped" : "succeeded", std::nullopt);
       continue;
     }
-    // Durable intent before side effects: attempts and what undo must restore.
-    int attempts = static_cast<int>(json::Int(res, {"attempts"}).value_or(0)) + 1;
-    res["attempts"] = attempts;
-    res["state"] = value::string("Running");
-    if (!res.has_field("undo") && !plan.undo.is_null()) res["undo"] = plan.undo;
-    res["message"] = value::string(Truncate(plan.message));
-    if (!WriteStatus(s, &error)) return {true, {}, error};
+    // Results so far become durable before the next side effect, in one write.
+    if (s.dirty && i > 0 && !WriteStatus(s, &error)) return MayAct() ? Retry(error) : Stopped();
+    if (!MayAct()) return Stopped();
+    const int64_t attempts = res.attempts + 1;
+    res.attempts = attempts;
+    res.message = Truncate(plan.message);
+    s.dirty = true;
     for (const auto& req : plan.requests) {
+      if (!MayAct()) return Stopped();
       auto err = Execute(*deps_.client, req);
       if (!err) continue;
-      auto& r2 = Status(s.ra)["results"][i];
-      bool retry = (err->Retryable() || kube::IsConflict(*err)) && attempts < deps_.max_attempts;
-      r2["message"] = value::string(Truncate(req.Describe() + ": " + err->ToString()));
-      log::Warn("action attempt failed", {{"responseAction", s.name}, {"namespace", s.ns}, {"alert", alert_id},
+      const bool retry = (err->Retryable() || kube::IsConflict(*err)) && attempts < deps_.max_attempts;
+      res.message = Truncate(Describe(req) + ": " + err->ToString());
+      log::Warn("action attempt failed", {{"responseAction", s.name()}, {"namespace", s.ns()}, {"alert", alert_id},
                                           {"action", type}, {"attempt", std::to_string(attempts)},
                                           {"retry", retry ? "true" : "false"}, {"error", err->ToString()}});
       if (retry) {
+        res.state = ResultState::kRunning;
         std::string werr;
         WriteStatus(s, &werr);  // best effort: the message shows why it is waiting
         if (deps_.on_action) deps_.on_action(type, "retry", std::nullopt);
-        return {true, {}, err->ToString()};
+        return Retry(err->ToString());
       }
-      r2["state"] = value::string("Failed");
-      r2["completionTime"] = value::string(s.now);
-      Status(s.ra)["phase"] = value::string("Failed");
-      Status(s.ra)["completionTime"] = value::string(s.now);
-      SetCondition(s.ra, "Ready", false, "ActionFailed", type + ": " + err->ToString(), s.now);
-      if (!WriteStatus(s, &error)) return {true, {}, error};
+      res.state = ResultState::kFailed;
+      res.completion_time = s.now;
+      st.phase = Phase::kFailed;
+      st.completion_time = s.now;
+      SetCondition(st.conditions, MakeCondition("Ready", false, "ActionFailed", type + ": " + err->ToString(), s.now, gen));
+      if (!WriteStatus(s, &error)) return MayAct() ? Retry(error) : Stopped();
       if (deps_.on_action) deps_.on_action(type, "failed", std::nullopt);
       PostEvent(s, "ResponseFailed", "action " + type + " failed: " + err->ToString(), true);
       return {};
     }
-    auto& done = Status(s.ra)["results"][i];
-    done["state"] = value::string("Succeeded");
-    done["completionTime"] = value::string(s.now);
-    if (!WriteStatus(s, &error)) return {true, {}, error};
+    res.state = ResultState::kSucceeded;
+    res.completion_time = s.now;
     std::optional<double> latency;
-    if (auto recv = json::String(s.ra, {"metadata", "annotations", kAnnotationReceivedAt})) {
-      if (auto t = ParseRfc3339(*recv))
-        latency = std::chrono::duration<double>(deps_.now() - *t).count();
+    if (!latency_reported) {
+      auto recv = s.ra.metadata.annotations.find(kAnnotationReceivedAt);
+      if (recv != s.ra.metadata.annotations.end()) {
+        if (auto t = ParseRfc3339(recv->second)) latency = std::chrono::duration<double>(deps_.now() - *t).count();
+      }
+      latency_reported = true;
     }
-    if (deps_.on_action) deps_.on_action(type, "succeeded", i == 0 ? latency : std::nullopt);
-    log::Info("action succeeded", {{"responseAction", s.name}, {"namespace", s.ns}, {"alert", alert_id},
+    if (deps_.on_action) deps_.on_action(type, "succeeded", latency);
+    log::Info("action succeeded", {{"responseAction", s.name()}, {"namespace", s.ns()}, {"alert", alert_id},
                                    {"action", type}, {"message", plan.message}});
   }
-  Status(s.ra)["phase"] = value::string("Succeeded");
-  Status(s.ra)["completionTime"] = value::string(s.now);
-  SetCondition(s.ra, "Ready", true, dry_run ? "DryRun" : "Succeeded",
-               dry_run ? "dry run recorded what would be done" : "all actions done", s.now);
-  if (!WriteStatus(s, &error)) return {true, {}, error};
+  st.phase = Phase::kSucceeded;
+  st.completion_time = s.now;
+  SetCondition(st.conditions, MakeCondition("Ready", true, dry_run ? "DryRun" : "Succeeded",
+                                            dry_run ? "dry run recorded what would be done" : "all actions done", s.now, gen));
+  if (!WriteStatus(s, &error)) return MayAct() ? Retry(error) : Stopped();
   PostEvent(s, dry_run ? "ResponseDryRun" : "ResponseSucceeded",
-            std::string(dry_run ? "dry run of " : "") + std::to_string(spec_actions.size()) + " action(s) on pod " + pod_name,
+            std::string(dry_run ? "dry run of " : "") + std::to_string(spec.actions.size()) + " action(s) on pod " +
+                spec.target.pod,
             false);
-  log::Info("response finished", {{"responseAction", s.name}, {"namespace", s.ns}, {"alert", alert_id},
+  log::Info("response finished", {{"responseAction", s.name()}, {"namespace", s.ns()}, {"alert", alert_id},
                                   {"phase", "Succeeded"}});
   return {};
 }
 
 ReconcileResult Reconciler::Undo(State& s, bool deleting) {
   std::string error;
-  // Copies: every status write replaces s.ra.
-  const value* found = json::Find(s.ra, {"spec", "actions"});
-  const value actions_copy = found != nullptr ? *found : value::array();
-  const value* actions = &actions_copy;
-  const value* results_found = json::Find(s.ra, {"status", "results"});
-  const size_t result_count = results_found != nullptr && results_found->is_array() ? results_found->size() : 0;
-  if (actions->is_array()) {
-    for (size_t k = result_count; k-- > 0;) {
-      auto& res = Status(s.ra)["results"][k];
-      auto state = json::String(res, {"state"}).value_or("");
-      // Running: the action may have partly happened before a crash, so undo it too.
-      if (state != "Succeeded" && state != "Running") continue;
-      auto idx = static_cast<size_t>(json::Int(res, {"index"}).value_or(static_cast<int64_t>(k)));
-      if (idx >= actions->size()) continue;
-      const value item = actions->at(idx);
-      auto action = deps_.registry->Find(json::String(item, {"type"}).value_or(""));
-      if (action == nullptr || !action->Reversible()) continue;
-      ActionContext ctx;
-      if (!LoadContext(s, item, static_cast<int>(idx), &ctx, &error)) return {true, {}, error};
-      const value undo = res.has_field("undo") ? res["undo"] : value::object();
-      Plan plan = action->Undo(ctx, undo);
-      for (const auto& req : plan.requests) {
-        auto err = Execute(*deps_.client, req);
-        if (!err) continue;
-        if (err->Retryable() || kube::IsConflict(*err)) return {true, {}, "undo " + req.Describe() + ": " + err->ToString()};
-        // A terminal error must not keep a deletion blocked forever: record and go on.
-        plan.message = "undo failed: " + req.Describe() + ": " + err->ToString();
-        break;
-      }
-      auto& r2 = Status(s.ra)["results"][k];
-      r2["state"] = value::string("Reverted");
-      r2["message"] = value::string(Truncate(plan.message));
-      r2["completionTime"] = value::string(s.now);
-      if (deps_.on_action) deps_.on_action(action->Name(), "reverted", std::nullopt);
-      if (!deleting && !WriteStatus(s, &error)) return {true, {}, error};
+  auto& st = s.ra.status;
+  const auto& actions = s.ra.spec.actions;
+  // Every action, last first, whatever its recorded state: one that ran may not have had its
+  // result written (the record of what to restore is on the object it changed), and each
+  // Undo checks current state first.
+  for (size_t k = actions.size(); k-- > 0;) {
+    const ActionResult* recorded = k < st.results.size() && st.results[k].type == actions[k].type ? &st.results[k] : nullptr;
+    const ResultState state = recorded ? recorded->state : ResultState::kPending;
+    if (state == ResultState::kDryRun || state == ResultState::kSkipped || state == ResultState::kReverted) continue;
+    auto action = deps_.registry->Find(actions[k].type);
+    if (action == nullptr || !action->Reversible() || s.params[k] == nullptr) continue;
+    ActionContext ctx;
+    if (!LoadContext(s, k, &ctx, &error)) return Retry(error);
+    Plan plan = action->Undo(ctx, recorded ? recorded->undo : value());
+    for (const auto& req : plan.requests) {
+      if (!MayAct()) return Stopped();
+      auto err = Execute(*deps_.client, req);
+      if (!err) continue;
+      if (err->Retryable() || kube::IsConflict(*err)) return Retry("undo " + Describe(req) + ": " + err->ToString());
+      // A terminal error must not keep a deletion blocked forever: record and go on.
+      plan.message = "undo failed: " + Describe(req) + ": " + err->ToString();
+      break;
     }
+    if (deps_.on_action) deps_.on_action(action->Name(), "reverted", std::nullopt);
+    if (deleting) continue;
+    if (st.results.size() != actions.size()) st.results.resize(actions.size());
+    auto& res = st.results[k];
+    res.index = static_cast<int64_t>(k);
+    res.type = actions[k].type;
+    res.state = ResultState::kReverted;
+    res.message = Truncate(plan.message);
+    res.completion_time = s.now;
   }
   if (deleting) return {};
-  Status(s.ra)["phase"] = value::string("Reverted");
-  Status(s.ra)["completionTime"] = value::string(s.now);
-  SetCondition(s.ra, "Ready", true, "Reverted", "reversible actions undone; see docs/actions.md for what cannot be", s.now);
-  if (!WriteStatus(s, &error)) return {true, {}, error};
-  PostEvent(s, "ResponseReverted", "reversible actions of " + s.name + " undone", false);
-  log::Info("response reverted", {{"responseAction", s.name}, {"namespace", s.ns}});
+  st.phase = Phase::kReverted;
+  st.completion_time = s.now;
+  SetCondition(st.conditions, MakeCondition("Ready", true, "Reverted",
+                                            "reversible actions undone; see docs/actions.md for what cannot be", s.now,
+                                            s.ra.metadata.generation));
+  if (!WriteStatus(s, &error)) return MayAct() ? Retry(error) : Stopped();
+  PostEvent(s, "ResponseReverted", "reversible actions of " + s.name() + " undone", false);
+  log::Info("response reverted", {{"responseAction", s.name()}, {"namespace", s.ns()}});
   return {};
 }
 

@@ -1,12 +1,9 @@
 #include "controller/response_action.h"
 
-#include "controller/json_util.h"
+#include "controller/codec.h"
 #include "controller/names.h"
 
 namespace riposte::controller {
-
-using web::json::value;
-
 namespace {
 
 // Copies a bounded, valid-UTF-8-preserving prefix (cuts on a character boundary).
@@ -19,43 +16,41 @@ std::string Truncate(const std::string& s, size_t max) {
 
 }  // namespace
 
-value BuildResponseAction(const ResponseRequest& req) {
+ResponseAction NewResponseAction(const ResponseRequest& req) {
   const Policy& p = *req.policy;
   const Alert& a = *req.alert;
   const AlertTarget& target = *a.target;
-  auto ra = value::object();
-  ra["apiVersion"] = value::string("riposte.io/v1alpha1");
-  ra["kind"] = value::string("ResponseAction");
-  auto& md = ra["metadata"] = value::object();
-  md["name"] = value::string(req.name);
-  md["namespace"] = value::string(target.ns);
-  md["labels"] = json::FromMap({{"app.kubernetes.io/managed-by", "riposte"},
-                                {kLabelPolicy, DerivedName("", p.name)},
-                                {kLabelTargetPod, DerivedName("", target.pod)}});
-  md["annotations"] = json::FromMap({{kAnnotationAlertUuid, AlertId(a)},
-                                     {kAnnotationReceivedAt, FormatRfc3339(req.received)},
-                                     {kAnnotationCooldown, std::to_string(p.guards.cooldown_seconds)}});
-  md["finalizers"] = json::FromList({kFinalizer});
-  auto& spec = ra["spec"] = value::object();
-  spec["target"] = value::object();
-  spec["target"]["pod"] = value::string(target.pod);
-  if (!target.container.empty()) spec["target"]["container"] = value::string(target.container);
-  spec["actions"] = p.actions;
-  spec["dryRun"] = value::boolean(p.dry_run || req.global_dry_run);
-  spec["revert"] = value::boolean(false);
-  spec["policyRef"] = value::object();
-  spec["policyRef"]["name"] = value::string(p.name);
-  auto& al = spec["alert"] = value::object();
-  if (!a.uuid.empty()) al["uuid"] = value::string(a.uuid);
-  al["rule"] = value::string(Truncate(a.rule, 512));
-  al["priority"] = value::string(std::string(PriorityName(a.priority)));
-  al["source"] = value::string(Truncate(a.source, 64));
-  al["time"] = value::string(FormatRfc3339(a.time));
-  if (!a.hostname.empty()) al["hostname"] = value::string(Truncate(a.hostname, 253));
-  if (!a.output.empty()) al["output"] = value::string(Truncate(a.output, 4096));
-  std::vector<std::string> tags(a.tags.begin(), a.tags.begin() + static_cast<long>(std::min<size_t>(a.tags.size(), 64)));
-  al["tags"] = json::FromList(tags);
+  ResponseAction ra;
+  auto& md = ra.metadata;
+  md.name = req.name;
+  md.ns = target.ns;
+  md.labels = {{"app.kubernetes.io/managed-by", "riposte"},
+               {kLabelPolicy, DerivedName("", p.name)},
+               {kLabelTargetPod, DerivedName("", target.pod)}};
+  md.annotations = {{kAnnotationAlertUuid, AlertId(a)},
+                    {kAnnotationReceivedAt, FormatRfc3339(req.received)},
+                    {kAnnotationCooldown, std::to_string(p.guards.cooldown_seconds)}};
+  md.finalizers = {kFinalizer};
+  auto& spec = ra.spec;
+  spec.target.pod = target.pod;
+  spec.target.container = target.container;
+  spec.actions = p.actions;
+  spec.dry_run = p.dry_run || req.global_dry_run;
+  spec.revert = false;
+  spec.policy_ref = p.name;
+  AlertRef al;
+  al.uuid = a.uuid;
+  al.rule = Truncate(a.rule, 512);
+  al.priority = std::string(PriorityName(a.priority));
+  al.source = Truncate(a.source, 64);
+  al.time = FormatRfc3339(a.time);
+  al.hostname = Truncate(a.hostname, 253);
+  al.output = Truncate(a.output, 4096);
+  al.tags.assign(a.tags.begin(), a.tags.begin() + static_cast<long>(std::min<size_t>(a.tags.size(), 64)));
+  spec.alert = std::move(al);
   return ra;
 }
+
+web::json::value BuildResponseAction(const ResponseRequest& req) { return EncodeNewResponseAction(NewResponseAction(req)); }
 
 }  // namespace riposte::controller

@@ -1,6 +1,5 @@
 #pragma once
-// The ResponseAction object the controller records for a matched alert, and the label /
-// annotation names that tie it to its policy, target and alert.
+// The ResponseAction the controller records for a matched alert.
 
 #include <cpprest/json.h>
 
@@ -9,15 +8,9 @@
 
 #include "controller/alert.h"
 #include "controller/policy.h"
+#include "controller/types.h"
 
 namespace riposte::controller {
-
-inline constexpr const char* kLabelPolicy = "riposte.io/policy";
-inline constexpr const char* kLabelTargetPod = "riposte.io/target-pod";
-inline constexpr const char* kAnnotationAlertUuid = "riposte.io/alert-id";
-inline constexpr const char* kAnnotationReceivedAt = "riposte.io/received-at";
-inline constexpr const char* kAnnotationCooldown = "riposte.io/cooldown-seconds";
-inline constexpr const char* kFinalizer = "riposte.io/undo";
 
 struct ResponseRequest {
   std::string name;
@@ -27,7 +20,9 @@ struct ResponseRequest {
   std::chrono::system_clock::time_point received;
 };
 
-// Builds the riposte.io/v1alpha1 ResponseAction (with the undo finalizer) for `req`.
+// The typed riposte.io/v1alpha1 ResponseAction (with the undo finalizer) for `req`.
+ResponseAction NewResponseAction(const ResponseRequest& req);
+// NewResponseAction, encoded for the API.
 web::json::value BuildResponseAction(const ResponseRequest& req);
 
 }  // namespace riposte::controller

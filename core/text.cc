@@ -1,5 +1,7 @@
 #include "core/text.h"
 
+#include "common/json.h"
+
 
 namespace riposte::core {
 
@@ -56,9 +58,9 @@ void AppendHex(std::string& out, std::string_view prefix, int digits, unsigned v
   for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4) out += kHex[(v >> shift) & 0xF];
 }
 
-// Shared by display and JSON escaping; `json` selects \u00XX for raw bytes that are invalid
-// UTF-8 (JSON has no byte escape, so they become U+FFFD).
-void Escape(std::string_view s, std::string& out, bool json) {
+// One line of display text (see EscapeForDisplay). JSON text has its own escaper,
+// common/json.h, shared by every component.
+void Escape(std::string_view s, std::string& out) {
   size_t i = 0;
   while (i < s.size()) {
     const char c = s[i];
@@ -74,11 +76,7 @@ void Escape(std::string_view s, std::string& out, bool json) {
         default: break;
       }
       if (uc < 0x20 || uc == 0x7F) {
-        if (json) {
-          AppendHex(out, "\\u", 4, uc);
-        } else {
-          AppendHex(out, "\\x", 2, uc);
-        }
+        AppendHex(out, "\\x", 2, uc);
       } else {
         out += c;
       }
@@ -87,11 +85,7 @@ void Escape(std::string_view s, std::string& out, bool json) {
     const size_t start = i;
     const int32_t cp = DecodeUtf8(s, i);
     if (cp < 0) {
-      if (json) {
-        out += "\\ufffd";
-      } else {
-        AppendHex(out, "\\x", 2, uc);
-      }
+      AppendHex(out, "\\x", 2, uc);
     } else if (NeedsUnicodeEscape(cp)) {
       AppendHex(out, "\\u", 4, static_cast<unsigned>(cp));
     } else {
@@ -110,7 +104,7 @@ size_t BackToBoundary(std::string_view s, size_t pos) {
 std::string EscapeForDisplay(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 8);
-  Escape(s, out, false);
+  Escape(s, out);
   return out;
 }
 
@@ -128,7 +122,7 @@ std::string QuoteFragment(std::string_view s, size_t focus, size_t max_chars) {
   }
   std::string out = "\"";
   if (begin > 0) out += "...";
-  Escape(s.substr(begin, end - begin), out, false);
+  Escape(s.substr(begin, end - begin), out);
   if (end < s.size()) out += "...";
   out += '"';
   if (s.size() > max_chars) out += " (" + std::to_string(s.size()) + " bytes)";
@@ -166,12 +160,6 @@ void LineColumn(std::string_view s, size_t pos, int* line, int* column) {
   *column = static_cast<int>(pos - line_start) + 1;
 }
 
-std::string JsonQuote(std::string_view s) {
-  std::string out = "\"";
-  out.reserve(s.size() + 2);
-  Escape(s, out, true);
-  out += '"';
-  return out;
-}
+std::string JsonQuote(std::string_view s) { return json::Quote(s); }
 
 }  // namespace riposte::core

@@ -1,13 +1,12 @@
 #include "kube/informer.h"
+#include "common/json_value.h"
 
 #include <atomic>
 #include <condition_variable>
-#include <set>
 #include <thread>
 #include <unordered_map>
 
 #include "common/log.h"
-#include "kube/objects.h"
 #include "kube/rate_limit.h"
 
 namespace riposte::kube {
@@ -16,7 +15,7 @@ namespace json = web::json;
 std::string ObjectKey(const std::string& ns, const std::string& name) { return ns.empty() ? name : ns + "/" + name; }
 
 std::string ObjectKey(const json::value& obj) {
-  return ObjectKey(GetString(obj, {"metadata", "namespace"}), GetString(obj, {"metadata", "name"}));
+  return ObjectKey(riposte::json::GetString(obj, {"metadata", "namespace"}).value_or(""), riposte::json::GetString(obj, {"metadata", "name"}).value_or(""));
 }
 
 std::pair<std::string, std::string> SplitObjectKey(const std::string& key) {
@@ -30,15 +29,13 @@ struct Informer::Impl {
   Resource resource;
   InformerOptions opts;
 
-  // Cache and indexes.
+  // The cache.
   mutable std::mutex mu;
   std::unordered_map<std::string, ObjectPtr> items;
-  std::map<std::string, IndexFunc> index_funcs;
-  std::map<std::string, std::unordered_map<std::string, std::set<std::string>>> indexes;
   std::string last_rv;
   InformerStats stats;
 
-  // Serialises cache mutation + handler delivery (watch thread, resync thread, late handlers).
+  // Serialises cache mutation + handler delivery (watch thread, late handlers).
   std::mutex dispatch_mu;
   std::map<int, EventHandlers> handlers;
   int next_handler = 1;
@@ -50,51 +47,24 @@ struct Informer::Impl {
 
   std::mutex run_mu;
   std::jthread watch_thread;
-  std::jthread resync_thread;
   bool running = false;
 
-  std::vector<std::string> IndexValues(const std::string& name, const IndexFunc& f, const json::value& obj) {
-    if (name == kNamespaceIndex) return {GetString(obj, {"metadata", "namespace"})};
-    return f(obj);
-  }
-
-  // Caller holds mu.
-  void IndexRemove(const std::string& key, const ObjectPtr& obj) {
-    for (auto& [name, f] : index_funcs) {
-      auto& idx = indexes[name];
-      for (const auto& v : IndexValues(name, f, *obj)) {
-        auto it = idx.find(v);
-        if (it == idx.end()) continue;
-        it->second.erase(key);
-        if (it->second.empty()) idx.erase(it);
-      }
-    }
-  }
-  void IndexAdd(const std::string& key, const ObjectPtr& obj) {
-    for (auto& [name, f] : index_funcs) {
-      auto& idx = indexes[name];
-      for (const auto& v : IndexValues(name, f, *obj)) idx[v].insert(key);
-    }
-  }
   // Caller holds mu. Returns the previous object (null if none).
   ObjectPtr Put(const std::string& key, ObjectPtr obj) {
     ObjectPtr old;
     auto it = items.find(key);
     if (it != items.end()) {
       old = it->second;
-      IndexRemove(key, old);
       it->second = obj;
     } else {
       items.emplace(key, obj);
     }
-    IndexAdd(key, obj);
     return old;
   }
   ObjectPtr Erase(const std::string& key) {
     auto it = items.find(key);
     if (it == items.end()) return nullptr;
     ObjectPtr old = it->second;
-    IndexRemove(key, old);
     items.erase(it);
     return old;
   }
@@ -116,7 +86,16 @@ struct Informer::Impl {
     }
   }
 
-  static std::string Rv(const json::value& obj) { return GetString(obj, {"metadata", "resourceVersion"}); }
+  // What the cache keeps of an object: managedFields (server-side apply bookkeeping, often
+  // larger than the rest of the object) is dropped unless asked for.
+  ObjectPtr Keep(json::value&& obj) const {
+    if (opts.strip_managed_fields && obj.is_object() && obj.has_field("metadata") && obj.at("metadata").is_object() &&
+        obj.at("metadata").has_field("managedFields"))
+      obj.at("metadata").erase("managedFields");
+    return std::make_shared<const json::value>(std::move(obj));
+  }
+
+  static std::string Rv(const json::value& obj) { return riposte::json::GetString(obj, {"metadata", "resourceVersion"}).value_or(""); }
 
   void Replace(std::vector<json::value>&& list, const std::string& rv) {
     std::lock_guard<std::mutex> dlock(dispatch_mu);
@@ -129,7 +108,7 @@ struct Informer::Impl {
       std::unordered_map<std::string, bool> seen;
       seen.reserve(list.size());
       for (auto& item : list) {
-        auto obj = std::make_shared<const json::value>(std::move(item));  // transformed by ListAll
+        auto obj = Keep(std::move(item));  // opts.transform already applied by ListAll
         const std::string key = ObjectKey(*obj);
         seen.emplace(key, true);
         auto it = items.find(key);
@@ -171,7 +150,7 @@ struct Informer::Impl {
       return;
     }
     if (opts.transform) opts.transform(ev.object);
-    auto obj = std::make_shared<const json::value>(std::move(ev.object));
+    auto obj = Keep(std::move(ev.object));
     const std::string key = ObjectKey(*obj);
     ObjectPtr old;
     bool changed = true;
@@ -198,17 +177,6 @@ struct Informer::Impl {
     } else {
       NotifyAdd(obj);
     }
-  }
-
-  void Resync() {
-    std::lock_guard<std::mutex> dlock(dispatch_mu);
-    std::vector<ObjectPtr> all;
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      all.reserve(items.size());
-      for (const auto& [k, v] : items) all.push_back(v);
-    }
-    for (const auto& o : all) NotifyUpdate(o, o);
   }
 
   // Sleeps for `d` unless stop is requested; false when stopping.
@@ -317,17 +285,12 @@ struct Informer::Impl {
       if (!Sleep(st, backoff.Delay(failures++))) break;
     }
   }
-
-  void RunResync(std::stop_token st) {
-    while (Sleep(st, opts.resync_period)) Resync();
-  }
 };
 
 Informer::Informer(KubeClientPtr client, Resource resource, InformerOptions opts) : impl_(std::make_shared<Impl>()) {
   impl_->client = std::move(client);
   impl_->resource = std::move(resource);
   impl_->opts = std::move(opts);
-  impl_->index_funcs[kNamespaceIndex] = nullptr;
 }
 
 Informer::~Informer() { Stop(); }
@@ -353,13 +316,6 @@ void Informer::RemoveEventHandler(int id) {
   impl_->handlers.erase(id);
 }
 
-bool Informer::AddIndex(const std::string& name, IndexFunc func) {
-  std::lock_guard<std::mutex> rlock(impl_->run_mu);
-  if (impl_->running || !func) return false;
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  return impl_->index_funcs.emplace(name, std::move(func)).second;
-}
-
 void Informer::Start() {
   std::lock_guard<std::mutex> rlock(impl_->run_mu);
   if (impl_->running) return;
@@ -370,23 +326,18 @@ void Informer::Start() {
   }
   Impl* impl = impl_.get();
   impl_->watch_thread = std::jthread([impl](std::stop_token st) { impl->RunWatch(st); });
-  if (impl_->opts.resync_period.count() > 0) {
-    impl_->resync_thread = std::jthread([impl](std::stop_token st) { impl->RunResync(st); });
-  }
 }
 
 void Informer::Stop() {
   std::lock_guard<std::mutex> rlock(impl_->run_mu);
   if (!impl_->running) return;
   impl_->watch_thread.request_stop();
-  impl_->resync_thread.request_stop();
   {
     std::lock_guard<std::mutex> lock(impl_->sync_mu);
     impl_->stopped = true;
   }
   impl_->sync_cv.notify_all();
   if (impl_->watch_thread.joinable()) impl_->watch_thread.join();
-  if (impl_->resync_thread.joinable()) impl_->resync_thread.join();
   impl_->running = false;
 }
 
@@ -414,20 +365,6 @@ std::vector<ObjectPtr> Informer::List() const {
   std::vector<ObjectPtr> out;
   out.reserve(impl_->items.size());
   for (const auto& [k, v] : impl_->items) out.push_back(v);
-  return out;
-}
-
-std::vector<ObjectPtr> Informer::ByIndex(const std::string& index, const std::string& value) const {
-  std::lock_guard<std::mutex> lock(impl_->mu);
-  std::vector<ObjectPtr> out;
-  auto idx = impl_->indexes.find(index);
-  if (idx == impl_->indexes.end()) return out;
-  auto keys = idx->second.find(value);
-  if (keys == idx->second.end()) return out;
-  for (const auto& k : keys->second) {
-    auto it = impl_->items.find(k);
-    if (it != impl_->items.end()) out.push_back(it->second);
-  }
   return out;
 }
 

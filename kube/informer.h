@@ -33,25 +33,23 @@ std::pair<std::string, std::string> SplitObjectKey(const std::string& key);
 
 struct EventHandlers {
   std::function<void(const ObjectPtr& obj)> on_add;
-  // Also called on resync with old == new.
   std::function<void(const ObjectPtr& old_obj, const ObjectPtr& new_obj)> on_update;
   // `final_state_unknown` is true for a tombstone: the object vanished while the watch was
   // down and was noticed on relist; `obj` is the last state the cache knew.
   std::function<void(const ObjectPtr& obj, bool final_state_unknown)> on_delete;
 };
 
-// Returns the index values of an object, e.g. {spec.nodeName} for "pods by node".
-using IndexFunc = std::function<std::vector<std::string>(const web::json::value& obj)>;
-inline constexpr const char* kNamespaceIndex = "namespace";  // always present
-
 struct InformerOptions {
   std::string ns;               // "" = all namespaces
   std::string label_selector;
   std::string field_selector;
-  std::chrono::milliseconds resync_period{0};  // 0 = no periodic resync
+  // Cached objects without metadata.managedFields (as controller-runtime's default cache
+  // transform does): nothing here reads it, and it is often the larger part of an object.
+  bool strip_managed_fields = true;
   // Applied to every listed or watched object before it is cached and handed to handlers
   // (controller-runtime's cache TransformFunc): keep only what the consumers read. Must keep
-  // metadata.namespace, .name and .resourceVersion. Runs on the informer's thread.
+  // metadata.namespace, .name and .resourceVersion. Runs on the informer's thread; listed
+  // objects are transformed page by page as they arrive.
   std::function<void(web::json::value& obj)> transform;
   int64_t page_size = 500;
   int watch_timeout_seconds = 300;  // each watch is re-established after this
@@ -78,8 +76,6 @@ class Informer {
   // current cache as adds to that handler only. Returns an id for RemoveEventHandler.
   int AddEventHandler(EventHandlers handlers);
   void RemoveEventHandler(int id);
-  // Add before Start(). Returns false if the name exists or the informer is running.
-  bool AddIndex(const std::string& name, IndexFunc func);
 
   void Start();  // spawns the list/watch thread; idempotent
   void Stop();   // cancels the watch and joins; idempotent
@@ -91,7 +87,6 @@ class Informer {
   ObjectPtr Get(const std::string& key) const;
   ObjectPtr Get(const std::string& ns, const std::string& name) const;
   std::vector<ObjectPtr> List() const;
-  std::vector<ObjectPtr> ByIndex(const std::string& index, const std::string& value) const;
   std::vector<std::string> Keys() const;
   size_t Size() const;
   std::string LastSyncResourceVersion() const;

@@ -63,16 +63,8 @@ struct DeleteOptions {
   bool dry_run = false;
 };
 
-enum class PatchType {
-  kJsonPatch,       // application/json-patch+json (RFC 6902)
-  kMergePatch,      // application/merge-patch+json (RFC 7386)
-  kStrategicMerge,  // application/strategic-merge-patch+json (built-in kinds only)
-  kApply,           // application/apply-patch+yaml (server-side apply; body is JSON)
-};
-
 struct PatchOptions {
-  std::string field_manager;  // required by the server for kApply
-  bool force = false;         // kApply only: take ownership of conflicting fields
+  std::string field_manager;
   bool dry_run = false;
 };
 
@@ -126,10 +118,12 @@ class KubeClient {
   // deletionTimestamp set (finalizers pending / graceful deletion), or a Success Status.
   virtual Result<web::json::value> Delete(const Resource& res, const std::string& ns, const std::string& name,
                                           const DeleteOptions& opts = {}) = 0;
-  // `subresource` is "" or e.g. "status".
+  // RFC 7386 merge patch (application/merge-patch+json); `subresource` is "" or e.g.
+  // "status". A metadata.resourceVersion in the patch is a precondition (Conflict when the
+  // object has moved on).
   virtual Result<web::json::value> Patch(const Resource& res, const std::string& ns, const std::string& name,
-                                         PatchType type, const web::json::value& patch,
-                                         const PatchOptions& opts = {}, const std::string& subresource = "") = 0;
+                                         const web::json::value& merge_patch, const PatchOptions& opts = {},
+                                         const std::string& subresource = "") = 0;
   // policy/v1 Eviction of a pod (POST pods/<name>/eviction). A PodDisruptionBudget that
   // forbids it yields TooManyRequests; never retried by the client.
   virtual Status Evict(const std::string& ns, const std::string& pod_name, const DeleteOptions& opts = {}) = 0;

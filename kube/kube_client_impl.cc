@@ -1,4 +1,5 @@
-// HTTPS implementation of KubeClient on cpprestsdk (asio backend) and OpenSSL.
+// HTTPS implementation of KubeClient on kube/http_transport (Boost.Beast and OpenSSL, every
+// request on the calling thread).
 //
 // Retry policy (docs/kube-client.md has the table):
 //  - 429 is retried for every verb except eviction: the server rejected the request
@@ -17,19 +18,17 @@
 #include <atomic>
 #include <thread>
 
-#include <cpprest/http_client.h>
 #include <cpprest/uri.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
 
+#include "common/json_value.h"
 #include "common/log.h"
 #include "kube/config.h"
-#include "kube/patch.h"
+#include "kube/replay.h"
+#include "kube/http_transport.h"
 #include "kube/rate_limit.h"
 #include "kube/tls_material.h"
 
 namespace riposte::kube {
-namespace http = web::http;
 namespace json = web::json;
 namespace {
 
@@ -93,9 +92,6 @@ struct Response {
   std::string retry_after;
 };
 
-std::string GetStr(const json::value& v, const char* k) {
-  return v.is_object() && v.has_field(k) && v.at(k).is_string() ? v.at(k).as_string() : std::string();
-}
 
 std::string Enc(const std::string& s) { return web::uri::encode_data_string(s); }
 
@@ -109,35 +105,11 @@ std::string PropagationName(PropagationPolicy p) {
   return "";
 }
 
-const char* PatchContentType(PatchType t) {
-  switch (t) {
-    case PatchType::kJsonPatch: return "application/json-patch+json";
-    case PatchType::kMergePatch: return "application/merge-patch+json";
-    case PatchType::kStrategicMerge: return "application/strategic-merge-patch+json";
-    case PatchType::kApply: return "application/apply-patch+yaml";
-  }
-  return "application/merge-patch+json";
-}
-
-bool JsonPatchIsRetrySafe(const json::value& ops) {
-  if (!ops.is_array()) return false;
-  bool has_test = false, unsafe = false;
-  for (const auto& op : ops.as_array()) {
-    const std::string name = GetStr(op, "op");
-    const std::string path = GetStr(op, "path");
-    if (name == "test") has_test = true;
-    if (name == "remove" || name == "move" || name == "copy") unsafe = true;
-    if (name == "add" && path.size() >= 2 && path.compare(path.size() - 2, 2, "/-") == 0) unsafe = true;
-  }
-  return has_test || !unsafe;
-}
-
 class HttpKubeClient final : public KubeClient {
  public:
-  HttpKubeClient(ClientConfig cfg, http::client::http_client_config http_cfg)
+  HttpKubeClient(ClientConfig cfg, std::unique_ptr<internal::HttpTransport> transport)
       : cfg_(std::move(cfg)),
-        http_cfg_(std::move(http_cfg)),
-        client_(web::uri(cfg_.server), http_cfg_),
+        transport_(std::move(transport)),
         tokens_(cfg_.token, cfg_.token_file),
         limiter_(cfg_.qps, cfg_.burst),
         backoff_(cfg_.retry.base_backoff, cfg_.retry.max_backoff) {}
@@ -150,7 +122,7 @@ class HttpKubeClient final : public KubeClient {
     if (auto e = ObjectPath(res, ns, name, "", &path)) return *e;
     std::string q;
     AddQuery(&q, "resourceVersion", opts.resource_version);
-    return JsonCall(http::methods::GET, path + q, nullptr, "", RetryClass::kIdempotent);
+    return JsonCall("GET", path + q, nullptr, "", RetryClass::kIdempotent);
   }
 
   Result<ObjectList> List(const Resource& res, const std::string& ns, const ListOptions& opts) override {
@@ -164,7 +136,7 @@ class HttpKubeClient final : public KubeClient {
     AddQuery(&q, "resourceVersion", opts.resource_version);
     AddQuery(&q, "resourceVersionMatch", opts.resource_version_match);
     if (opts.timeout_seconds > 0) AddQuery(&q, "timeoutSeconds", std::to_string(opts.timeout_seconds));
-    auto r = JsonCall(http::methods::GET, path + q, nullptr, "", RetryClass::kIdempotent);
+    auto r = JsonCall("GET", path + q, nullptr, "", RetryClass::kIdempotent);
     if (!r.ok()) return r.error();
     return DecodeList(std::move(r.value()));
   }
@@ -175,7 +147,7 @@ class HttpKubeClient final : public KubeClient {
     if (auto e = CheckBodyNamespace(res, ns, obj)) return *e;
     std::string path;
     if (auto e = CollectionPath(res, ns, &path)) return *e;
-    const std::string name = GetStr(obj.has_field("metadata") ? obj.at("metadata") : json::value(), "name");
+    const std::string name = riposte::json::GetString(obj, {"metadata", "name"}).value_or("");
     if (!name.empty()) {
       if (auto msg = ValidateObjectName(name); !msg.empty()) return MakeError(ErrorKind::kInvalidArgument, msg);
     }
@@ -184,7 +156,7 @@ class HttpKubeClient final : public KubeClient {
     AddQuery(&q, "fieldManager", opts.field_manager);
     const RetryClass rc = name.empty() ? RetryClass::kThrottledOnly : RetryClass::kCreateNamed;
     bool replayed = false;
-    auto r = JsonCall(http::methods::POST, path + q, &obj, "application/json", rc, &replayed);
+    auto r = JsonCall("POST", path + q, &obj, "application/json", rc, &replayed);
     if (!r.ok() && replayed && IsAlreadyExists(r.error()) && !opts.dry_run) {
       // The earlier attempt may have been applied before its response was lost.
       auto got = Get(res, ns, name, {});
@@ -211,26 +183,19 @@ class HttpKubeClient final : public KubeClient {
     std::string path;
     if (auto e = ObjectPath(res, ns, name, "", &path)) return *e;
     const json::value body = DeleteBody(opts, "DeleteOptions");
-    return JsonCall(http::methods::DEL, path, &body, "application/json", RetryClass::kIdempotent);
+    return JsonCall("DELETE", path, &body, "application/json", RetryClass::kIdempotent);
   }
 
-  Result<json::value> Patch(const Resource& res, const std::string& ns, const std::string& name, PatchType type,
+  Result<json::value> Patch(const Resource& res, const std::string& ns, const std::string& name,
                             const json::value& patch, const PatchOptions& opts, const std::string& sub) override {
     std::string path;
     if (auto e = ObjectPath(res, ns, name, sub, &path)) return *e;
-    if (type == PatchType::kApply && opts.field_manager.empty()) {
-      return MakeError(ErrorKind::kInvalidArgument, "server-side apply needs a field manager");
-    }
-    if (type == PatchType::kJsonPatch ? !patch.is_array() : !patch.is_object()) {
-      return MakeError(ErrorKind::kInvalidArgument, "patch body has the wrong JSON type for its patch type");
-    }
+    if (!patch.is_object()) return MakeError(ErrorKind::kInvalidArgument, "a merge patch must be a JSON object");
     std::string q;
     if (opts.dry_run) AddQuery(&q, "dryRun", "All");
     AddQuery(&q, "fieldManager", opts.field_manager);
-    if (type == PatchType::kApply && opts.force) AddQuery(&q, "force", "true");
-    const RetryClass rc = type != PatchType::kJsonPatch || JsonPatchIsRetrySafe(patch) ? RetryClass::kIdempotent
-                                                                                     : RetryClass::kThrottledOnly;
-    return JsonCall(http::methods::PATCH, path + q, &patch, PatchContentType(type), rc);
+    // A merge patch is idempotent: a replay writes the same values again.
+    return JsonCall("PATCH", path + q, &patch, "application/merge-patch+json", RetryClass::kIdempotent);
   }
 
   Status Evict(const std::string& ns, const std::string& pod, const DeleteOptions& opts) override {
@@ -244,7 +209,7 @@ class HttpKubeClient final : public KubeClient {
     body["metadata"]["namespace"] = json::value::string(ns);
     json::value del = DeleteBody(opts, "");
     if (del.size() > 0) body["deleteOptions"] = del;
-    auto r = JsonCall(http::methods::POST, path, &body, "application/json", RetryClass::kNever);
+    auto r = JsonCall("POST", path, &body, "application/json", RetryClass::kNever);
     if (!r.ok()) return r.error();
     return OkStatus();
   }
@@ -285,7 +250,7 @@ class HttpKubeClient final : public KubeClient {
   }
 
   static std::optional<ApiError> CheckBodyNamespace(const Resource& res, const std::string& ns, const json::value& obj) {
-    const std::string body_ns = obj.has_field("metadata") ? GetStr(obj.at("metadata"), "namespace") : "";
+    const std::string body_ns = riposte::json::GetString(obj, {"metadata", "namespace"}).value_or("");
     if (res.namespaced && ns.empty()) {
       return MakeError(ErrorKind::kInvalidArgument, res.GroupResource() + " is namespaced; namespace is required");
     }
@@ -329,21 +294,21 @@ class HttpKubeClient final : public KubeClient {
       }
     }
     want.erase("status");
-    return JsonSubset(want, got);
+    return internal::JsonSubset(want, got);
   }
 
   Result<json::value> Put(const Resource& res, const std::string& ns, const json::value& obj,
                           const UpdateOptions& opts, const std::string& sub) {
     if (!obj.is_object()) return MakeError(ErrorKind::kInvalidArgument, "update: object must be a JSON object");
     if (auto e = CheckBodyNamespace(res, ns, obj)) return *e;
-    const std::string name = obj.has_field("metadata") ? GetStr(obj.at("metadata"), "name") : "";
+    const std::string name = riposte::json::GetString(obj, {"metadata", "name"}).value_or("");
     std::string path;
     if (auto e = ObjectPath(res, ns, name, sub, &path)) return *e;
     std::string q;
     if (opts.dry_run) AddQuery(&q, "dryRun", "All");
     AddQuery(&q, "fieldManager", opts.field_manager);
     bool replayed = false;
-    auto r = JsonCall(http::methods::PUT, path + q, &obj, "application/json", RetryClass::kIdempotent, &replayed);
+    auto r = JsonCall("PUT", path + q, &obj, "application/json", RetryClass::kIdempotent, &replayed);
     if (!r.ok() && replayed && IsConflict(r.error()) && !opts.dry_run) {
       // A replay of a PUT that had been applied conflicts with its own result.
       auto got = Get(res, ns, name, {});
@@ -362,12 +327,12 @@ class HttpKubeClient final : public KubeClient {
       return MakeError(ErrorKind::kDecode, "list response has no items array");
     }
     ObjectList out;
-    out.api_version = GetStr(v, "apiVersion");
-    out.kind = GetStr(v, "kind");
+    out.api_version = riposte::json::GetString(v, {"apiVersion"}).value_or("");
+    out.kind = riposte::json::GetString(v, {"kind"}).value_or("");
     if (v.has_field("metadata")) {
       const auto& md = v.at("metadata");
-      out.resource_version = GetStr(md, "resourceVersion");
-      out.continue_token = GetStr(md, "continue");
+      out.resource_version = riposte::json::GetString(md, {"resourceVersion"}).value_or("");
+      out.continue_token = riposte::json::GetString(md, {"continue"}).value_or("");
       if (md.is_object() && md.has_field("remainingItemCount") && md.at("remainingItemCount").is_integer()) {
         out.remaining_item_count = md.at("remainingItemCount").as_number().to_int64();
       }
@@ -380,59 +345,23 @@ class HttpKubeClient final : public KubeClient {
     return out;
   }
 
-  http::http_request BuildRequest(const http::method& method, const std::string& path_query, const json::value* body,
-                                  const std::string& content_type) {
-    http::http_request req(method);
-    req.set_request_uri(web::uri(path_query));
-    req.headers().add("Accept", "application/json");
-    req.headers().add("User-Agent", cfg_.user_agent);
+  internal::Headers RequestHeaders() {
+    internal::Headers h{{"Accept", "application/json"}, {"User-Agent", cfg_.user_agent}};
     const std::string token = tokens_.Token();
-    if (!token.empty()) req.headers().add("Authorization", "Bearer " + token);
-    if (body != nullptr) req.set_body(body->serialize(), content_type);
-    return req;
+    if (!token.empty()) h.emplace_back("Authorization", "Bearer " + token);
+    return h;
   }
 
-  // Reads the body with a cap so a hostile or broken server cannot exhaust memory.
-  static bool ReadBody(http::http_response& resp, size_t cap, std::string* out, std::string* error) {
-    auto stream = resp.body();
-    auto buf = stream.streambuf();
-    std::string chunk(kReadChunk, '\0');
-    for (;;) {
-      const size_t n = buf.getn(reinterpret_cast<uint8_t*>(chunk.data()), chunk.size()).get();
-      if (n == 0) return true;
-      if (out->size() + n > cap) {
-        *error = "response body exceeds " + std::to_string(cap / (1024 * 1024)) + " MiB";
-        return false;
-      }
-      out->append(chunk.data(), n);
-    }
-  }
-
-  static ApiError TransportError(const std::exception& e) {
-    if (const auto* he = dynamic_cast<const http::http_exception*>(&e)) {
-      if (he->error_code() == std::errc::timed_out) return MakeError(ErrorKind::kTimeout, std::string("request timed out: ") + e.what());
-      if (he->error_code() == std::errc::operation_canceled) return MakeError(ErrorKind::kCancelled, "request cancelled");
-    }
-    return MakeError(ErrorKind::kTransport, e.what());
-  }
-
-  Result<Response> Once(const http::method& method, const std::string& path_query, const json::value* body,
+  Result<Response> Once(std::string_view method, const std::string& path_query, const json::value* body,
                         const std::string& content_type) {
     const auto wait = limiter_.Reserve();
     if (wait > Clock::Duration::zero()) std::this_thread::sleep_for(wait);
-    try {
-      http::http_request req = BuildRequest(method, path_query, body, content_type);
-      http::http_response resp = client_.request(req).get();
-      Response out;
-      out.status = resp.status_code();
-      auto it = resp.headers().find("Retry-After");
-      if (it != resp.headers().end()) out.retry_after = it->second;
-      std::string err;
-      if (!ReadBody(resp, kMaxResponseBytes, &out.body, &err)) return MakeError(ErrorKind::kDecode, err);
-      return out;
-    } catch (const std::exception& e) {
-      return TransportError(e);
-    }
+    std::string text;
+    if (body != nullptr) text = riposte::json::Serialize(*body);
+    auto r = transport_->Request(method, path_query, RequestHeaders(), body != nullptr ? &text : nullptr, content_type,
+                                 kMaxResponseBytes);
+    if (!r.ok()) return r.error();
+    return Response{r->status, std::move(r->body), std::move(r->retry_after)};
   }
 
   bool ShouldRetry(RetryClass rc, const ApiError& e) const {
@@ -443,7 +372,7 @@ class HttpKubeClient final : public KubeClient {
            e.kind == ErrorKind::kServiceUnavailable;
   }
 
-  Result<Response> Call(const http::method& method, const std::string& path_query, const json::value* body,
+  Result<Response> Call(std::string_view method, const std::string& path_query, const json::value* body,
                         const std::string& content_type, RetryClass rc, bool* replayed) {
     const int attempts = std::max(1, cfg_.retry.max_attempts);
     for (int attempt = 0;; ++attempt) {
@@ -467,7 +396,7 @@ class HttpKubeClient final : public KubeClient {
     }
   }
 
-  Result<json::value> JsonCall(const http::method& method, const std::string& path_query, const json::value* body,
+  Result<json::value> JsonCall(std::string_view method, const std::string& path_query, const json::value* body,
                                const std::string& content_type, RetryClass rc, bool* replayed = nullptr) {
     auto r = Call(method, path_query, body, content_type, rc, replayed);
     if (!r.ok()) return r.error();
@@ -479,8 +408,7 @@ class HttpKubeClient final : public KubeClient {
   }
 
   ClientConfig cfg_;
-  http::client::http_client_config http_cfg_;
-  http::client::http_client client_;
+  std::unique_ptr<internal::HttpTransport> transport_;
   TokenSource tokens_;
   TokenBucket limiter_;
   Backoff backoff_;
@@ -540,76 +468,58 @@ Result<WatchEnd> HttpKubeClient::Watch(const Resource& res, const std::string& n
   if (wait > Clock::Duration::zero()) std::this_thread::sleep_for(wait);
 
   // The idle timeout of a watch must outlast the server-side timeout plus bookmark gaps.
-  http::client::http_client_config wcfg = http_cfg_;
   const int server_timeout = opts.timeout_seconds > 0 ? opts.timeout_seconds : 1800;
-  wcfg.set_timeout(std::chrono::seconds(server_timeout + 30));
-  http::client::http_client wclient(web::uri(cfg_.server), wcfg);
-
-  pplx::cancellation_token_source cts;
-  std::stop_callback on_stop(stop, [&cts] { cts.cancel(); });
   WatchEnd end;
   end.resource_version = opts.resource_version;
   std::optional<ApiError> failure;
-  try {
-    http::http_request req = BuildRequest(http::methods::GET, path + q, nullptr, "");
-    http::http_response resp = wclient.request(req, cts.get_token()).get();
-    if (resp.status_code() != 200) {
-      std::string body, err;
-      ReadBody(resp, 1024 * 1024, &body, &err);
-      auto it = resp.headers().find("Retry-After");
-      return ErrorFromResponse(resp.status_code(), body, it == resp.headers().end() ? "" : it->second);
+  WatchDecoder decoder(kMaxWatchEventBytes);
+  bool keep_going = true;
+  auto on_line = [&](std::string_view line) {
+    if (line.empty() || line == "\r") return true;
+    std::error_code ec;
+    json::value v = json::value::parse(std::string(line), ec);
+    if (ec || !v.is_object()) {
+      failure = MakeError(ErrorKind::kDecode, "watch event is not a JSON object");
+      return keep_going = false;
     }
-    WatchDecoder decoder(kMaxWatchEventBytes);
-    auto buf = resp.body().streambuf();
-    std::string chunk(kReadChunk, '\0');
-    bool keep_going = true;
-    auto on_line = [&](std::string_view line) {
-      if (line.empty() || line == "\r") return true;
-      std::error_code ec;
-      json::value v = json::value::parse(std::string(line), ec);
-      if (ec || !v.is_object()) {
-        failure = MakeError(ErrorKind::kDecode, "watch event is not a JSON object");
-        return keep_going = false;
-      }
-      auto type = ParseEventType(GetStr(v, "type"));
-      if (!type || !v.has_field("object") || !v.at("object").is_object()) {
-        failure = MakeError(ErrorKind::kDecode, "watch event has no valid type/object");
-        return keep_going = false;
-      }
-      if (*type == WatchEventType::kError) {
-        failure = ErrorFromResponse(0, v.at("object").serialize());
-        return keep_going = false;
-      }
-      WatchEvent ev{*type, std::move(v.at("object"))};
-      const std::string rv = ev.object.has_field("metadata") ? GetStr(ev.object.at("metadata"), "resourceVersion") : "";
-      if (!rv.empty()) end.resource_version = rv;
-      ++end.events;
-      if (!handler(std::move(ev))) {
-        end.reason = WatchEnd::Reason::kHandlerStopped;
-        return keep_going = false;
-      }
-      return true;
-    };
-    while (keep_going) {
-      // getn() waits until the whole count is buffered; an event must be handled as soon as
-      // its bytes arrive, so wait for one byte and then take whatever else is already there.
-      const auto first = buf.bumpc().get();
-      if (first == concurrency::streams::streambuf<uint8_t>::traits::eof()) break;
-      chunk[0] = static_cast<char>(first);
-      size_t n = 1;
-      const size_t avail = std::min(buf.in_avail(), chunk.size() - 1);
-      if (avail > 0) n += buf.getn(reinterpret_cast<uint8_t*>(chunk.data()) + 1, avail).get();
-      if (!decoder.Feed(chunk.data(), n, on_line)) {
-        failure = MakeError(ErrorKind::kDecode, "watch event larger than 16 MiB");
-        break;
-      }
+    auto type = ParseEventType(riposte::json::GetString(v, {"type"}).value_or(""));
+    if (!type || !v.has_field("object") || !v.at("object").is_object()) {
+      failure = MakeError(ErrorKind::kDecode, "watch event has no valid type/object");
+      return keep_going = false;
     }
-    if (keep_going == false || failure) cts.cancel();  // drop the connection, do not drain it
-  } catch (const std::exception& e) {
-    if (stop.stop_requested()) return MakeError(ErrorKind::kCancelled, "watch cancelled");
-    return TransportError(e);
-  }
+    if (*type == WatchEventType::kError) {
+      failure = ErrorFromResponse(0, v.at("object").serialize());
+      return keep_going = false;
+    }
+    WatchEvent ev{*type, std::move(v.at("object"))};
+    const std::string rv = riposte::json::GetString(ev.object, {"metadata", "resourceVersion"}).value_or("");
+    if (!rv.empty()) end.resource_version = rv;
+    ++end.events;
+    if (!handler(std::move(ev))) {
+      end.reason = WatchEnd::Reason::kHandlerStopped;
+      return keep_going = false;
+    }
+    return true;
+  };
+  internal::HttpResponse error_response;
+  auto status = transport_->Stream(
+      path + q, RequestHeaders(), std::chrono::seconds(server_timeout + 30), stop,
+      [&](const char* data, size_t n) {
+        if (!decoder.Feed(data, n, on_line)) {
+          failure = MakeError(ErrorKind::kDecode, "watch event larger than 16 MiB");
+          return false;
+        }
+        return keep_going;  // false: drop the connection, do not drain it
+      },
+      &error_response);
   if (failure) return *failure;
+  if (!status.ok()) {
+    if (stop.stop_requested()) return MakeError(ErrorKind::kCancelled, "watch cancelled");
+    return status.error();
+  }
+  if (*status < 200 || *status > 299) {
+    return ErrorFromResponse(error_response.status, error_response.body, error_response.retry_after);
+  }
   if (stop.stop_requested() && end.reason != WatchEnd::Reason::kHandlerStopped) {
     return MakeError(ErrorKind::kCancelled, "watch cancelled");
   }
@@ -635,29 +545,18 @@ Result<KubeClientPtr, ConfigError> NewKubeClient(const ClientConfig& config) {
   if (config.client_cert_pem.empty() != config.client_key_pem.empty()) {
     return ConfigError{config.source + ": client certificate and key must be given together"};
   }
-  http::client::http_client_config hc;
-  hc.set_timeout(std::chrono::duration_cast<std::chrono::seconds>(std::max(config.request_timeout, std::chrono::milliseconds(1000))));
-  hc.set_validate_certificates(!config.insecure_skip_tls_verify);
-  const std::string ca = config.ca_pem, cert = config.client_cert_pem, key = config.client_key_pem;
-  hc.set_ssl_context_callback([ca, cert, key](boost::asio::ssl::context& ctx) {
-    SSL_CTX_set_min_proto_version(ctx.native_handle(), TLS1_2_VERSION);
-    if (!ca.empty()) {
-      // Trust only the configured bundle, not the system store.
-      SSL_CTX_set_cert_store(ctx.native_handle(), X509_STORE_new());
-      boost::system::error_code ec;
-      ctx.add_certificate_authority(boost::asio::buffer(ca.data(), ca.size()), ec);
-    }
-    if (!cert.empty()) {
-      boost::system::error_code ec;
-      ctx.use_certificate_chain(boost::asio::buffer(cert.data(), cert.size()), ec);
-      ctx.use_private_key(boost::asio::buffer(key.data(), key.size()), boost::asio::ssl::context::pem, ec);
-    }
-  });
-  try {
-    return KubeClientPtr(std::make_shared<HttpKubeClient>(config, hc));
-  } catch (const std::exception& e) {
-    return ConfigError{config.source + ": " + e.what()};
-  }
+  internal::TransportConfig tc;
+  tc.host = uri.host();
+  if (tc.host.size() >= 2 && tc.host.front() == '[' && tc.host.back() == ']') tc.host = tc.host.substr(1, tc.host.size() - 2);
+  tc.port = std::to_string(uri.port() > 0 ? uri.port() : 443);
+  tc.ca_pem = config.ca_pem;
+  tc.client_cert_pem = config.client_cert_pem;
+  tc.client_key_pem = config.client_key_pem;
+  tc.insecure_skip_tls_verify = config.insecure_skip_tls_verify;
+  tc.request_timeout = std::max(config.request_timeout, std::chrono::milliseconds(1000));
+  auto transport = internal::HttpTransport::Create(tc);
+  if (!transport.ok()) return ConfigError{config.source + ": " + transport.error()};
+  return KubeClientPtr(std::make_shared<HttpKubeClient>(config, std::move(transport.value())));
 }
 
 }  // namespace riposte::kube

@@ -1,10 +1,56 @@
 #include "kube/leader_election.h"
 
+#include <ctime>
+
+#include "common/json_value.h"
 #include "common/log.h"
-#include "kube/objects.h"
 
 namespace riposte::kube {
-namespace json = web::json;
+namespace {
+
+using web::json::value;
+
+// metav1.MicroTime: RFC 3339 in UTC with microseconds.
+std::string MicroTime(std::chrono::system_clock::time_point t) {
+  const auto secs = std::chrono::time_point_cast<std::chrono::seconds>(t);
+  const time_t tt = std::chrono::system_clock::to_time_t(secs);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  const size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count();
+  std::snprintf(buf + n, sizeof buf - n, ".%06lldZ", static_cast<long long>(us));
+  return buf;
+}
+
+// The Lease fields leader election reads and writes (coordination.k8s.io/v1).
+struct LeaseRecord {
+  std::string holder;
+  int64_t duration_s = 0;
+  int64_t transitions = 0;
+};
+
+LeaseRecord ReadLease(const value& lease) {
+  json::Reader spec = json::Reader(lease)["spec"];
+  return {spec["holderIdentity"].StringOr(""), spec["leaseDurationSeconds"].IntOr(0), spec["leaseTransitions"].IntOr(0)};
+}
+
+// Sets the holder and times on `lease` (a new one, or the stored one with every other field kept).
+void WriteLease(value& lease, const std::string& holder, int64_t duration_s, std::chrono::system_clock::time_point renew,
+                std::optional<std::chrono::system_clock::time_point> acquire, std::optional<int64_t> transitions) {
+  auto& spec = json::Mutable(lease, {"spec"});
+  spec["holderIdentity"] = holder.empty() ? value::null() : value::string(holder);
+  spec["leaseDurationSeconds"] = value::number(duration_s);
+  spec["renewTime"] = value::string(MicroTime(renew));
+  if (acquire) spec["acquireTime"] = value::string(MicroTime(*acquire));
+  if (transitions) spec["leaseTransitions"] = value::number(*transitions);
+}
+
+std::string ResourceVersion(const value& obj) {
+  return json::GetString(obj, {"metadata", "resourceVersion"}).value_or("");
+}
+
+}  // namespace
 
 std::string ValidateLeaderElectionConfig(const LeaderElectionConfig& c) {
   if (c.lease_name.empty() || !ValidateObjectName(c.lease_name).empty()) return "lease name is missing or invalid";
@@ -92,29 +138,28 @@ bool LeaderElector::TryAcquireOrRenew() {
       log::Warn("leader election: cannot read lease", {{"error", got.error().ToString()}});
       return false;
     }
-    Lease lease;
-    lease.set_api_version("coordination.k8s.io/v1").set_kind("Lease");
-    lease.set_name(cfg_.lease_name).set_namespace(cfg_.lease_namespace);
-    lease.set_holder_identity(cfg_.identity)
-        .set_lease_duration_seconds(duration_s)
-        .set_acquire_time(wall)
-        .set_renew_time(wall)
-        .set_lease_transitions(0);
-    auto created = client_->Create(resources::kLeases, cfg_.lease_namespace, lease.json());
+    value lease = value::object();
+    lease["apiVersion"] = value::string("coordination.k8s.io/v1");
+    lease["kind"] = value::string("Lease");
+    lease["metadata"] = value::object();
+    lease["metadata"]["name"] = value::string(cfg_.lease_name);
+    lease["metadata"]["namespace"] = value::string(cfg_.lease_namespace);
+    WriteLease(lease, cfg_.identity, duration_s, wall, wall, 0);
+    auto created = client_->Create(resources::kLeases, cfg_.lease_namespace, lease);
     if (!created.ok()) return false;
     std::lock_guard<std::mutex> lock(mu_);
-    observed_record_ = created.value().serialize();
+    observed_record_ = json::Serialize(json::Find(created.value(), {"spec"}) ? *json::Find(created.value(), {"spec"}) : value());
     observed_time_ = clock_->Now();
-    lease_rv_ = Lease(created.value()).resource_version();
+    lease_rv_ = ResourceVersion(created.value());
     leader_ = cfg_.identity;
     return true;
   }
-  Lease lease(std::move(got.value()));
-  const std::string holder = lease.holder_identity();
-  const json::value spec = lease.json().has_field("spec") ? lease.json().at("spec") : json::value::object();
+  value lease = std::move(got.value());
+  const LeaseRecord rec = ReadLease(lease);
+  const value* spec = json::Find(lease, {"spec"});
   // Expiry is judged by when *we* saw the record change, not by the remote renewTime, so
   // clock skew between replicas does not matter (as client-go does).
-  const std::string record = spec.serialize();
+  const std::string record = spec != nullptr ? json::Serialize(*spec) : "";
   Clock::TimePoint observed;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -124,17 +169,16 @@ bool LeaderElector::TryAcquireOrRenew() {
     }
     observed = observed_time_;
   }
-  ObserveLeader(holder);
-  const int64_t remote_duration = std::max<int64_t>(lease.lease_duration_seconds(), 1);
-  if (!holder.empty() && holder != cfg_.identity &&
+  ObserveLeader(rec.holder);
+  const int64_t remote_duration = std::max<int64_t>(rec.duration_s, 1);
+  if (!rec.holder.empty() && rec.holder != cfg_.identity &&
       clock_->Now() < observed + std::chrono::seconds(remote_duration)) {
     return false;  // held by someone else and not expired
   }
-  if (holder != cfg_.identity) {
-    lease.set_acquire_time(wall).set_lease_transitions(lease.lease_transitions() + 1);
-  }
-  lease.set_holder_identity(cfg_.identity).set_lease_duration_seconds(duration_s).set_renew_time(wall);
-  auto updated = client_->Update(resources::kLeases, cfg_.lease_namespace, lease.json());
+  const bool taking = rec.holder != cfg_.identity;
+  WriteLease(lease, cfg_.identity, duration_s, wall, taking ? std::optional(wall) : std::nullopt,
+             taking ? std::optional(rec.transitions + 1) : std::nullopt);
+  auto updated = client_->Update(resources::kLeases, cfg_.lease_namespace, lease);
   if (!updated.ok()) {
     if (!IsConflict(updated.error())) {
       log::Warn("leader election: cannot update lease", {{"error", updated.error().ToString()}});
@@ -142,9 +186,10 @@ bool LeaderElector::TryAcquireOrRenew() {
     return false;
   }
   std::lock_guard<std::mutex> lock(mu_);
-  observed_record_ = updated.value().has_field("spec") ? updated.value().at("spec").serialize() : "";
+  const value* new_spec = json::Find(updated.value(), {"spec"});
+  observed_record_ = new_spec != nullptr ? json::Serialize(*new_spec) : "";
   observed_time_ = clock_->Now();
-  lease_rv_ = Lease(updated.value()).resource_version();
+  lease_rv_ = ResourceVersion(updated.value());
   leader_ = cfg_.identity;
   return true;
 }
@@ -152,16 +197,15 @@ bool LeaderElector::TryAcquireOrRenew() {
 void LeaderElector::Release() {
   auto got = client_->Get(resources::kLeases, cfg_.lease_namespace, cfg_.lease_name);
   if (!got.ok()) return;
-  Lease lease(std::move(got.value()));
-  if (lease.holder_identity() != cfg_.identity) return;
+  value lease = std::move(got.value());
+  if (ReadLease(lease).holder != cfg_.identity) return;
   // client-go ReleaseOnCancel: clear the holder and shorten the duration so a successor
   // acquires at its next retry instead of waiting for expiry.
   const auto wall = std::chrono::system_clock::now();
-  lease.set_holder_identity("").set_lease_duration_seconds(1).set_renew_time(wall).set_acquire_time(wall);
-  auto r = client_->Update(resources::kLeases, cfg_.lease_namespace, lease.json());
+  WriteLease(lease, "", 1, wall, wall, std::nullopt);
+  auto r = client_->Update(resources::kLeases, cfg_.lease_namespace, lease);
   if (!r.ok()) log::Warn("leader election: release failed", {{"error", r.error().ToString()}});
 }
-
 void LeaderElector::Run() {
   for (;;) {
     {

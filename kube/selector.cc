@@ -1,5 +1,7 @@
 #include "kube/selector.h"
 
+#include "common/json_value.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -113,35 +115,24 @@ LabelSelector LabelSelector::FromJson(const json::value& sel) {
       out.Eq(k, v.as_string());
     }
   }
-  if (sel.has_field("matchExpressions") && sel.at("matchExpressions").is_array()) {
-    const auto& exprs = sel.at("matchExpressions").as_array();
-    size_t i = 0;
-    for (const auto& e : exprs) {
-      const std::string where = "matchExpressions[" + std::to_string(i++) + "]";
-      auto str = [&](const char* f) {
-        return e.is_object() && e.has_field(f) && e.at(f).is_string() ? e.at(f).as_string() : std::string();
-      };
-      std::vector<std::string> values;
-      if (e.is_object() && e.has_field("values") && e.at("values").is_array()) {
-        for (const auto& v : e.at("values").as_array()) {
-          if (v.is_string()) values.push_back(v.as_string());
-        }
-      }
-      const std::string op = str("operator");
-      const std::string key = str("key");
-      if (op == "In") {
-        out.In(key, values);
-      } else if (op == "NotIn") {
-        out.NotIn(key, values);
-      } else if (op == "Exists") {
-        out.Exists(key);
-      } else if (op == "DoesNotExist") {
-        out.DoesNotExist(key);
-      } else if (out.error_.empty()) {
-        out.error_ = where + ".operator \"" + op + "\" is not In, NotIn, Exists or DoesNotExist";
-      }
+  size_t i = 0;
+  riposte::json::Reader(sel)["matchExpressions"].Items([&](const riposte::json::Reader& e) {
+    const std::string where = "matchExpressions[" + std::to_string(i++) + "]";
+    const std::vector<std::string> values = e["values"].StringList();
+    const std::string op = e["operator"].StringOr("");
+    const std::string key = e["key"].StringOr("");
+    if (op == "In") {
+      out.In(key, values);
+    } else if (op == "NotIn") {
+      out.NotIn(key, values);
+    } else if (op == "Exists") {
+      out.Exists(key);
+    } else if (op == "DoesNotExist") {
+      out.DoesNotExist(key);
+    } else if (out.error_.empty()) {
+      out.error_ = where + ".operator \"" + op + "\" is not In, NotIn, Exists or DoesNotExist";
     }
-  }
+  });
   return out;
 }
 
@@ -240,32 +231,6 @@ bool LabelSelector::Parse(const std::string& text, LabelSelector* out, std::stri
     return false;
   }
   return true;
-}
-
-namespace {
-// fields.EscapeValue: the server splits on unescaped ',' and '='.
-std::string EscapeFieldValue(const std::string& v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == ',' || c == '=') out += '\\';
-    out += c;
-  }
-  return out;
-}
-}  // namespace
-
-FieldSelector& FieldSelector::Eq(const std::string& f, const std::string& v) {
-  parts_.push_back(f + "=" + EscapeFieldValue(v));
-  return *this;
-}
-FieldSelector& FieldSelector::NotEq(const std::string& f, const std::string& v) {
-  parts_.push_back(f + "!=" + EscapeFieldValue(v));
-  return *this;
-}
-std::string FieldSelector::String() const {
-  std::string out;
-  for (const auto& p : parts_) out += (out.empty() ? "" : ",") + p;
-  return out;
 }
 
 }  // namespace riposte::kube

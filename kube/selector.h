@@ -1,5 +1,5 @@
 #pragma once
-// Label and field selector strings for list/watch queries, built from parts or from a
+// Label selector strings for list/watch queries, built from parts or from a
 // metav1.LabelSelector, with keys and values validated so a selector cannot be smuggled.
 
 #include <map>
@@ -46,16 +46,5 @@ class LabelSelector {
 // Validates a label key ([prefix/]name) and value per Kubernetes rules; "" when valid.
 std::string ValidateLabelKey(const std::string& key);
 std::string ValidateLabelValue(const std::string& value);
-
-// "spec.nodeName=node-1,status.phase!=Running".
-class FieldSelector {
- public:
-  FieldSelector& Eq(const std::string& field, const std::string& value);
-  FieldSelector& NotEq(const std::string& field, const std::string& value);
-  std::string String() const;
-
- private:
-  std::vector<std::string> parts_;
-};
 
 }  // namespace riposte::kube

@@ -11,6 +11,8 @@ bash scripts/bootstrap.sh
 # here a missing one fails them instead of skipping.
 bash scripts/envtest-tools.sh build/envtest-assets >/dev/null
 export RIPOSTE_HELM="$PWD/build/envtest-assets/helm" RIPOSTE_REQUIRE_CHART_TOOLS=1
+# The manifest reader is compared with the real kubectl on every case (tests/core).
+export RIPOSTE_KUBECTL="$PWD/build/envtest-assets/kubectl"
 
 echo "== build (RelWithDebInfo)"
 bash scripts/build.sh build -DRIPOSTE_BUILD_TESTS=ON -DRIPOSTE_BUILD_BENCH=ON

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <ctime>
 #include <optional>
 #include <set>
 #include <thread>
@@ -9,7 +11,7 @@
 #include "core/engine.h"
 #include "core/ingress_json.h"
 #include "core/policy.h"
-#include "kube/objects.h"
+#include "common/json_value.h"
 #include "kube/resource.h"
 #include "kube/selector.h"
 #include "kube/tls_material.h"
@@ -19,6 +21,39 @@ namespace riposte::verify {
 namespace {
 
 using web::json::value;
+
+// metav1.MicroTime / Time (RFC 3339, UTC or with an offset, optional fraction).
+std::optional<std::chrono::system_clock::time_point> ParseMicroTime(const std::string& text) {
+  std::tm tm{};
+  const char* rest = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (rest == nullptr) return std::nullopt;
+  long long micros = 0;
+  if (*rest == '.') {
+    ++rest;
+    int digits = 0;
+    while (*rest >= '0' && *rest <= '9') {
+      if (digits < 6) micros = micros * 10 + (*rest - '0');
+      ++digits;
+      ++rest;
+    }
+    if (digits == 0) return std::nullopt;
+    for (int i = digits; i < 6; ++i) micros *= 10;
+  }
+  long offset = 0;
+  if (*rest == 'Z') {
+    ++rest;
+  } else if (*rest == '+' || *rest == '-') {
+    int hh = 0, mm = 0;
+    if (std::sscanf(rest + 1, "%2d:%2d", &hh, &mm) != 2) return std::nullopt;
+    offset = (hh * 60L + mm) * 60L * (*rest == '-' ? -1 : 1);
+    rest += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (*rest != '\0') return std::nullopt;
+  const time_t tt = timegm(&tm) - offset;
+  return std::chrono::system_clock::from_time_t(tt) + std::chrono::microseconds(micros);
+}
 
 const kube::Resource kEndpointSlices{{"discovery.k8s.io", "v1", "endpointslices"}, "EndpointSlice", true};
 
@@ -162,12 +197,12 @@ Endpoints ReadyEndpoints(kube::KubeClient& client, std::chrono::steady_clock::ti
     return e;
   }
   e.service_found = true;
-  e.cluster_ip = kube::GetString(svc.value(), {"spec", "clusterIP"});
+  e.cluster_ip = json::GetString(svc.value(), {"spec", "clusterIP"}).value_or("");
   std::string port_name = port_name_hint;
-  if (const auto* ports = kube::FindPath(svc.value(), {"spec", "ports"}); ports != nullptr && ports->is_array()) {
+  if (const auto* ports = json::Find(svc.value(), {"spec", "ports"}); ports != nullptr && ports->is_array()) {
     for (const auto& p : ports->as_array()) {
-      if (kube::GetInt(p, {"port"}).value_or(0) == port || (port == 0 && kube::GetString(p, {"name"}) == port_name)) {
-        port_name = kube::GetString(p, {"name"});
+      if (json::GetInt(p, {"port"}).value_or(0) == port || (port == 0 && json::GetString(p, {"name"}).value_or("") == port_name)) {
+        port_name = json::GetString(p, {"name"}).value_or("");
         break;
       }
     }
@@ -181,16 +216,16 @@ Endpoints ReadyEndpoints(kube::KubeClient& client, std::chrono::steady_clock::ti
   }
   for (const auto& slice : slices.value().items) {
     bool has_port = false;
-    if (const auto* ports = kube::FindPath(slice, {"ports"}); ports != nullptr && ports->is_array()) {
-      for (const auto& p : ports->as_array()) has_port |= kube::GetString(p, {"name"}) == port_name;
+    if (const auto* ports = json::Find(slice, {"ports"}); ports != nullptr && ports->is_array()) {
+      for (const auto& p : ports->as_array()) has_port |= json::GetString(p, {"name"}).value_or("") == port_name;
     }
     if (!has_port) continue;
-    const auto* eps = kube::FindPath(slice, {"endpoints"});
+    const auto* eps = json::Find(slice, {"endpoints"});
     if (eps == nullptr || !eps->is_array()) continue;
     for (const auto& ep : eps->as_array()) {
       ++e.total;
       // conditions.ready unset means ready (discovery.k8s.io/v1).
-      if (kube::GetBool(ep, {"conditions", "ready"}, true)) ++e.ready;
+      if (json::GetBool(ep, {"conditions", "ready"}).value_or(true)) ++e.ready;
     }
   }
   return e;
@@ -298,33 +333,33 @@ Report Run(kube::KubeClient& client, Prober& prober, const Options& o) {
       cfg.fix = "grant get on validatingwebhookconfigurations (the chart's test ServiceAccount has it)";
     }
   } else {
-    cert_manager = !kube::GetString(vwc.value(), {"metadata", "annotations", "cert-manager.io/inject-ca-from"}).empty();
-    const value* hooks = kube::FindPath(vwc.value(), {"webhooks"});
+    cert_manager = !json::GetString(vwc.value(), {"metadata", "annotations", "cert-manager.io/inject-ca-from"}).value_or("").empty();
+    const value* hooks = json::Find(vwc.value(), {"webhooks"});
     const value* hook = nullptr;
     if (hooks != nullptr && hooks->is_array()) {
       for (const auto& h : hooks->as_array())
-        if (kube::GetString(h, {"name"}) == kRiposteWebhookName) hook = &h;
+        if (json::GetString(h, {"name"}).value_or("") == kRiposteWebhookName) hook = &h;
     }
     if (hook == nullptr) {
       cfg.detail = "ValidatingWebhookConfiguration " + o.name + " has no webhook named " + kRiposteWebhookName;
       cfg.fix = install_fix;
     } else {
       vwc_found = true;
-      failure_policy = kube::GetString(*hook, {"failurePolicy"}, "Fail");
-      url = kube::GetString(*hook, {"clientConfig", "url"});
+      failure_policy = json::GetString(*hook, {"failurePolicy"}).value_or("Fail");
+      url = json::GetString(*hook, {"clientConfig", "url"}).value_or("");
       url_form = !url.empty();
-      svc_ns = kube::GetString(*hook, {"clientConfig", "service", "namespace"});
-      svc_name = kube::GetString(*hook, {"clientConfig", "service", "name"});
-      svc_port = static_cast<int>(kube::GetInt(*hook, {"clientConfig", "service", "port"}).value_or(443));
-      std::string b64 = kube::GetString(*hook, {"clientConfig", "caBundle"});
+      svc_ns = json::GetString(*hook, {"clientConfig", "service", "namespace"}).value_or("");
+      svc_name = json::GetString(*hook, {"clientConfig", "service", "name"}).value_or("");
+      svc_port = static_cast<int>(json::GetInt(*hook, {"clientConfig", "service", "port"}).value_or(443));
+      std::string b64 = json::GetString(*hook, {"clientConfig", "caBundle"}).value_or("");
       if (!b64.empty() && !kube::internal::Base64Decode(b64, &ca_bundle_pem)) ca_bundle_pem = "invalid base64";
-      if (const auto* s = kube::FindPath(*hook, {"namespaceSelector"})) ns_selector = *s;
-      if (const auto* s = kube::FindPath(*hook, {"objectSelector"})) object_selector = *s;
+      if (const auto* s = json::Find(*hook, {"namespaceSelector"})) ns_selector = *s;
+      if (const auto* s = json::Find(*hook, {"objectSelector"})) object_selector = *s;
       bool covers_ingress = false;
-      if (const auto* rules = kube::FindPath(*hook, {"rules"}); rules != nullptr && rules->is_array()) {
+      if (const auto* rules = json::Find(*hook, {"rules"}); rules != nullptr && rules->is_array()) {
         for (const auto& r : rules->as_array()) {
           auto has = [&](const char* field, const std::string& want) {
-            const auto* list = kube::FindPath(r, {field});
+            const auto* list = json::Find(r, {field});
             if (list == nullptr || !list->is_array()) return false;
             for (const auto& x : list->as_array())
               if (x.is_string() && (x.as_string() == want || x.as_string() == "*")) return true;
@@ -362,7 +397,7 @@ Report Run(kube::KubeClient& client, Prober& prober, const Options& o) {
   } else if (!vwc_found) {
     nsc.detail = "no Riposte webhook to select it";
   } else {
-    auto ns_labels = kube::GetStringMap(nso.value(), {"metadata", "labels"});
+    auto ns_labels = json::GetStringMap(nso.value(), {"metadata", "labels"});
     ns_selected = kube::LabelSelector::FromJson(ns_selector).Matches(ns_labels);
     std::map<std::string, std::string> ing_labels = {{"app.kubernetes.io/name", "riposte-verify"}};
     for (const auto& [k, v] : o.labels) ing_labels[k] = v;
@@ -645,9 +680,9 @@ Report Run(kube::KubeClient& client, Prober& prober, const Options& o) {
       lease.fix = kube::IsNotFound(l.error()) ? look + " (or --lease-name, --namespace; --controller=false when it is not installed)"
                                               : "grant get on leases in " + ns;
     } else {
-      std::string holder = kube::GetString(l.value(), {"spec", "holderIdentity"});
-      int64_t duration = kube::GetInt(l.value(), {"spec", "leaseDurationSeconds"}).value_or(15);
-      auto renew = kube::ParseTime(kube::GetString(l.value(), {"spec", "renewTime"}));
+      std::string holder = json::GetString(l.value(), {"spec", "holderIdentity"}).value_or("");
+      int64_t duration = json::GetInt(l.value(), {"spec", "leaseDurationSeconds"}).value_or(15);
+      auto renew = ParseMicroTime(json::GetString(l.value(), {"spec", "renewTime"}).value_or(""));
       if (holder.empty() || !renew) {
         lease.detail = "Lease " + ns + "/" + o.lease_name + " is not held by any replica";
         lease.fix = look;
@@ -673,11 +708,11 @@ Report Run(kube::KubeClient& client, Prober& prober, const Options& o) {
     } else if (o.in_cluster) {
       auto svc = Settled(settle, [&] { return client.Get(kube::resources::kServices, ns, o.name + "-controller-metrics"); });
       if (svc.ok()) {
-        std::string ip = kube::GetString(svc.value(), {"spec", "clusterIP"});
+        std::string ip = json::GetString(svc.value(), {"spec", "clusterIP"}).value_or("");
         int p = 0;
-        if (const auto* ports = kube::FindPath(svc.value(), {"spec", "ports"}); ports != nullptr && ports->is_array() &&
+        if (const auto* ports = json::Find(svc.value(), {"spec", "ports"}); ports != nullptr && ports->is_array() &&
                                                                              ports->size() > 0)
-          p = static_cast<int>(kube::GetInt(ports->as_array().at(0), {"port"}).value_or(0));
+          p = static_cast<int>(json::GetInt(ports->as_array().at(0), {"port"}).value_or(0));
         metrics = Endpoint{ip.empty() || ip == "None" ? o.name + "-controller-metrics." + ns + ".svc" : ip, p, false, ""};
       }
     }

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/http_server.h"
+#include "common/json.h"
 #include "core/ingress_json.h"
 #include "common/log.h"
 
@@ -251,7 +252,7 @@ std::string BuildResponse(const ReviewResponse& r) {
   // piece cost more than the escaping itself.
   auto quoted = [](std::string* out, std::string_view v) {
     out->push_back('"');
-    log::AppendJsonEscaped(out, v);
+    json::AppendEscaped(*out, v);
     out->push_back('"');
   };
   std::string out;

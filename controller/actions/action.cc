@@ -1,51 +1,58 @@
 #include "controller/actions/action.h"
 
-#include <set>
-
 #include "controller/names.h"
 
 namespace riposte::controller {
 namespace {
 
-std::optional<std::string> CheckType(const ParamSpec& p, const web::json::value& v) {
-  auto bad = [&](const char* want) {
-    return std::optional<std::string>(p.name + ": must be " + want);
-  };
+// Type checks of one parameter against its declared type; problems are reported by `v`.
+void CheckType(const ParamSpec& p, const json::Reader& v) {
   if (p.type == "integer") {
-    if (!v.is_number() || !v.as_number().is_int64()) return bad("an integer");
+    v.Int();
   } else if (p.type == "boolean") {
-    if (!v.is_boolean()) return bad("a boolean");
+    v.Bool();
   } else if (p.type == "string") {
-    if (!v.is_string()) return bad("a string");
+    v.String();
   } else if (p.type == "[]string") {
-    if (!v.is_array()) return bad("a list of strings");
-    for (const auto& e : v.as_array())
-      if (!e.is_string()) return bad("a list of strings");
+    v.StringList();
   } else if (p.type == "map[string]string") {
-    if (!v.is_object()) return bad("a map of strings");
-    for (const auto& [k, e] : v.as_object()) {
-      if (!e.is_string()) return bad("a map of strings");
-      if (!IsQualifiedName(k)) return std::optional<std::string>(p.name + ": invalid key \"" + k + "\"");
-    }
+    v.Fields([&](const std::string& k, const json::Reader& e) {
+      e.String();
+      if (!IsQualifiedName(k)) e.Error("invalid key");
+    });
   }
-  return std::nullopt;
 }
 
 }  // namespace
 
-std::optional<std::string> Action::Validate(const web::json::value& params) const {
-  if (!params.is_object()) return "action must be an object";
-  auto specs = Parameters();
-  for (const auto& [key, value] : params.as_object()) {
-    if (key == "type") continue;
+ActionParamsPtr Action::Decode(const json::Reader& item) const {
+  if (!item.Object()) return nullptr;
+  const size_t before = item.errors() != nullptr ? item.errors()->size() : 0;
+  const auto specs = Parameters();
+  item.Fields([&](const std::string& key, const json::Reader& v) {
+    if (key == "type") return;
     const ParamSpec* spec = nullptr;
     for (const auto& s : specs)
       if (s.name == key) spec = &s;
-    if (spec == nullptr) return "unknown parameter \"" + key + "\" for action " + Name();
-    if (value.is_null()) continue;
-    if (auto err = CheckType(*spec, value)) return err;
-  }
-  return ValidateExtra(params);
+    if (spec == nullptr) {
+      v.Error("unknown parameter for action " + Name());
+      return;
+    }
+    CheckType(*spec, v);
+  });
+  if (item.errors() != nullptr && item.errors()->size() != before) return nullptr;
+  auto params = DecodeParams(item);
+  if (item.errors() != nullptr && item.errors()->size() != before) return nullptr;
+  return params;
+}
+
+std::optional<std::string> Action::Validate(const web::json::value& item) const {
+  json::Errors errors;
+  json::Reader r(item, &errors);
+  if (!item.is_object()) r.Error("expected object, got " + std::string(json::TypeName(item)));
+  else Decode(r);
+  if (errors.empty()) return std::nullopt;
+  return errors.Join();
 }
 
 Plan Action::Undo(const ActionContext&, const web::json::value&) const {

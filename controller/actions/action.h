@@ -1,7 +1,8 @@
 #pragma once
 // An action is one kind of response (terminate, isolate, ...). Each is a small class that
-// declares its parameters, the RBAC it needs and whether it can be undone, and turns the
-// observed cluster state into the API requests that bring the target to the wanted state.
+// declares its parameters, the RBAC it needs and whether it can be undone, reads its
+// parameters into its own typed struct, and turns the observed cluster state into typed API
+// requests (controller/actions/request.h) that bring the target to the wanted state.
 // Planning is pure (no I/O) so it is unit-tested without a cluster, and it always compares
 // against current state first so running an action twice issues no duplicate side effects.
 
@@ -11,6 +12,9 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "common/json_value.h"
+#include "controller/actions/request.h"
 
 namespace riposte::controller {
 
@@ -27,42 +31,31 @@ struct RbacRule {
   std::vector<std::string> verbs;
 };
 
-// Which API object a request is about, so the executor can call the typed kube client.
-enum class Kind { kPod, kNode, kNetworkPolicy, kEvent };
-
-struct ApiRequest {
-  std::string method;  // GET POST PATCH DELETE PUT
-  std::string path;    // absolute API path, built only from validated names
-  Kind kind = Kind::kPod;
-  std::string ns;      // "" for nodes
-  std::string name;    // "" for POST (create)
-  std::string subresource;  // "eviction"
-  web::json::value body;  // null = no body
-  std::string content_type = "application/json";
-  // Status codes that mean "already in the wanted state" (e.g. 404 on delete, 409 on create).
-  std::vector<int> ok_statuses;
-  std::string Describe() const { return method + " " + path; }
+// An action's parameters, decoded by the action itself (each action has its own subtype).
+struct ActionParams {
+  virtual ~ActionParams() = default;
 };
+using ActionParamsPtr = std::shared_ptr<const ActionParams>;
 
-// Everything an action may look at. Pointers are null when the object does not exist (or
-// was not fetched because the action does not need it).
+// Everything an action may look at. Object pointers are null when the object does not
+// exist (or was not fetched because the action does not need it).
 struct ActionContext {
   std::string ns;
   std::string pod_name;
   const web::json::value* pod = nullptr;
-  const web::json::value* owner = nullptr;  // controlling ReplicaSet/DaemonSet/StatefulSet/Job
+  const web::json::value* owner = nullptr;  // controlling ReplicaSet/DaemonSet/StatefulSet
   const web::json::value* node = nullptr;
   const web::json::value* network_policy = nullptr;  // the quarantine policy, if it exists
   std::string response_action_name;
   std::string response_action_uid;
-  const web::json::value* params = nullptr;  // the spec.actions[] item
+  const ActionParams* params = nullptr;  // from the same action's Decode
   int index = 0;  // position in spec.actions, so derived names are unique per action
   std::string message;  // human summary of the alert, for events/annotations
   std::string now;      // RFC 3339 timestamp of this attempt (injected so tests are deterministic)
 };
 
 struct Plan {
-  std::vector<ApiRequest> requests;  // empty = nothing to do (already done)
+  std::vector<Request> requests;  // empty = nothing to do (already done)
   std::string message;
   bool skipped = false;  // a guard refused; not an error, not retried
   web::json::value undo; // what revert needs to restore (stored in status.results[].undo)
@@ -88,21 +81,30 @@ class Action {
   // Bitmask of Needs: which objects the executor must read before Build/Undo.
   virtual int Requires() const { return static_cast<int>(Needs::kPod); }
 
-  // Checks parameters beyond the CRD schema (types, unknown fields, cross-field rules).
-  // Returns an error message or nullopt.
-  std::optional<std::string> Validate(const web::json::value& params) const;
+  // Reads one spec.actions[] item (`item` is a strict reader; its path is e.g.
+  // "spec.actions[2]"): unknown parameters and values of the wrong type are reported with
+  // their path ("spec.actions[2].gracePeriodSeconds: expected integer, got string"), then
+  // the action's own checks. Null when anything was reported.
+  ActionParamsPtr Decode(const json::Reader& item) const;
+  // Decode of a standalone item: the problems joined, or nullopt when it is valid.
+  std::optional<std::string> Validate(const web::json::value& item) const;
+
   // Requests that bring the target to the action's wanted state; empty when already there.
   virtual Plan Build(const ActionContext& ctx) const = 0;
   // Requests that reverse what Build did, from the recorded undo data. Default: nothing.
   virtual Plan Undo(const ActionContext& ctx, const web::json::value& undo) const;
 
  protected:
-  // Extra validation after the generic per-ParamSpec type checks.
-  virtual std::optional<std::string> ValidateExtra(const web::json::value&) const {
-    return std::nullopt;
-  }
+  // The typed parameters, after the generic checks of Decode passed.
+  virtual ActionParamsPtr DecodeParams(const json::Reader& item) const = 0;
 };
 
 using ActionPtr = std::shared_ptr<const Action>;
+
+// The parameters an action decoded, as its own type.
+template <typename P>
+const P& ParamsOf(const ActionContext& ctx) {
+  return static_cast<const P&>(*ctx.params);
+}
 
 }  // namespace riposte::controller

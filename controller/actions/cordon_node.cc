@@ -1,7 +1,5 @@
 #include "controller/actions/cordon_node.h"
 
-#include "controller/actions/pod_patch.h"
-#include "controller/json_util.h"
 #include "controller/names.h"
 
 namespace riposte::controller {
@@ -25,19 +23,22 @@ std::string CordonNodeAction::UndoNote() const {
   return "a node that was already cordoned before the response stays cordoned";
 }
 
+ActionParamsPtr CordonNodeAction::DecodeParams(const json::Reader&) const {
+  return std::make_shared<ActionParams>();
+}
+
 Plan CordonNodeAction::Build(const ActionContext& ctx) const {
   Plan plan;
-  std::string node_name = ctx.pod ? json::String(*ctx.pod, {"spec", "nodeName"}).value_or("") : "";
-  if (node_name.empty() && ctx.node != nullptr)
-    node_name = json::String(*ctx.node, {"metadata", "name"}).value_or("");
+  std::string node_name = ctx.pod ? json::GetString(*ctx.pod, {"spec", "nodeName"}).value_or("") : "";
+  if (node_name.empty() && ctx.node != nullptr) node_name = json::GetString(*ctx.node, {"metadata", "name"}).value_or("");
   if (node_name.empty() || ctx.node == nullptr || !IsDnsSubdomain(node_name)) {
     plan.skipped = true;
     plan.message = node_name.empty() ? "pod is not scheduled on a node" : "node " + node_name + " not found";
     return plan;
   }
-  bool was = json::Bool(*ctx.node, {"spec", "unschedulable"}).value_or(false);
+  bool was = json::GetBool(*ctx.node, {"spec", "unschedulable"}).value_or(false);
   std::string mine = DerivedName("", ctx.response_action_name);
-  auto labels = json::StringMap(*ctx.node, {"metadata", "labels"});
+  auto labels = json::GetStringMap(*ctx.node, {"metadata", "labels"});
   plan.undo = value::object();
   plan.undo["node"] = value::string(node_name);
   // A retry after our own cordon must not record "was already cordoned".
@@ -47,17 +48,10 @@ Plan CordonNodeAction::Build(const ActionContext& ctx) const {
     plan.message = "node " + node_name + " already cordoned";
     return plan;
   }
-  ApiRequest r;
-  r.method = "PATCH";
-  r.path = NodePath(node_name);
-  r.kind = Kind::kNode;
+  PatchNode r;
   r.name = node_name;
-  r.content_type = "application/merge-patch+json";
-  r.body = value::object();
-  r.body["spec"] = value::object();
-  r.body["spec"]["unschedulable"] = value::boolean(true);
-  r.body["metadata"] = value::object();
-  r.body["metadata"]["labels"] = json::FromMap({{kLabel, mine}});
+  r.unschedulable = true;
+  r.change.labels[kLabel] = mine;
   plan.requests.push_back(std::move(r));
   plan.message = "cordoning node " + node_name;
   return plan;
@@ -65,31 +59,22 @@ Plan CordonNodeAction::Build(const ActionContext& ctx) const {
 
 Plan CordonNodeAction::Undo(const ActionContext& ctx, const value& undo) const {
   Plan plan;
-  auto node_name = json::String(undo, {"node"});
+  auto node_name = json::GetString(undo, {"node"});
+  if (!node_name && ctx.node != nullptr) node_name = json::GetString(*ctx.node, {"metadata", "name"});
   if (!node_name || ctx.node == nullptr) {
     plan.message = "node gone; nothing to uncordon";
     return plan;
   }
-  auto labels = json::StringMap(*ctx.node, {"metadata", "labels"});
+  auto labels = json::GetStringMap(*ctx.node, {"metadata", "labels"});
   auto it = labels.find(kLabel);
   if (it == labels.end() || it->second != DerivedName("", ctx.response_action_name)) {
     plan.message = "node " + *node_name + " not cordoned by this response; left as is";
     return plan;
   }
-  ApiRequest r;
-  r.method = "PATCH";
-  r.path = NodePath(*node_name);
-  r.kind = Kind::kNode;
+  PatchNode r;
   r.name = *node_name;
-  r.content_type = "application/merge-patch+json";
-  r.body = value::object();
-  r.body["metadata"] = value::object();
-  r.body["metadata"]["labels"] = value::object();
-  r.body["metadata"]["labels"][kLabel] = value::null();
-  if (!json::Bool(undo, {"wasUnschedulable"}).value_or(false)) {
-    r.body["spec"] = value::object();
-    r.body["spec"]["unschedulable"] = value::boolean(false);
-  }
+  r.change.labels[kLabel] = std::nullopt;
+  if (!json::GetBool(undo, {"wasUnschedulable"}).value_or(false)) r.unschedulable = false;
   plan.requests.push_back(std::move(r));
   plan.message = "uncordoning node " + *node_name;
   return plan;

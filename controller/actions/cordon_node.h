@@ -19,6 +19,9 @@ class CordonNodeAction final : public Action {
   std::string UndoNote() const override;
   int Requires() const override { return Needs::kPod | Needs::kNode; }
   Plan Build(const ActionContext& ctx) const override;
+
+ protected:
+  ActionParamsPtr DecodeParams(const json::Reader& item) const override;
   Plan Undo(const ActionContext& ctx, const web::json::value& undo) const override;
 };
 

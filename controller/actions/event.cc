@@ -2,12 +2,18 @@
 
 #include <cctype>
 
-#include "controller/json_util.h"
 #include "controller/names.h"
 
 namespace riposte::controller {
+namespace {
 
-using web::json::value;
+struct EventParams final : ActionParams {
+  std::string reason = "RiposteResponse";
+  std::string message;
+  std::string type = "Warning";
+};
+
+}  // namespace
 
 std::string EventAction::Description() const {
   return "Record a Kubernetes Event on the pod describing the alert and the response.";
@@ -24,62 +30,41 @@ std::vector<ParamSpec> EventAction::Parameters() const {
 std::vector<RbacRule> EventAction::Rbac() const { return {{{""}, {"events"}, {"create", "patch"}}}; }
 
 web::json::value EventAction::Example() const {
-  return value::parse(R"({"type":"event","reason":"ShellContained","eventType":"Warning"})");
+  return web::json::value::parse(R"({"type":"event","reason":"ShellContained","eventType":"Warning"})");
 }
 
 std::string EventAction::UndoNote() const { return "Events are history and are not removed"; }
 
-std::optional<std::string> EventAction::ValidateExtra(const value& p) const {
-  auto type = json::String(p, {"eventType"}).value_or("Warning");
-  if (type != "Normal" && type != "Warning") return "eventType: must be Normal or Warning";
-  auto reason = json::String(p, {"reason"}).value_or("RiposteResponse");
-  if (reason.empty() || reason.size() > 128 || !std::isalpha(static_cast<unsigned char>(reason[0])) ||
-      reason.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") !=
-          std::string::npos)
-    return "reason: must be CamelCase letters and digits";
-  return std::nullopt;
+ActionParamsPtr EventAction::DecodeParams(const json::Reader& item) const {
+  auto p = std::make_shared<EventParams>();
+  p->type = item["eventType"].StringOr("Warning");
+  if (p->type != "Normal" && p->type != "Warning") item["eventType"].Error("must be Normal or Warning");
+  p->reason = item["reason"].StringOr("RiposteResponse");
+  const auto& r = p->reason;
+  if (r.empty() || r.size() > 128 || !std::isalpha(static_cast<unsigned char>(r[0])) ||
+      r.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") != std::string::npos)
+    item["reason"].Error("must be CamelCase letters and digits");
+  p->message = item["message"].StringOr("");
+  return p;
 }
 
 Plan EventAction::Build(const ActionContext& ctx) const {
+  const auto& params = ParamsOf<EventParams>(ctx);
   Plan plan;
-  const auto& p = *ctx.params;
-  auto ev = value::object();
-  ev["apiVersion"] = value::string("v1");
-  ev["kind"] = value::string("Event");
-  ev["metadata"] = value::object();
-  std::string name = DerivedName(ctx.response_action_name, "event-" + std::to_string(ctx.index));
-  ev["metadata"]["name"] = value::string(name);
-  ev["metadata"]["namespace"] = value::string(ctx.ns);
-  auto obj = value::object();
-  obj["apiVersion"] = value::string("v1");
-  obj["kind"] = value::string("Pod");
-  obj["name"] = value::string(ctx.pod_name);
-  obj["namespace"] = value::string(ctx.ns);
-  if (ctx.pod != nullptr) {
-    if (auto uid = json::String(*ctx.pod, {"metadata", "uid"})) obj["uid"] = value::string(*uid);
-  }
-  ev["involvedObject"] = obj;
-  ev["reason"] = value::string(json::String(p, {"reason"}).value_or("RiposteResponse"));
-  std::string msg = json::String(p, {"message"}).value_or("");
-  if (msg.empty()) msg = ctx.message.empty() ? "Riposte response " + ctx.response_action_name : ctx.message;
-  if (msg.size() > 1024) msg.resize(1024);
-  ev["message"] = value::string(msg);
-  ev["type"] = value::string(json::String(p, {"eventType"}).value_or("Warning"));
-  ev["source"] = value::object();
-  ev["source"]["component"] = value::string("riposte-controller");
-  ev["reportingComponent"] = value::string("riposte.io/controller");
-  ev["firstTimestamp"] = value::string(ctx.now);
-  ev["lastTimestamp"] = value::string(ctx.now);
-  ev["count"] = 1;
-  ApiRequest r;
-  r.method = "POST";
-  r.path = "/api/v1/namespaces/" + ctx.ns + "/events";
-  r.kind = Kind::kEvent;
-  r.ns = ctx.ns;
-  r.body = ev;
-  r.ok_statuses = {409};
-  plan.requests.push_back(std::move(r));
-  plan.message = "recording Event " + name;
+  EventRecord e;
+  e.ns = ctx.ns;
+  e.name = DerivedName(ctx.response_action_name, "event-" + std::to_string(ctx.index));
+  e.involved_api_version = "v1";
+  e.involved_kind = "Pod";
+  e.involved_name = ctx.pod_name;
+  if (ctx.pod != nullptr) e.involved_uid = json::GetString(*ctx.pod, {"metadata", "uid"}).value_or("");
+  e.reason = params.reason;
+  e.message = params.message;
+  if (e.message.empty()) e.message = ctx.message.empty() ? "Riposte response " + ctx.response_action_name : ctx.message;
+  e.type = params.type;
+  e.time = ctx.now;
+  plan.message = "recording Event " + e.name;
+  plan.requests.push_back(CreateEvent{std::move(e)});
   return plan;
 }
 

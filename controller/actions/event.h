@@ -18,7 +18,7 @@ class EventAction final : public Action {
   Plan Build(const ActionContext& ctx) const override;
 
  protected:
-  std::optional<std::string> ValidateExtra(const web::json::value& p) const override;
+  ActionParamsPtr DecodeParams(const json::Reader& item) const override;
 };
 
 }  // namespace riposte::controller

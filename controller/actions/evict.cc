@@ -1,10 +1,16 @@
 #include "controller/actions/evict.h"
 
-#include "controller/actions/pod_patch.h"
 #include "controller/actions/workload_guard.h"
-#include "controller/json_util.h"
 
 namespace riposte::controller {
+namespace {
+
+struct EvictParams final : ActionParams {
+  std::optional<int64_t> grace_period_seconds;
+  WorkloadGuardParams guard;
+};
+
+}  // namespace
 
 std::string EvictAction::Description() const {
   return "Evict the pod through the Eviction API, respecting PodDisruptionBudgets; same "
@@ -13,7 +19,7 @@ std::string EvictAction::Description() const {
 
 std::vector<ParamSpec> EvictAction::Parameters() const {
   std::vector<ParamSpec> p{{"gracePeriodSeconds", "integer", "", "grace period; pod's own when unset"}};
-  for (auto& g : WorkloadGuardParams()) p.push_back(std::move(g));
+  for (auto& g : WorkloadGuardParamSpecs()) p.push_back(std::move(g));
   return p;
 }
 
@@ -27,35 +33,27 @@ std::string EvictAction::UndoNote() const {
   return "an evicted pod cannot be restored; its controller creates a replacement";
 }
 
+ActionParamsPtr EvictAction::DecodeParams(const json::Reader& item) const {
+  auto p = std::make_shared<EvictParams>();
+  p->grace_period_seconds = item["gracePeriodSeconds"].Int();
+  p->guard = DecodeWorkloadGuard(item);
+  return p;
+}
+
 Plan EvictAction::Build(const ActionContext& ctx) const {
+  const auto& params = ParamsOf<EvictParams>(ctx);
   Plan plan;
   if (ctx.pod == nullptr || json::Find(*ctx.pod, {"metadata", "deletionTimestamp"}) != nullptr) {
     plan.message = ctx.pod == nullptr ? "pod already gone" : "pod already terminating";
     return plan;
   }
-  if (auto reason = WorkloadGuard(ctx)) {
+  if (auto reason = WorkloadGuard(ctx, params.guard)) {
     plan.skipped = true;
     plan.message = *reason;
     return plan;
   }
-  ApiRequest r;
-  r.method = "POST";
-  r.path = PodPath(ctx.ns, ctx.pod_name) + "/eviction";
-  r.ns = ctx.ns;
-  r.name = ctx.pod_name;
-  r.subresource = "eviction";
-  r.body = web::json::value::object();
-  r.body["apiVersion"] = web::json::value::string("policy/v1");
-  r.body["kind"] = web::json::value::string("Eviction");
-  r.body["metadata"] = web::json::value::object();
-  r.body["metadata"]["name"] = web::json::value::string(ctx.pod_name);
-  r.body["metadata"]["namespace"] = web::json::value::string(ctx.ns);
-  auto opts = web::json::value::object();
-  if (auto g = json::Int(*ctx.params, {"gracePeriodSeconds"})) opts["gracePeriodSeconds"] = *g;
-  opts["preconditions"] = UidPrecondition(*ctx.pod);
-  r.body["deleteOptions"] = opts;
-  r.ok_statuses = {404};
-  plan.requests.push_back(std::move(r));
+  plan.requests.push_back(EvictPod{ctx.ns, ctx.pod_name, json::GetString(*ctx.pod, {"metadata", "uid"}).value_or(""),
+                                   params.grace_period_seconds});
   plan.message = "evicting pod";
   return plan;
 }

@@ -17,6 +17,9 @@ class EvictAction final : public Action {
   std::string UndoNote() const override;
   int Requires() const override { return Needs::kPod | Needs::kOwner; }
   Plan Build(const ActionContext& ctx) const override;
+
+ protected:
+  ActionParamsPtr DecodeParams(const json::Reader& item) const override;
 };
 
 }  // namespace riposte::controller

@@ -25,12 +25,11 @@ class IsolateAction final : public Action {
   // Deterministic per ResponseAction, so a retry finds the policy it created before.
   static std::string PolicyName(const std::string& response_action);
   static std::string LabelValue(const std::string& response_action);
-  static std::string PolicyPath(const std::string& ns, const std::string& name);
-  // The NetworkPolicy object the action wants (without resourceVersion).
-  static web::json::value DesiredPolicy(const ActionContext& ctx);
+  // The NetworkPolicy the action wants.
+  static QuarantinePolicy DesiredPolicy(const ActionContext& ctx);
 
  protected:
-  std::optional<std::string> ValidateExtra(const web::json::value& p) const override;
+  ActionParamsPtr DecodeParams(const json::Reader& item) const override;
 };
 
 }  // namespace riposte::controller

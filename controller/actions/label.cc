@@ -1,10 +1,18 @@
 #include "controller/actions/label.h"
 
 #include "controller/actions/pod_patch.h"
-#include "controller/json_util.h"
 #include "controller/names.h"
 
 namespace riposte::controller {
+namespace {
+
+struct LabelParams final : ActionParams {
+  std::map<std::string, std::string> labels;
+  std::vector<std::string> remove;
+  bool detach = false;
+};
+
+}  // namespace
 
 std::string LabelAction::Description() const {
   return "Add or remove pod labels; detach: true removes the labels the owning workload "
@@ -33,37 +41,36 @@ std::string LabelAction::UndoNote() const {
          "workload then re-adopts the pod and scales away one surplus replica";
 }
 
-std::optional<std::string> LabelAction::ValidateExtra(const web::json::value& p) const {
-  auto labels = json::StringMap(p, {"labels"});
-  for (const auto& [k, v] : labels)
-    if (!IsLabelValue(v)) return "labels: invalid value \"" + v + "\" for key " + k;
-  for (const auto& k : json::StringList(p, {"removeLabels"}))
-    if (!IsQualifiedName(k)) return "removeLabels: invalid key \"" + k + "\"";
-  if (labels.empty() && json::StringList(p, {"removeLabels"}).empty() &&
-      !json::Bool(p, {"detach"}).value_or(false))
-    return "label needs labels, removeLabels or detach: true";
-  return std::nullopt;
+ActionParamsPtr LabelAction::DecodeParams(const json::Reader& item) const {
+  auto p = std::make_shared<LabelParams>();
+  p->labels = item["labels"].StringMap();
+  p->remove = item["removeLabels"].StringList();
+  p->detach = item["detach"].BoolOr(false);
+  for (const auto& [k, v] : p->labels)
+    if (!IsLabelValue(v)) item["labels"][k].Error("invalid label value \"" + v + "\"");
+  for (size_t i = 0; i < p->remove.size(); ++i)
+    if (!IsQualifiedName(p->remove[i])) item["removeLabels"][i].Error("invalid label key \"" + p->remove[i] + "\"");
+  if (p->labels.empty() && p->remove.empty() && !p->detach) item.Error("label needs labels, removeLabels or detach: true");
+  return p;
 }
 
 Plan LabelAction::Build(const ActionContext& ctx) const {
+  const auto& params = ParamsOf<LabelParams>(ctx);
   Plan plan;
   if (ctx.pod == nullptr) {
     plan.skipped = true;
     plan.message = "pod not found";
     return plan;
   }
-  auto set = json::StringMap(*ctx.params, {"labels"});
-  auto remove = json::StringList(*ctx.params, {"removeLabels"});
-  if (json::Bool(*ctx.params, {"detach"}).value_or(false)) {
+  auto remove = params.remove;
+  if (params.detach) {
     if (ctx.owner == nullptr) {
       plan.message = "pod has no owning workload; nothing to detach from. ";
     } else {
-      for (const auto& [k, v] : json::StringMap(*ctx.owner, {"spec", "selector", "matchLabels"}))
-        remove.push_back(k);
+      for (const auto& [k, v] : json::GetStringMap(*ctx.owner, {"spec", "selector", "matchLabels"})) remove.push_back(k);
     }
   }
-  auto req = MetadataMapPatch(ctx.ns, ctx.pod_name, *ctx.pod, "labels", set, remove,
-                              &plan.undo);
+  auto req = MetadataMapPatch(ctx, "labels", params.labels, remove, &plan.undo);
   if (req) plan.requests.push_back(std::move(*req));
   plan.message += req ? "patching pod labels" : "labels already in place";
   return plan;
@@ -75,8 +82,7 @@ Plan LabelAction::Undo(const ActionContext& ctx, const web::json::value& undo) c
     plan.message = "pod gone; nothing to restore";
     return plan;
   }
-  if (auto req = MetadataMapRestore(ctx.ns, ctx.pod_name, *ctx.pod, undo))
-    plan.requests.push_back(std::move(*req));
+  if (auto req = MetadataMapRestore(ctx, undo)) plan.requests.push_back(std::move(*req));
   plan.message = plan.requests.empty() ? "labels already restored" : "restoring labels";
   return plan;
 }

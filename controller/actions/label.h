@@ -21,7 +21,7 @@ class LabelAction final : public Action {
   Plan Undo(const ActionContext& ctx, const web::json::value& undo) const override;
 
  protected:
-  std::optional<std::string> ValidateExtra(const web::json::value& p) const override;
+  ActionParamsPtr DecodeParams(const json::Reader& item) const override;
 };
 
 }  // namespace riposte::controller

@@ -1,10 +1,16 @@
 #include "controller/actions/terminate.h"
 
-#include "controller/actions/pod_patch.h"
 #include "controller/actions/workload_guard.h"
-#include "controller/json_util.h"
 
 namespace riposte::controller {
+namespace {
+
+struct TerminateParams final : ActionParams {
+  int64_t grace_period_seconds = 0;
+  WorkloadGuardParams guard;
+};
+
+}  // namespace
 
 std::string TerminateAction::Description() const {
   return "Delete the pod so its workload replaces it with a fresh copy. Skips standalone, "
@@ -13,7 +19,7 @@ std::string TerminateAction::Description() const {
 
 std::vector<ParamSpec> TerminateAction::Parameters() const {
   std::vector<ParamSpec> p{{"gracePeriodSeconds", "integer", "0", "grace period for the pod's containers"}};
-  for (auto& g : WorkloadGuardParams()) p.push_back(std::move(g));
+  for (auto& g : WorkloadGuardParamSpecs()) p.push_back(std::move(g));
   return p;
 }
 
@@ -29,7 +35,15 @@ std::string TerminateAction::UndoNote() const {
   return "a deleted pod cannot be restored; its controller creates a replacement";
 }
 
+ActionParamsPtr TerminateAction::DecodeParams(const json::Reader& item) const {
+  auto p = std::make_shared<TerminateParams>();
+  p->grace_period_seconds = item["gracePeriodSeconds"].IntOr(0);
+  p->guard = DecodeWorkloadGuard(item);
+  return p;
+}
+
 Plan TerminateAction::Build(const ActionContext& ctx) const {
+  const auto& params = ParamsOf<TerminateParams>(ctx);
   Plan plan;
   if (ctx.pod == nullptr) {
     plan.message = "pod already gone";
@@ -39,23 +53,15 @@ Plan TerminateAction::Build(const ActionContext& ctx) const {
     plan.message = "pod already terminating";
     return plan;
   }
-  if (auto reason = WorkloadGuard(ctx)) {
+  if (auto reason = WorkloadGuard(ctx, params.guard)) {
     plan.skipped = true;
     plan.message = *reason;
     return plan;
   }
-  ApiRequest r;
-  r.method = "DELETE";
-  r.path = PodPath(ctx.ns, ctx.pod_name);
-  r.ns = ctx.ns;
-  r.name = ctx.pod_name;
-  r.body = web::json::value::object();
-  r.body["apiVersion"] = web::json::value::string("v1");
-  r.body["kind"] = web::json::value::string("DeleteOptions");
-  r.body["gracePeriodSeconds"] = json::Int(*ctx.params, {"gracePeriodSeconds"}).value_or(0);
-  r.body["preconditions"] = UidPrecondition(*ctx.pod);
-  r.ok_statuses = {404, 409};  // gone already, or a replacement with another uid
-  plan.requests.push_back(std::move(r));
+  // uid precondition: gone already (404) or replaced by a pod with another uid (409) is done.
+  plan.requests.push_back(DeletePod{ctx.ns, ctx.pod_name,
+                                    json::GetString(*ctx.pod, {"metadata", "uid"}).value_or(""),
+                                    params.grace_period_seconds});
   plan.message = "deleting pod";
   return plan;
 }

@@ -16,6 +16,9 @@ class TerminateAction final : public Action {
   std::string UndoNote() const override;
   int Requires() const override { return Needs::kPod | Needs::kOwner; }
   Plan Build(const ActionContext& ctx) const override;
+
+ protected:
+  ActionParamsPtr DecodeParams(const json::Reader& item) const override;
 };
 
 }  // namespace riposte::controller

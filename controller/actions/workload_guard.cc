@@ -1,10 +1,8 @@
 #include "controller/actions/workload_guard.h"
 
-#include "controller/json_util.h"
-
 namespace riposte::controller {
 
-std::vector<ParamSpec> WorkloadGuardParams() {
+std::vector<ParamSpec> WorkloadGuardParamSpecs() {
   return {
       {"allowStandalone", "boolean", "false",
        "also act on pods without a controlling owner (nothing would recreate them)"},
@@ -15,45 +13,50 @@ std::vector<ParamSpec> WorkloadGuardParams() {
   };
 }
 
+WorkloadGuardParams DecodeWorkloadGuard(const json::Reader& item) {
+  WorkloadGuardParams p;
+  p.allow_standalone = item["allowStandalone"].BoolOr(false);
+  p.allow_daemonset = item["allowDaemonSet"].BoolOr(false);
+  p.allow_statefulset = item["allowStatefulSet"].BoolOr(false);
+  p.min_healthy_replicas = item["minHealthyReplicas"].IntOr(1);
+  return p;
+}
+
 std::string ControllerKind(const web::json::value& pod) {
-  const auto* refs = json::Find(pod, {"metadata", "ownerReferences"});
-  if (refs == nullptr || !refs->is_array()) return "";
-  for (const auto& r : refs->as_array()) {
-    if (json::Bool(r, {"controller"}).value_or(false)) return json::String(r, {"kind"}).value_or("");
-  }
-  return "";
+  std::string kind;
+  json::Reader(pod).At({"metadata", "ownerReferences"}).Items([&](const json::Reader& r) {
+    if (kind.empty() && r["controller"].BoolOr(false)) kind = r["kind"].StringOr("");
+  });
+  return kind;
 }
 
 namespace {
 
 bool PodReady(const web::json::value& pod) {
-  const auto* conds = json::Find(pod, {"status", "conditions"});
-  if (conds == nullptr || !conds->is_array()) return false;
-  for (const auto& c : conds->as_array())
-    if (json::String(c, {"type"}) == "Ready") return json::String(c, {"status"}) == "True";
-  return false;
+  bool ready = false, seen = false;
+  json::Reader(pod).At({"status", "conditions"}).Items([&](const json::Reader& c) {
+    if (seen || c["type"].StringOr("") != "Ready") return;
+    seen = true;
+    ready = c["status"].StringOr("") == "True";
+  });
+  return ready;
 }
 
 }  // namespace
 
-std::optional<std::string> WorkloadGuard(const ActionContext& ctx) {
-  const auto& p = *ctx.params;
+std::optional<std::string> WorkloadGuard(const ActionContext& ctx, const WorkloadGuardParams& p) {
   std::string kind = ControllerKind(*ctx.pod);
-  if (kind.empty() && !json::Bool(p, {"allowStandalone"}).value_or(false))
-    return "pod has no controlling owner and allowStandalone is false";
-  if (kind == "DaemonSet" && !json::Bool(p, {"allowDaemonSet"}).value_or(false))
-    return "pod belongs to a DaemonSet and allowDaemonSet is false";
-  if (kind == "StatefulSet" && !json::Bool(p, {"allowStatefulSet"}).value_or(false))
-    return "pod belongs to a StatefulSet and allowStatefulSet is false";
-  int64_t min_healthy = json::Int(p, {"minHealthyReplicas"}).value_or(1);
-  if (!kind.empty() && min_healthy > 0 && PodReady(*ctx.pod)) {
+  if (kind.empty() && !p.allow_standalone) return "pod has no controlling owner and allowStandalone is false";
+  if (kind == "DaemonSet" && !p.allow_daemonset) return "pod belongs to a DaemonSet and allowDaemonSet is false";
+  if (kind == "StatefulSet" && !p.allow_statefulset) return "pod belongs to a StatefulSet and allowStatefulSet is false";
+  if (!kind.empty() && p.min_healthy_replicas > 0 && PodReady(*ctx.pod)) {
     if (ctx.owner == nullptr) return "owning " + kind + " not found; cannot check minHealthyReplicas";
-    int64_t ready = kind == "DaemonSet" ? json::Int(*ctx.owner, {"status", "numberReady"}).value_or(0)
-                                        : json::Int(*ctx.owner, {"status", "readyReplicas"}).value_or(0);
-    if (ready - 1 < min_healthy)
+    json::Reader status = json::Reader(*ctx.owner)["status"];
+    int64_t ready = kind == "DaemonSet" ? status["numberReady"].IntOr(0) : status["readyReplicas"].IntOr(0);
+    if (ready - 1 < p.min_healthy_replicas)
       return "owning " + kind + " has " + std::to_string(ready) +
              " ready replicas; removing this pod would leave fewer than minHealthyReplicas=" +
-             std::to_string(min_healthy);
+             std::to_string(p.min_healthy_replicas);
   }
   return std::nullopt;
 }

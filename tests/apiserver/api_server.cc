@@ -15,7 +15,7 @@
 #include "tests/apiserver/api_server_internal.h"
 #include "tests/apiserver/api_status.h"
 #include "tests/apiserver/selectors.h"
-#include "tests/apiserver/tls_cert.h"
+#include "tests/support/certs.h"
 
 namespace riposte::testapi {
 
@@ -117,7 +117,7 @@ ApiServer::ApiServer(ApiServerOptions options)
       store_(options_.history_size),
       bookmark_interval_ms_(options_.bookmark_interval_ms) {
   if (options_.cert_pem.empty()) {
-    auto pair = GenerateSelfSignedCertificate("riposte-test-apiserver");
+    auto pair = riposte::testing::SelfSignedServerCert("riposte-test-apiserver");
     options_.cert_pem = pair.cert_pem;
     options_.key_pem = pair.key_pem;
   }

@@ -244,8 +244,8 @@ TEST_F(ApiServerCrudTest, GarbageCollectorDeletesDependentsOfDeletedOwners) {
   ASSERT_EQ(Call("POST", "/apis/networking.k8s.io/v1/namespaces/" + ns + "/networkpolicies",
                  R"({"metadata":{"name":"np","ownerReferences":[)" + ref + R"(]},"spec":{"podSelector":{}}})").status, 201);
   ASSERT_EQ(Call("DELETE", path + "/owner").status, 200);
-  EXPECT_TRUE(WaitFor([&] { return Call("GET", path + "/dep").status == 404; }));
-  EXPECT_TRUE(WaitFor([&] {
+  EXPECT_TRUE(riposte::testing::Eventually([&] { return Call("GET", path + "/dep").status == 404; }));
+  EXPECT_TRUE(riposte::testing::Eventually([&] {
     return Call("GET", "/apis/networking.k8s.io/v1/namespaces/" + ns + "/networkpolicies/np").status == 404;
   }));
   // Orphan propagation keeps dependents and strips the reference.
@@ -254,7 +254,7 @@ TEST_F(ApiServerCrudTest, GarbageCollectorDeletesDependentsOfDeletedOwners) {
   ref = R"({"apiVersion":"v1","kind":"ConfigMap","name":"owner2","uid":")" + uid + R"("})";
   ASSERT_EQ(Call("POST", path, R"({"metadata":{"name":"kept","ownerReferences":[)" + ref + "]}}").status, 201);
   ASSERT_EQ(Call("DELETE", path + "/owner2", R"({"propagationPolicy":"Orphan"})").status, 200);
-  EXPECT_TRUE(WaitFor([&] { return Call("GET", path + "/owner2").status == 404; }));
+  EXPECT_TRUE(riposte::testing::Eventually([&] { return Call("GET", path + "/owner2").status == 404; }));
   auto kept = Call("GET", path + "/kept");
   ASSERT_EQ(kept.status, 200);
   EXPECT_FALSE(kept.Json().at("metadata").has_field("ownerReferences"));
@@ -266,7 +266,7 @@ TEST_F(ApiServerCrudTest, NamespaceDeletionTerminatesThenRemovesContent) {
   auto d = Call("DELETE", "/api/v1/namespaces/" + ns);
   ASSERT_EQ(d.status, 200);
   EXPECT_EQ(d.Json().at("status").at("phase").as_string(), "Terminating");
-  EXPECT_TRUE(WaitFor([&] { return Call("GET", "/api/v1/namespaces/" + ns).status == 404; }));
+  EXPECT_TRUE(riposte::testing::Eventually([&] { return Call("GET", "/api/v1/namespaces/" + ns).status == 404; }));
   EXPECT_EQ(Call("GET", "/api/v1/namespaces/" + ns + "/pods/p").status, 404);
 }
 
@@ -279,7 +279,7 @@ TEST_F(ApiServerCrudTest, EvictionRespectsPodDisruptionBudget) {
   ASSERT_EQ(Call("POST", "/apis/policy/v1/namespaces/" + ns + "/poddisruptionbudgets",
                  R"({"metadata":{"name":"pdb"},"spec":{"minAvailable":2,"selector":{"matchLabels":{"app":"web"}}}})").status, 201);
   // The disruption controller fills in status within about a second.
-  EXPECT_TRUE(WaitFor([&] {
+  EXPECT_TRUE(riposte::testing::Eventually([&] {
     auto st = Call("GET", "/apis/policy/v1/namespaces/" + ns + "/poddisruptionbudgets/pdb").Json().at("status");
     return st.has_field("currentHealthy") && st.at("currentHealthy").as_integer() == 2 &&
            st.at("desiredHealthy").as_integer() == 2 && st.at("disruptionsAllowed").as_integer() == 0 &&
@@ -352,7 +352,7 @@ TEST_F(ApiServerCrudTest, CrdRegistrationServesCustomResourcesWithStatusSplit) {
   auto fs = Call("GET", base + "?fieldSelector=spec.size%3D2");
   ExpectStatus(fs, 400, "BadRequest", "\"spec.size\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"");
   ASSERT_EQ(Call("DELETE", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com").status, 200);
-  EXPECT_TRUE(WaitFor([&] { return Call("GET", base).status == 404; }));
+  EXPECT_TRUE(riposte::testing::Eventually([&] { return Call("GET", base).status == 404; }));
   EXPECT_EQ(Call("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com").status, 404);
 }
 

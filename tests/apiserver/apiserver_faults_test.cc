@@ -85,9 +85,9 @@ TEST_F(ApiServerFaultsTest, RestartInPlaceKeepsOrWipesData) {
       return false;  // listener down for downMs
     }
   };
-  EXPECT_TRUE(WaitFor(ok));
+  EXPECT_TRUE(riposte::testing::Eventually(ok));
   S().RestartInPlace(false, 0);
-  EXPECT_TRUE(WaitFor([&] {
+  EXPECT_TRUE(riposte::testing::Eventually([&] {
     try {
       return Call("GET", "/api/v1/namespaces/" + ns).status == 404;
     } catch (const std::exception&) {

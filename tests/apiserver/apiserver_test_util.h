@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "tests/apiserver/test_apiserver_process.h"
+#include "tests/support/eventually.h"
 
 namespace riposte::testapi {
 
@@ -50,16 +51,6 @@ class ApiServerSuite : public ::testing::Test {
                 R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":")" + name +
                     R"(","labels":)" + labels +
                     R"(},"spec":{"containers":[{"name":"app","image":"nginx:1"}]}})");
-  }
-
-  static bool WaitFor(const std::function<bool()>& cond,
-                      std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (cond()) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return cond();
   }
 
   static inline std::unique_ptr<TestApiServerProcess> server_;

@@ -1,34 +1,21 @@
 #include "tests/apiserver/test_apiserver_process.h"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
-#include <cstring>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
-extern char** environ;
+#include "tests/support/eventually.h"
+#include "tests/support/files.h"
 
 namespace riposte::testapi {
 
 using web::json::value;
 
 namespace {
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 std::string Binary() {
   if (const char* env = std::getenv("RIPOSTE_TEST_APISERVER")) return env;
@@ -42,27 +29,23 @@ std::string Binary() {
 }  // namespace
 
 TestApiServerProcess::TestApiServerProcess(TestApiServerOptions options) : options_(std::move(options)) {
-  std::string tmpl = (std::filesystem::temp_directory_path() / "riposte-apiserver-XXXXXX").string();
-  if (!mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
-  dir_ = tmpl;
+  dir_ = testing::MakeTempDir("riposte-apiserver");
   if (options_.start) Start();
 }
 
 TestApiServerProcess::~TestApiServerProcess() {
   Kill();
-  std::error_code ec;
-  std::filesystem::remove_all(dir_, ec);
+  testing::RemoveTree(dir_);
 }
 
 std::string TestApiServerProcess::url() const { return "https://127.0.0.1:" + std::to_string(port_); }
 
-std::string TestApiServerProcess::log() const { return ReadAll(dir_ + "/server.log"); }
+std::string TestApiServerProcess::log() const { return testing::ReadFile(dir_ + "/server.log"); }
 
 void TestApiServerProcess::Spawn() {
   std::string port_file = dir_ + "/port";
   std::filesystem::remove(port_file);
-  std::vector<std::string> args = {Binary(),
-                                   "--port", std::to_string(port_),
+  std::vector<std::string> args = {"--port", std::to_string(port_),
                                    "--port-file", port_file,
                                    "--token", options_.token,
                                    "--admin-token", options_.admin_token,
@@ -74,43 +57,31 @@ void TestApiServerProcess::Spawn() {
     args.insert(args.end(), {"--write-cert-file", dir_ + "/ca.crt", "--write-key-file", dir_ + "/tls.key"});
   }
   args.insert(args.end(), options_.extra_args.begin(), options_.extra_args.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  std::string log_path = dir_ + "/server.log";
-  posix_spawn_file_actions_addopen(&actions, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    pid_ = -1;
-    throw std::runtime_error("cannot start " + args[0] + ": " + std::strerror(rc));
+  testing::ChildProcess::Options opts;
+  opts.append_output = true;  // one log across restarts
+  child_ = std::make_unique<testing::ChildProcess>(Binary(), args, dir_ + "/server.log", opts);
+  if (!child_->started()) {
+    child_.reset();
+    throw std::runtime_error("cannot start " + Binary());
   }
 }
 
 void TestApiServerProcess::Start() {
-  if (pid_ > 0) return;
+  if (child_) return;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   // The previous port may still be held briefly after a kill; retry the spawn until it binds.
   while (true) {
     Spawn();
     std::string port_file = dir_ + "/port";
     bool ready = false, exited = false;
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        exited = true;
-        break;
-      }
-      if (std::filesystem::exists(port_file)) {
-        ready = true;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    testing::Eventually(
+        [&] {
+          if (!child_->Running()) return exited = true;
+          return ready = std::filesystem::exists(port_file);
+        },
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()),
+        std::chrono::milliseconds(10));
+    if (exited) child_.reset();
     if (ready) break;
     if (!exited) {
       Kill();
@@ -120,35 +91,34 @@ void TestApiServerProcess::Start() {
       throw std::runtime_error("riposte-test-apiserver exited:\n" + log());
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  port_ = std::stoi(ReadAll(dir_ + "/port"));
-  ca_pem_ = ReadAll(dir_ + "/ca.crt");
-  while (true) {
-    try {
-      if (client().Request("GET", "/readyz").status == 200) return;
-    } catch (const std::exception&) {
-    }
-    if (std::chrono::steady_clock::now() >= deadline) {
-      Kill();
-      throw std::runtime_error("riposte-test-apiserver never became ready:\n" + log());
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  port_ = std::stoi(testing::ReadFile(dir_ + "/port"));
+  ca_pem_ = testing::ReadFile(dir_ + "/ca.crt");
+  const bool serving = testing::Eventually(
+      [&] {
+        try {
+          return client().Request("GET", "/readyz").status == 200;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()),
+      std::chrono::milliseconds(10));
+  if (!serving) {
+    Kill();
+    throw std::runtime_error("riposte-test-apiserver never became ready:\n" + log());
   }
 }
 
 void TestApiServerProcess::Kill() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGKILL);
-  int status;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
+  if (!child_) return;
+  child_->Kill();
+  child_.reset();
 }
 
 void TestApiServerProcess::Stop() {
-  if (pid_ <= 0) return;
-  ::kill(pid_, SIGTERM);
-  int status;
-  waitpid(pid_, &status, 0);
-  pid_ = -1;
+  if (!child_) return;
+  if (child_->Signal(SIGTERM, std::chrono::seconds(30)) == -1) child_->Kill();
+  child_.reset();
 }
 
 void TestApiServerProcess::Restart() {

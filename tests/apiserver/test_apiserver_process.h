@@ -13,10 +13,12 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "tests/apiserver/https_test_client.h"
+#include "tests/support/process.h"
 
 namespace riposte::testapi {
 
@@ -42,7 +44,7 @@ class TestApiServerProcess {
   void Kill();   // SIGKILL and reap: an abrupt crash
   void Stop();   // SIGTERM and reap
   void Restart();  // Kill + Start: same port, CA and tokens; the data is gone
-  bool running() const { return pid_ > 0; }
+  bool running() const { return child_ != nullptr; }
 
   int port() const { return port_; }
   std::string url() const;  // https://127.0.0.1:PORT
@@ -89,7 +91,7 @@ class TestApiServerProcess {
   std::string dir_;
   int port_ = 0;
   std::string ca_pem_;
-  pid_t pid_ = -1;
+  std::unique_ptr<testing::ChildProcess> child_;
 };
 
 }  // namespace riposte::testapi

@@ -8,7 +8,8 @@
 
 #include "audit/render.h"
 #include "tests/audit/audit_test_util.h"
-#include "tests/audit/process_util.h"
+#include "tests/support/files.h"
+#include "tests/support/process.h"
 
 namespace riposte::audit {
 namespace {
@@ -19,7 +20,7 @@ class BrowserTest : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!std::filesystem::exists(kChromium)) GTEST_SKIP() << "chromium not installed (scripts/bootstrap.sh installs it)";
-    dir_ = testing::MakeTempDir("riposte-audit-browser");
+    dir_ = riposte::testing::MakeTempDir("riposte-audit-browser");
     ASSERT_FALSE(dir_.empty());
     ClusterSnapshot snap = testing::LoadCluster("vulnerable");
     // Attacker-controlled name: must render as text, never as markup.
@@ -39,7 +40,7 @@ class BrowserTest : public ::testing::Test {
 
   // Headless chromium with every background service off and a dead proxy, so any request the
   // page tried would fail and show up in the net log.
-  testing::ProcessResult Chromium(const std::string& mode, const std::string& url) {
+  riposte::testing::ProcessResult Chromium(const std::string& mode, const std::string& url) {
     std::vector<std::string> argv = {kChromium,
                                      "--headless",
                                      "--no-sandbox",
@@ -64,7 +65,7 @@ class BrowserTest : public ::testing::Test {
                                      "--log-net-log=" + dir_ + "/netlog.json",
                                      mode,
                                      url};
-    return testing::RunProcess(argv, std::chrono::seconds(120), dir_);
+    return riposte::testing::RunProcess(argv, std::chrono::seconds(120), dir_);
   }
 
   std::string Dump(const std::string& hash) {
@@ -166,7 +167,7 @@ TEST_F(BrowserTest, HashFiltersByKindNamespaceAndText) {
 // initiator ("not an origin"), while anything a file:// page loads has the opaque origin "null".
 std::vector<std::string> PageRequests(const std::string& netlog_path) {
   std::vector<std::string> urls;
-  web::json::value log = web::json::value::parse(testing::Slurp(netlog_path));
+  web::json::value log = web::json::value::parse(riposte::testing::ReadFile(netlog_path));
   int start_job = -1;
   for (const auto& [name, id] : log.at("constants").at("logEventTypes").as_object()) {
     if (name == "URL_REQUEST_START_JOB") start_job = id.as_integer();
@@ -196,7 +197,7 @@ TEST_F(BrowserTest, NoNetworkRequestsAndAScreenshot) {
   std::string shot = dir_ + "/report.png";
   auto r = Chromium("--screenshot=" + shot, "file://" + page_);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  std::string png = testing::Slurp(shot);
+  std::string png = riposte::testing::ReadFile(shot);
   ASSERT_GT(png.size(), 1000u);
   EXPECT_EQ(png.substr(1, 3), "PNG");
   if (const char* keep = std::getenv("RIPOSTE_AUDIT_SCREENSHOT")) {

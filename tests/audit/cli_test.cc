@@ -5,19 +5,20 @@
 #include <filesystem>
 
 #include "tests/audit/audit_test_util.h"
-#include "tests/audit/process_util.h"
+#include "tests/support/files.h"
+#include "tests/support/process.h"
 
 namespace riposte::audit {
 namespace {
 
 using testing::DataPath;
-using testing::RunProcess;
+using riposte::testing::RunProcess;
 
 class AuditCliTest : public ::testing::Test {
  protected:
-  void SetUp() override { dir_ = testing::MakeTempDir("riposte-audit-cli"); ASSERT_FALSE(dir_.empty()); }
+  void SetUp() override { dir_ = riposte::testing::MakeTempDir("riposte-audit-cli"); ASSERT_FALSE(dir_.empty()); }
   void TearDown() override { std::filesystem::remove_all(dir_); }
-  testing::ProcessResult Run(std::vector<std::string> args) {
+  riposte::testing::ProcessResult Run(std::vector<std::string> args) {
     args.insert(args.begin(), {RIPOSTE_BINARY, "audit"});
     return RunProcess(args, std::chrono::seconds(60), dir_);
   }
@@ -40,7 +41,7 @@ TEST_F(AuditCliTest, TextToOutputFile) {
   auto r = Run({"--snapshot", DataPath("cluster_fixed.json"), "--output", out});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_TRUE(r.out.empty());
-  std::string text = testing::Slurp(out);
+  std::string text = riposte::testing::ReadFile(out);
   EXPECT_EQ(text.rfind("Riposte audit of ", 0), 0u);
   EXPECT_NE(text.find("at "), std::string::npos);  // timestamped by default
   for (const auto& e : std::filesystem::directory_iterator(dir_)) {

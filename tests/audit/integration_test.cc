@@ -12,7 +12,8 @@
 #include "kube/config.h"
 #include "tests/apiserver/test_apiserver_process.h"
 #include "tests/audit/audit_test_util.h"
-#include "tests/audit/process_util.h"
+#include "tests/support/files.h"
+#include "tests/support/process.h"
 
 namespace riposte::audit {
 namespace {
@@ -20,7 +21,7 @@ namespace {
 class AuditIntegrationTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    dir_ = testing::MakeTempDir("riposte-audit-it");
+    dir_ = riposte::testing::MakeTempDir("riposte-audit-it");
     ASSERT_FALSE(dir_.empty());
     server_ = std::make_unique<testapi::TestApiServerProcess>();
     server_->Seed(web::json::value::parse(testing::ReadFile(testing::DataPath("cluster_" + GetParam() + ".json"))));
@@ -54,7 +55,7 @@ TEST_P(AuditIntegrationTest, LiveReportMatchesGolden) {
 }
 
 TEST_P(AuditIntegrationTest, CliExitCodeAndJson) {
-  auto r = testing::RunProcess({RIPOSTE_BINARY, "audit", "--kubeconfig", kubeconfig_, "--format", "json",
+  auto r = riposte::testing::RunProcess({RIPOSTE_BINARY, "audit", "--kubeconfig", kubeconfig_, "--format", "json",
                                 "--output", dir_ + "/report.json", "--save-snapshot", dir_ + "/snap.json"},
                                std::chrono::seconds(120), dir_);
   auto doc = web::json::value::parse(testing::ReadFile(dir_ + "/report.json"));
@@ -64,7 +65,7 @@ TEST_P(AuditIntegrationTest, CliExitCodeAndJson) {
   EXPECT_TRUE(doc.at("atRisk").as_bool());
   EXPECT_GE(doc.at("controllers").size(), 1u);
   // The saved snapshot replays offline to the same report.
-  auto replay = testing::RunProcess({RIPOSTE_BINARY, "audit", "--snapshot", dir_ + "/snap.json", "--format", "json",
+  auto replay = riposte::testing::RunProcess({RIPOSTE_BINARY, "audit", "--snapshot", dir_ + "/snap.json", "--format", "json",
                                      "--no-timestamp"},
                                     std::chrono::seconds(60), dir_);
   EXPECT_EQ(replay.exit_code, r.exit_code) << replay.err;
@@ -76,7 +77,7 @@ TEST_P(AuditIntegrationTest, CliExitCodeAndJson) {
 class AuditScopedTest : public AuditIntegrationTest {};
 
 TEST_P(AuditScopedTest, NamespaceScope) {
-  auto r = testing::RunProcess({RIPOSTE_BINARY, "audit", "--kubeconfig", kubeconfig_, "--namespace", "ingress-nginx",
+  auto r = riposte::testing::RunProcess({RIPOSTE_BINARY, "audit", "--kubeconfig", kubeconfig_, "--namespace", "ingress-nginx",
                                 "--format", "json", "--no-timestamp"},
                                std::chrono::seconds(120), dir_);
   auto doc = web::json::value::parse(r.out);

@@ -15,6 +15,7 @@
 #include "audit/snapshot.h"
 #include "cli/periodic_audit.h"
 #include "tests/controller/controller_process.h"
+#include "tests/support/eventually.h"
 #include "tests/controller/metrics_text.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_kube_client.h"
@@ -25,7 +26,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using controller::testing::Sample;
-using controller::testing::WaitFor;
+using riposte::testing::Eventually;
 
 audit::Report AtRisk(std::vector<std::string> cves, size_t critical = 1) {
   audit::Report r;
@@ -191,21 +192,21 @@ TEST(PeriodicAudit, AuditsOnBecomingLeaderThenEveryInterval) {
   h.leader = false;
   PeriodicAudit pa(h.Config(10min));
   pa.Start();
-  ASSERT_TRUE(WaitFor([&] { return pa.ticks() == 1; }, 5s));  // the start-up tick of a follower
+  ASSERT_TRUE(Eventually([&] { return pa.ticks() == 1; }, 5s));  // the start-up tick of a follower
   EXPECT_EQ(h.calls.load(), 0);
   h.leader = true;
   pa.LeadershipChanged(true);
-  ASSERT_TRUE(WaitFor([&] { return pa.ticks() == 2; }, 5s));
+  ASSERT_TRUE(Eventually([&] { return pa.ticks() == 2; }, 5s));
   EXPECT_EQ(h.calls.load(), 1) << "no pass on becoming leader";
   // The next pass is due one interval after the first ended.
   h.clock->Advance(10min);
-  ASSERT_TRUE(WaitFor([&] { return pa.ticks() == 3; }, 5s));
+  ASSERT_TRUE(Eventually([&] { return pa.ticks() == 3; }, 5s));
   EXPECT_EQ(h.calls.load(), 2);
   // A follower's ticks do nothing.
   h.leader = false;
   pa.LeadershipChanged(false);
   h.clock->Advance(10min);
-  ASSERT_TRUE(WaitFor([&] { return pa.ticks() == 4; }, 5s));
+  ASSERT_TRUE(Eventually([&] { return pa.ticks() == 4; }, 5s));
   EXPECT_EQ(h.calls.load(), 2);
   pa.Stop();
 }
@@ -216,12 +217,12 @@ TEST(PeriodicAudit, StopAbandonsAPassInProgress) {
   h.Then([&](const std::function<bool()>& cancelled) {
     entered = true;
     // Like Collect between two list requests: give up once cancelled.
-    EXPECT_TRUE(WaitFor([&] { return cancelled(); }, 10s));
+    EXPECT_TRUE(Eventually([&] { return cancelled(); }, 10s));
     return AtRisk({"CVE-2025-1974"});
   });
   PeriodicAudit pa(h.Config());
   pa.Start();
-  ASSERT_TRUE(WaitFor([&] { return entered.load(); }, 5s));
+  ASSERT_TRUE(Eventually([&] { return entered.load(); }, 5s));
   pa.Stop();
   const std::string m = pa.RenderAll();
   EXPECT_EQ(Sample(m, "riposte_audit_runs_total{result=\"cancelled\"}"), 1) << m;

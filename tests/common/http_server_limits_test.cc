@@ -20,7 +20,9 @@
 
 #include "common/http_server.h"
 #include "common/metrics.h"
-#include "tests/fakes/test_tls.h"
+#include "tests/support/certs.h"
+#include "tests/support/files.h"
+#include "tests/support/https_client.h"
 
 namespace riposte::http {
 namespace {

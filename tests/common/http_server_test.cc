@@ -12,7 +12,10 @@
 #include <mutex>
 #include <thread>
 
-#include "tests/fakes/test_tls.h"
+#include "tests/support/certs.h"
+#include "tests/support/eventually.h"
+#include "tests/support/files.h"
+#include "tests/support/https_client.h"
 
 namespace riposte::http {
 namespace {
@@ -23,16 +26,7 @@ using riposte::testing::Fetch;
 using riposte::testing::HttpResult;
 using riposte::testing::TestClient;
 
-// Polls `cond` until it holds or the deadline passes (no fixed sleeps deciding outcomes).
-template <typename F>
-bool WaitFor(F cond, std::chrono::milliseconds deadline = std::chrono::milliseconds(10000)) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return cond();
-}
+using riposte::testing::Eventually;
 
 class HttpServerTest : public ::testing::Test {
  protected:
@@ -168,16 +162,16 @@ TEST_F(HttpServerTest, SlowClientIsClosedAndDoesNotBlockOthers) {
   ASSERT_TRUE(slow.Connect(server_->Port(), ClientOptions{}, &err)) << err;
   ASSERT_TRUE(slow.WriteRaw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-"));
   for (int i = 0; i < 5; ++i) EXPECT_EQ(Fetch(server_->Port(), "GET", "/hello").status, 200);
-  EXPECT_TRUE(WaitFor([&] { return slow.ClosedByPeer(100); }));
+  EXPECT_TRUE(Eventually([&] { return slow.ClosedByPeer(100); }));
   // Beast closes the socket when the timer fires and only then runs the handler that counts
   // the timeout, so the client can see the close first.
-  EXPECT_TRUE(WaitFor([&] { return server_->Stats().timeouts >= 1u; })) << server_->Stats().timeouts;
+  EXPECT_TRUE(Eventually([&] { return server_->Stats().timeouts >= 1u; })) << server_->Stats().timeouts;
   EXPECT_EQ(server_->Stats().Closed(CloseReason::kHeaderTimeout), 1u);
   // A client that connects and never starts the TLS handshake is dropped too.
   TestClient silent;
   ASSERT_TRUE(silent.Connect(server_->Port(), ClientOptions{false, 0, 0, nullptr}, &err)) << err;
-  EXPECT_TRUE(WaitFor([&] { return silent.ClosedByPeer(100); }));
-  EXPECT_TRUE(WaitFor([&] { return server_->Stats().Closed(CloseReason::kHandshakeTimeout) == 1u; }));
+  EXPECT_TRUE(Eventually([&] { return silent.ClosedByPeer(100); }));
+  EXPECT_TRUE(Eventually([&] { return server_->Stats().Closed(CloseReason::kHandshakeTimeout) == 1u; }));
 }
 
 TEST_F(HttpServerTest, SlowBodyIsCutOffByReadTimeout) {
@@ -188,8 +182,8 @@ TEST_F(HttpServerTest, SlowBodyIsCutOffByReadTimeout) {
   std::string err;
   ASSERT_TRUE(c.Connect(server_->Port(), ClientOptions{false, 0, 0, nullptr}, &err)) << err;
   ASSERT_TRUE(c.WriteRaw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"));
-  EXPECT_TRUE(WaitFor([&] { return c.ClosedByPeer(100); }));
-  EXPECT_TRUE(WaitFor([&] { return server_->Stats().Closed(CloseReason::kBodyTimeout) == 1u; }));
+  EXPECT_TRUE(Eventually([&] { return c.ClosedByPeer(100); }));
+  EXPECT_TRUE(Eventually([&] { return server_->Stats().Closed(CloseReason::kBodyTimeout) == 1u; }));
 }
 
 TEST_F(HttpServerTest, ConcurrentTlsClients) {
@@ -239,7 +233,7 @@ TEST_F(HttpServerTest, CertificateRotationWithoutRestartAndBadFilesKeepLastGood)
   EXPECT_GT(first_not_after, 0);
 
   WriteCert(riposte::testing::MakeCert("two", 20));
-  EXPECT_TRUE(WaitFor([&] { return served_cn() == "two"; }));
+  EXPECT_TRUE(Eventually([&] { return served_cn() == "two"; }));
   EXPECT_GT(server_->CertNotAfter(), first_not_after);
   EXPECT_EQ(server_->CertReloads(), 1u);
 
@@ -248,10 +242,10 @@ TEST_F(HttpServerTest, CertificateRotationWithoutRestartAndBadFilesKeepLastGood)
   CertPair other = riposte::testing::MakeCert("other");
   riposte::testing::ReplaceFile(Path("tls.crt"), three.cert_pem);
   riposte::testing::ReplaceFile(Path("tls.key"), other.key_pem);
-  EXPECT_TRUE(WaitFor([&] { return server_->CertReloadFailures() >= 1; }));
+  EXPECT_TRUE(Eventually([&] { return server_->CertReloadFailures() >= 1; }));
   EXPECT_EQ(served_cn(), "two");
   riposte::testing::ReplaceFile(Path("tls.crt"), "garbage");
-  EXPECT_TRUE(WaitFor([&] { return server_->CertReloadFailures() >= 2; }));
+  EXPECT_TRUE(Eventually([&] { return server_->CertReloadFailures() >= 2; }));
   EXPECT_EQ(served_cn(), "two");
   EXPECT_TRUE(server_->CertLoaded());
 }
@@ -331,7 +325,7 @@ TEST_F(HttpServerTest, MaxConnectionsClosesExtraConnections) {
   }
   EXPECT_EQ(a.ReadResponse().body, "done");
   a.Close();
-  EXPECT_TRUE(WaitFor([&] { return Fetch(server_->Port(), "GET", "/hello", "", false).status == 200; }));
+  EXPECT_TRUE(Eventually([&] { return Fetch(server_->Port(), "GET", "/hello", "", false).status == 200; }));
   std::lock_guard<std::mutex> lock(mu);
   held.clear();  // answers 500 to b
 }

@@ -15,7 +15,9 @@
 
 #include "audit/cve_table.h"
 #include "tests/apiserver/test_apiserver_process.h"
-#include "tests/audit/process_util.h"
+#include "tests/support/eventually.h"
+#include "tests/support/files.h"
+#include "tests/support/process.h"
 #include "tests/controller/controller_process.h"
 #include "tests/controller/metrics_text.h"
 
@@ -26,7 +28,7 @@ using web::json::value;
 using testing::ControllerProcess;
 using testing::ControllerProcessOptions;
 using testing::Sample;
-using testing::WaitFor;
+using riposte::testing::Eventually;
 using namespace std::chrono_literals;
 
 std::string ReadText(const std::string& path) {
@@ -80,7 +82,7 @@ class AuditAndStatusIntegration : public ::testing::Test {
                               "actions":[{"type":"event"}],"guards":{"cooldownSeconds":300}}})");
     auto r = server->Api("POST", "/apis/riposte.io/v1alpha1/responsepolicies", p.serialize());
     ASSERT_LT(r.status, 300) << r.body;
-    ASSERT_TRUE(WaitFor([&] {
+    ASSERT_TRUE(Eventually([&] {
       auto g = server->Api("GET", "/apis/riposte.io/v1alpha1/responsepolicies/" + name);
       return g.status == 200 && g.Json().has_field("status") && g.Json().at("status").has_field("conditions");
     }, 20s)) << c.log();
@@ -104,7 +106,7 @@ class AuditAndStatusIntegration : public ::testing::Test {
 TEST_F(AuditAndStatusIntegration, LeaderAuditsAtStartupAndExportsAtRiskWorkloadsByCve) {
   auto c = Start({"--audit-interval", "1m"});
   std::string m;
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(Eventually([&] {
     m = Metrics(*c);
     return Sample(m, "riposte_audit_runs_total{result=\"complete\"}").value_or(0) >= 1;
   }, 60s)) << m << "\n" << c->log();
@@ -166,7 +168,7 @@ TEST_F(AuditAndStatusIntegration, PolicyStatusCountsAFloodInAFewWrites) {
   EXPECT_EQ(created, 1);
   EXPECT_EQ(suppressed, 19);
   value st;
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(Eventually([&] {
     st = PolicyStatus("shells");
     return Int(st, "alertsMatched") == 20;
   }, 30s)) << st.serialize() << "\n" << c->log();
@@ -195,7 +197,7 @@ TEST_F(AuditAndStatusIntegration, TwoReplicasCountsAddUp) {
   CreatePolicy(*a, "shells");
   // Both replicas must know the policy before the flood: B answers "matched" once its cache
   // has it (that one alert is counted too; unmatched ones are not).
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(Eventually([&] {
     auto r = b->PostAlert(CorpusLine(0));
     return r.status < 300 && r.Json().at("matched").as_bool();
   }, 10s));
@@ -204,7 +206,7 @@ TEST_F(AuditAndStatusIntegration, TwoReplicasCountsAddUp) {
     ASSERT_LT(b->PostAlert(CorpusLine(0)).status, 300);
   }
   value st;
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(Eventually([&] {
     st = PolicyStatus("shells");
     return Int(st, "alertsMatched") >= 21;
   }, 30s)) << st.serialize() << "\n" << a->log() << "\n" << b->log();
@@ -215,7 +217,7 @@ TEST_F(AuditAndStatusIntegration, TwoReplicasCountsAddUp) {
 
 // The process refuses bad values before touching the cluster or opening a port.
 TEST(ControllerFlags, AuditAndStatusIntervalsAreValidated) {
-  const std::string dir = audit::testing::MakeTempDir("riposte-ctl-flags");
+  const std::string dir = riposte::testing::MakeTempDir("riposte-ctl-flags");
   ASSERT_FALSE(dir.empty());
   struct Case {
     std::vector<std::string> args;
@@ -231,11 +233,11 @@ TEST(ControllerFlags, AuditAndStatusIntervalsAreValidated) {
   for (const auto& c : cases) {
     std::vector<std::string> argv = {RIPOSTE_BINARY, "controller"};
     argv.insert(argv.end(), c.args.begin(), c.args.end());
-    auto r = audit::testing::RunProcess(argv, 30s, dir);
+    auto r = riposte::testing::RunProcess(argv, 30s, dir);
     EXPECT_EQ(r.exit_code, 2) << c.args[0];
     EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
   }
-  auto help = audit::testing::RunProcess({RIPOSTE_BINARY, "controller", "--help"}, 30s, dir);
+  auto help = riposte::testing::RunProcess({RIPOSTE_BINARY, "controller", "--help"}, 30s, dir);
   EXPECT_NE(help.out.find("--audit-interval"), std::string::npos) << help.out;
   std::filesystem::remove_all(dir);
 }

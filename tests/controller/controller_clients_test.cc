@@ -11,6 +11,7 @@
 #include "controller/controller.h"
 #include "kube/resource.h"
 #include "tests/fakes/fake_kube_client.h"
+#include "tests/support/eventually.h"
 
 namespace riposte::controller {
 namespace {
@@ -18,15 +19,7 @@ namespace {
 using web::json::value;
 using namespace std::chrono_literals;
 
-template <typename Pred>
-bool Eventually(Pred pred, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(10ms);  // polling interval; every wait has a condition
-  }
-  return true;
-}
+using riposte::testing::Eventually;
 
 TEST(ControllerClients, LeaseAndAlertRecordingDoNotUseTheReconcileClient) {
   auto main = std::make_shared<fakes::FakeKubeClient>();

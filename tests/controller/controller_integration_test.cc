@@ -8,6 +8,7 @@
 
 #include "controller/actions/isolate.h"
 #include "tests/apiserver/test_apiserver_process.h"
+#include "tests/support/eventually.h"
 #include "tests/controller/controller_process.h"
 
 namespace riposte::controller {
@@ -16,7 +17,7 @@ namespace {
 using web::json::value;
 using testing::ControllerProcess;
 using testing::ControllerProcessOptions;
-using testing::WaitFor;
+using riposte::testing::Eventually;
 using namespace std::chrono_literals;
 
 std::string CorpusLine(size_t i) {
@@ -78,7 +79,7 @@ class ControllerIntegration : public ::testing::Test {
     auto r = server->Api("POST", "/apis/riposte.io/v1alpha1/responsepolicies", p.serialize());
     ASSERT_LT(r.status, 300) << r.body;
     // The controller must have compiled it before alerts are sent: wait for its condition.
-    ASSERT_TRUE(WaitFor([&] {
+    ASSERT_TRUE(Eventually([&] {
       auto g = server->Api("GET", "/apis/riposte.io/v1alpha1/responsepolicies/" + name);
       return g.status == 200 && g.Json().has_field("status") && g.Json().at("status").has_field("conditions");
     }, 20s)) << controller->log();
@@ -102,7 +103,7 @@ class ControllerIntegration : public ::testing::Test {
   }
 
   bool WaitPhase(const std::string& name, const std::string& phase) {
-    return WaitFor([&] { return PhaseOf(name) == phase; }, 30s);
+    return Eventually([&] { return PhaseOf(name) == phase; }, 30s);
   }
 
   int PodStatus() { return server->Api("GET", std::string("/api/v1/namespaces/shop/pods/") + kPod).status; }
@@ -228,7 +229,7 @@ TEST_F(ControllerIntegration, KilledMidActionFinishesAfterRestartWithoutDuplicat
   auto r = controller->PostAlert(CorpusLine(0));
   ASSERT_EQ(r.status, 201) << r.body;
   auto name = r.Json().at("responses").at(0).at("responseAction").as_string();
-  ASSERT_TRUE(WaitFor([&] { return server->StatCount(std::string("delete pods shop/") + kPod) >= 1; }, 20s));
+  ASSERT_TRUE(Eventually([&] { return server->StatCount(std::string("delete pods shop/") + kPod) >= 1; }, 20s));
   controller->Kill();
   EXPECT_EQ(PhaseOf(name), "Running");
   StartController();
@@ -288,7 +289,7 @@ TEST_F(ControllerIntegration, SigtermDoesNotWorkOffTheBacklog) {
       if (ra.has_field("status") && ra.at("status").has_field("phase") && ra.at("status").at("phase").as_string() == "Succeeded") ++n;
     return n;
   };
-  ASSERT_TRUE(WaitFor([&] { return succeeded() > 0; }, 30s)) << controller->log();
+  ASSERT_TRUE(Eventually([&] { return succeeded() > 0; }, 30s)) << controller->log();
   EXPECT_TRUE(controller->Stop(20s)) << "exit 0 on SIGTERM while " << kBacklog - succeeded() << " are queued\n" << controller->log();
   EXPECT_LT(succeeded(), kBacklog);
 }

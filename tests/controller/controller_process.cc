@@ -14,11 +14,12 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "tests/apiserver/tls_cert.h"
+#include "tests/support/certs.h"
+#include "tests/support/eventually.h"
+#include "tests/support/files.h"
 
 #include <yaml-cpp/yaml.h>
 
-extern char** environ;
 
 namespace riposte::controller::testing {
 
@@ -57,17 +58,23 @@ value YamlToJson(const YAML::Node& n) {
 
 }  // namespace
 
+std::vector<value> CrdObjects(const std::string& source_dir) {
+  std::vector<value> out;
+  for (const char* f : {"responsepolicies.riposte.io.yaml", "responseactions.riposte.io.yaml"})
+    out.push_back(YamlToJson(YAML::LoadFile(source_dir + "/manifests/crds/" + f)));
+  return out;
+}
+
 void InstallCrds(const testapi::TestApiServerProcess& server, const std::string& source_dir) {
-  for (const char* f : {"responsepolicies.riposte.io.yaml", "responseactions.riposte.io.yaml"}) {
-    auto crd = YamlToJson(YAML::LoadFile(source_dir + "/manifests/crds/" + f));
+  for (const auto& crd : CrdObjects(source_dir)) {
     auto r = server.Api("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd.serialize());
-    if (r.status >= 300) throw std::runtime_error(std::string("installing ") + f + ": " + r.body);
+    if (r.status >= 300) throw std::runtime_error("installing " + crd.at("metadata").at("name").as_string() + ": " + r.body);
   }
 }
 
 ControllerProcess::ControllerProcess(const std::string& dir, ControllerProcessOptions opts)
     : dir_(dir), opts_(std::move(opts)) {
-  auto pair = testapi::GenerateSelfSignedCertificate("127.0.0.1");
+  auto pair = riposte::testing::SelfSignedServerCert("127.0.0.1");
   cert_pem_ = pair.cert_pem;
   std::ofstream(dir_ + "/alerts.crt") << pair.cert_pem;
   std::ofstream(dir_ + "/alerts.key") << pair.key_pem;
@@ -75,21 +82,16 @@ ControllerProcess::ControllerProcess(const std::string& dir, ControllerProcessOp
   std::ofstream(dir_ + "/alerts.token") << token_ << "\n";
 }
 
-ControllerProcess::~ControllerProcess() {
-  if (pid_ > 0) Kill();
-}
+ControllerProcess::~ControllerProcess() { Kill(); }
 
 std::string ControllerProcess::log() const {
-  std::ifstream in(dir_ + "/controller-" + std::to_string(generation_) + ".log");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return riposte::testing::ReadFile(dir_ + "/controller-" + std::to_string(generation_) + ".log");
 }
 
 void ControllerProcess::Start() {
   ++generation_;
   std::string log_path = dir_ + "/controller-" + std::to_string(generation_) + ".log";
-  std::vector<std::string> args = {RIPOSTE_BINARY, "controller",
+  std::vector<std::string> args = {"controller",
                                    "--kubeconfig", opts_.kubeconfig,
                                    "--alerts-listen", "127.0.0.1:0",
                                    "--metrics-listen", "127.0.0.1:0",
@@ -101,59 +103,48 @@ void ControllerProcess::Start() {
                                    "--lease-duration-seconds", "3",
                                    "--log-format", "json"};
   args.insert(args.end(), opts_.extra_args.begin(), opts_.extra_args.end());
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  int rc = posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) throw std::runtime_error("spawn riposte controller failed");
+  child_ = std::make_unique<riposte::testing::ChildProcess>(RIPOSTE_BINARY, args, log_path);
+  if (!child_->started()) {
+    child_.reset();
+    throw std::runtime_error("spawn riposte controller failed");
+  }
   std::regex alerts_re("alerts listening on .* \\(port ([0-9]+)\\)"), metrics_re("metrics listening on .* \\(port ([0-9]+)\\)");
-  bool ok = WaitFor(
+  bool ports = false;
+  riposte::testing::Eventually(
       [&] {
         std::string text = log();
         std::smatch a, m;
         if (std::regex_search(text, a, alerts_re) && std::regex_search(text, m, metrics_re)) {
           alerts_port_ = std::stoi(a[1]);
           metrics_port_ = std::stoi(m[1]);
-          return true;
+          return ports = true;
         }
-        int status = 0;
-        if (waitpid(pid_, &status, WNOHANG) == pid_) {
-          pid_ = -1;
-          return true;
-        }
-        return false;
+        return !child_->Running();
       },
-      std::chrono::seconds(20));
-  if (!ok || pid_ < 0) throw std::runtime_error("riposte controller did not start:\n" + log());
+      std::chrono::seconds(20), std::chrono::milliseconds(20));
+  if (!ports) {
+    child_.reset();
+    throw std::runtime_error("riposte controller did not start:\n" + log());
+  }
 }
 
 void ControllerProcess::Kill() {
-  if (pid_ <= 0) return;
-  kill(pid_, SIGKILL);
-  waitpid(pid_, nullptr, 0);
-  pid_ = -1;
+  if (!child_) return;
+  child_->Kill();
+  child_.reset();
 }
 
 bool ControllerProcess::Stop(std::chrono::milliseconds timeout) {
-  if (pid_ <= 0) return false;
-  kill(pid_, SIGTERM);
-  int status = 0;
-  bool exited = WaitFor([&] { return waitpid(pid_, &status, WNOHANG) == pid_; }, timeout);
-  if (!exited) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-  }
-  pid_ = -1;
-  return exited && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (!child_) return false;
+  const int status = child_->Signal(SIGTERM, timeout);
+  if (status == -1) child_->Kill();
+  child_.reset();
+  return status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 bool ControllerProcess::WaitReady(std::chrono::milliseconds timeout) const {
-  return WaitFor([&] { return GetOps("/readyz").first == 200; }, timeout);
+  return riposte::testing::Eventually([&] { return GetOps("/readyz").first == 200; }, timeout,
+                                      std::chrono::milliseconds(20));
 }
 
 testapi::RawResponse ControllerProcess::PostAlert(const std::string& body, const std::string& target,

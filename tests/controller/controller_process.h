@@ -5,11 +5,13 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "tests/apiserver/https_test_client.h"
 #include "tests/apiserver/test_apiserver_process.h"
+#include "tests/support/process.h"
 
 namespace riposte::controller::testing {
 
@@ -36,7 +38,7 @@ class ControllerProcess {
   // Plain HTTP GET on the metrics listener: {status, body}.
   std::pair<int, std::string> GetOps(const std::string& path) const;
   int alerts_port() const { return alerts_port_; }
-  pid_t pid() const { return pid_; }
+  pid_t pid() const { return child_ ? child_->pid() : -1; }
   const std::string& cert_pem() const { return cert_pem_; }
   const std::string& token() const { return token_; }
 
@@ -44,25 +46,14 @@ class ControllerProcess {
   std::string dir_;
   ControllerProcessOptions opts_;
   std::string cert_pem_, token_;
-  pid_t pid_ = -1;
+  std::unique_ptr<riposte::testing::ChildProcess> child_;
   int alerts_port_ = 0, metrics_port_ = 0;
   int generation_ = 0;
 };
 
-// Creates the ResponsePolicy and ResponseAction CRDs from manifests/crds/ (YAML -> JSON).
-// Throws std::runtime_error when the server refuses one.
+// The ResponsePolicy and ResponseAction CRDs from manifests/crds/ (YAML -> JSON).
+std::vector<web::json::value> CrdObjects(const std::string& source_dir);
+// Creates them in the test API server. Throws std::runtime_error when the server refuses one.
 void InstallCrds(const testapi::TestApiServerProcess& server, const std::string& source_dir);
-
-// Polls `pred` until it returns true or the deadline passes.
-template <typename Pred>
-bool WaitFor(Pred pred, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    struct timespec ts{0, 20 * 1000 * 1000};
-    nanosleep(&ts, nullptr);  // polling interval, not a race fix: every wait has a condition
-  }
-  return pred();
-}
 
 }  // namespace riposte::controller::testing

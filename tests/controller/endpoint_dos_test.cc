@@ -14,7 +14,10 @@
 #include "tests/apiserver/test_apiserver_process.h"
 #include "tests/controller/controller_process.h"
 #include "tests/fakes/flood.h"
-#include "tests/fakes/test_tls.h"
+#include "tests/support/certs.h"
+#include "tests/support/eventually.h"
+#include "tests/support/files.h"
+#include "tests/support/https_client.h"
 
 namespace riposte::controller {
 namespace {
@@ -33,7 +36,7 @@ using riposte::testing::IdleFlood;
 using riposte::testing::TestClient;
 using testing::ControllerProcess;
 using testing::ControllerProcessOptions;
-using testing::WaitFor;
+using riposte::testing::Eventually;
 using namespace std::chrono_literals;
 
 double Metric(const std::string& text, const std::string& series) {
@@ -133,7 +136,7 @@ TEST_F(EndpointDos, FourClientsStreaming100MBOfChunkExtensionKeepMemoryFlat) {
   // Stated bound: 16 MiB over the idle process (before the fix: 24 -> 217 MB for one stream,
   // 1.7 GB for four).
   EXPECT_LT(peak - baseline, kRssBoundKiB) << "RSS grew from " << baseline << " to " << peak << " KiB";
-  EXPECT_TRUE(WaitFor([&] { return Closed("unauthenticated") >= 2 && Closed("framing_limit") >= 2; }, 30s)) << Metrics();
+  EXPECT_TRUE(Eventually([&] { return Closed("unauthenticated") >= 2 && Closed("framing_limit") >= 2; }, 30s)) << Metrics();
   EXPECT_EQ(Metric(Metrics(), "riposte_alerts_received_total"), 1) << "no streamed body reached the ingest";
   EXPECT_TRUE(Genuine(&ms));
 }
@@ -171,7 +174,7 @@ TEST_F(EndpointDos, UnauthenticatedRequestsCannotKeepTheirConnection) {
     EXPECT_EQ(clients.back()->Request("POST", "/v1/alerts", kAlert).status, 401);
   }
   for (auto& c : clients) EXPECT_TRUE(c->ClosedByPeer(5000));
-  EXPECT_TRUE(WaitFor([&] { return Closed("unauthenticated") == 50; }, 30s)) << Metrics();
+  EXPECT_TRUE(Eventually([&] { return Closed("unauthenticated") == 50; }, 30s)) << Metrics();
   // A sender with the token keeps its connection (and a reserved slot).
   TestClient sender;
   std::string err;

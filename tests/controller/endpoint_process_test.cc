@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
-#include "tests/fakes/child_process.h"
-#include "tests/fakes/test_tls.h"
+#include "tests/support/process.h"
+#include "tests/support/certs.h"
+#include "tests/support/files.h"
+#include "tests/support/https_client.h"
 
 namespace riposte::controller {
 namespace {

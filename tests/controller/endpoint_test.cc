@@ -15,7 +15,9 @@
 #include "controller/service.h"
 #include "kube/resource.h"
 #include "tests/fakes/fake_kube_client.h"
-#include "tests/fakes/test_tls.h"
+#include "tests/support/certs.h"
+#include "tests/support/files.h"
+#include "tests/support/https_client.h"
 
 namespace riposte::controller {
 namespace {

@@ -8,14 +8,14 @@
 #include <vector>
 
 #include "controller/periodic.h"
-#include "tests/controller/controller_process.h"
+#include "tests/support/eventually.h"
 #include "tests/fakes/fake_clock.h"
 
 namespace riposte::controller {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::WaitFor;
+using riposte::testing::Eventually;
 
 struct Recorder {
   std::shared_ptr<fakes::FakeClock> clock = std::make_shared<fakes::FakeClock>();
@@ -44,10 +44,10 @@ TEST(PeriodicRunner, FirstRunAfterOneIntervalThenEveryInterval) {
   runner.Start(false);
   rec.clock->Advance(59s);
   rec.clock->Advance(1s);
-  ASSERT_TRUE(WaitFor([&] { return runner.runs() == 1; }, 5s));
+  ASSERT_TRUE(Eventually([&] { return runner.runs() == 1; }, 5s));
   EXPECT_GE(rec.time(0), t0 + 60s) << "ran before the interval had passed";
   rec.clock->Advance(60s);
-  ASSERT_TRUE(WaitFor([&] { return rec.count() == 2; }, 5s));
+  ASSERT_TRUE(Eventually([&] { return rec.count() == 2; }, 5s));
   EXPECT_GE(rec.time(1), rec.time(0) + 60s);
   runner.Stop();
   EXPECT_EQ(runner.runs(), 2u);
@@ -58,9 +58,9 @@ TEST(PeriodicRunner, ImmediateStartAndRunSoonDoNotWaitForTheClock) {
   const auto t0 = rec.clock->Now();
   PeriodicRunner runner(10min, rec.fn(), rec.clock);
   runner.Start(true);
-  ASSERT_TRUE(WaitFor([&] { return rec.count() == 1; }, 5s));
+  ASSERT_TRUE(Eventually([&] { return rec.count() == 1; }, 5s));
   runner.RunSoon();
-  ASSERT_TRUE(WaitFor([&] { return rec.count() == 2; }, 5s));
+  ASSERT_TRUE(Eventually([&] { return rec.count() == 2; }, 5s));
   EXPECT_EQ(rec.time(0), t0);
   EXPECT_EQ(rec.time(1), t0) << "RunSoon must not wait for the interval";
 }
@@ -70,7 +70,7 @@ TEST(PeriodicRunner, RunSoonBeforeStartIsKept) {
   PeriodicRunner runner(10min, rec.fn(), rec.clock);
   runner.RunSoon();  // e.g. leadership gained before the audit thread started
   runner.Start(false);
-  ASSERT_TRUE(WaitFor([&] { return rec.count() == 1; }, 5s));
+  ASSERT_TRUE(Eventually([&] { return rec.count() == 1; }, 5s));
 }
 
 TEST(PeriodicRunner, StopWaitsForTheRunInProgressAndTellsItToHurry) {
@@ -80,11 +80,11 @@ TEST(PeriodicRunner, StopWaitsForTheRunInProgressAndTellsItToHurry) {
   PeriodicRunner runner(1min, [&] {
     entered = true;
     // A long job polls stopping() between steps, as the audit does between resources.
-    saw_stopping = WaitFor([&] { return self->stopping(); }, 10s);
+    saw_stopping = Eventually([&] { return self->stopping(); }, 10s);
   }, clock);
   self = &runner;
   runner.Start(true);
-  ASSERT_TRUE(WaitFor([&] { return entered.load(); }, 5s));
+  ASSERT_TRUE(Eventually([&] { return entered.load(); }, 5s));
   runner.Stop();
   EXPECT_TRUE(saw_stopping);
   EXPECT_EQ(runner.runs(), 1u);
@@ -98,9 +98,9 @@ TEST(PeriodicRunner, AThrowingJobDoesNotKillTheLoop) {
     if (++calls == 1) throw std::runtime_error("boom");
   }, clock);
   runner.Start(true);
-  ASSERT_TRUE(WaitFor([&] { return runner.runs() == 1; }, 5s));
+  ASSERT_TRUE(Eventually([&] { return runner.runs() == 1; }, 5s));
   clock->Advance(1min);
-  ASSERT_TRUE(WaitFor([&] { return calls.load() == 2; }, 5s));
+  ASSERT_TRUE(Eventually([&] { return calls.load() == 2; }, 5s));
 }
 
 }  // namespace

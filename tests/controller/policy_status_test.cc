@@ -8,6 +8,7 @@
 #include "controller/periodic.h"
 #include "controller/policy_status.h"
 #include "tests/controller/controller_process.h"
+#include "tests/support/eventually.h"
 #include "tests/fakes/fake_clock.h"
 #include "tests/fakes/fake_kube_client.h"
 
@@ -16,7 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using web::json::value;
-using testing::WaitFor;
+using riposte::testing::Eventually;
 using Wall = std::chrono::system_clock;
 
 const kube::Resource& kRes = kube::resources::kResponsePolicies;
@@ -178,11 +179,11 @@ TEST_F(PolicyStatusTest, PeriodicFlushOnAHandDrivenClock) {
   Flood(c, p, 20);
   EXPECT_EQ(StatusPatches(), 0u);  // the clock has not moved: no flush yet
   clock->Advance(5s);
-  ASSERT_TRUE(WaitFor([&] { return flusher.runs() == 1; }, 5s));
+  ASSERT_TRUE(Eventually([&] { return flusher.runs() == 1; }, 5s));
   EXPECT_EQ(StatusPatches(), 1u);
   Flood(c, p, 20);
   clock->Advance(5s);
-  ASSERT_TRUE(WaitFor([&] { return flusher.runs() == 2; }, 5s));
+  ASSERT_TRUE(Eventually([&] { return flusher.runs() == 2; }, 5s));
   flusher.Stop();
   EXPECT_EQ(StatusPatches(), 2u) << "40 alerts, two intervals: two writes";
   EXPECT_EQ(Status("contain").at("alertsMatched").as_integer(), 40);

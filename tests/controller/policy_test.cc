@@ -135,7 +135,7 @@ TEST(PolicyCompile, ExamplePoliciesCompileAndMatchTheirAlerts) {
   EXPECT_TRUE(nightmare->has_destructive);
   EXPECT_EQ(nightmare->guards.cooldown_seconds, 600);
   // Workload guards are copied into the destructive action.
-  const auto& term = nightmare->actions.at(1);
+  const auto& term = nightmare->actions.at(1).item;
   EXPECT_TRUE(term.at("allowStandalone").as_bool());
   EXPECT_FALSE(term.at("allowDaemonSet").as_bool());
   EXPECT_EQ(term.at("minHealthyReplicas").as_integer(), 1);
@@ -161,7 +161,7 @@ TEST(PolicyCompile, ReportsEveryProblemWithItsPath) {
   EXPECT_TRUE(has("spec.match.outputFields[1].values"));
   EXPECT_TRUE(has("spec.actions[0].type"));
   EXPECT_TRUE(has("spec.actions[1]"));
-  EXPECT_TRUE(has("spec.actions[2]: gracePeriodSeconds"));
+  EXPECT_TRUE(has("spec.actions[2].gracePeriodSeconds: expected integer, got string"));
   EXPECT_TRUE(has("spec.guards.cooldownSeconds"));
   std::vector<std::string> e2;
   EXPECT_EQ(Compile(R"({"match":{},"actions":[]})", &e2), nullptr);

@@ -4,8 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "controller/actions/isolate.h"
-#include "controller/json_util.h"
+#include "common/json_value.h"
 #include "controller/reconciler.h"
+#include "common/json_value.h"
 #include "controller/response_action.h"
 #include "kube/resource.h"
 #include "tests/fakes/fake_kube_client.h"
@@ -61,14 +62,14 @@ class ReconcilerTest : public ::testing::Test {
   }
 
   value RA() { return fake->Peek(res::kResponseActions, "shop", "ra-1").value(); }
-  std::string Phase() { return json::String(RA(), {"status", "phase"}).value_or(""); }
+  std::string Phase() { return json::GetString(RA(), {"status", "phase"}).value_or(""); }
   size_t Writes(const std::string& resource) {
     size_t n = 0;
     for (const char* verb : {"create", "update", "patch", "delete", "evict"}) n += fake->ActionsFor(verb, resource).size();
     return n;
   }
   void Patch(const std::string& patch) {
-    ASSERT_TRUE(fake->Patch(res::kResponseActions, "shop", "ra-1", kube::PatchType::kMergePatch, value::parse(patch)).ok());
+    ASSERT_TRUE(fake->Patch(res::kResponseActions, "shop", "ra-1", value::parse(patch)).ok());
   }
 
   std::shared_ptr<fakes::FakeKubeClient> fake;
@@ -133,28 +134,67 @@ TEST_F(ReconcilerTest, RetryableErrorsAreRetriedWithoutDuplicateSideEffects) {
   EXPECT_FALSE(fake->Peek(res::kPods, "shop", "web-1").has_value());
 }
 
-// Alert-to-action latency is a chain of API round trips: before the first side effect the
-// response needs one read of the pod and one status write (phase Running, the node, and the
-// first action's intent together), not a Running write, a second pod read and an intent write.
-TEST_F(ReconcilerTest, FirstActionFollowsOnePodReadAndOneStatusWrite) {
-  SeedAction(R"([{"type":"event"},{"type":"event"}])");
+// Alert-to-action latency is a chain of API round trips. Nothing is written before the first
+// side effect (no "intent" write: the actions are idempotent), and each result is written
+// once: a one-action response costs one pod read, the action and one status write.
+TEST_F(ReconcilerTest, FirstSideEffectFollowsOnePodReadAndEachResultIsWrittenOnce) {
+  SeedAction(R"([{"type":"event"}])");
   EXPECT_GT(Converge(), 0);
   EXPECT_EQ(Phase(), "Succeeded");
-  std::vector<std::string> before;
-  for (const auto& a : fake->Actions()) {
-    if (a.verb == "create" && a.resource == "events") break;
-    before.push_back(a.verb + " " + a.resource);
-  }
-  ASSERT_EQ(before.size(), 2u) << ::testing::PrintToString(before);
-  EXPECT_EQ(before[0], "get pods");
-  EXPECT_EQ(before[1], "update-status responseactions.riposte.io");
-  // That one write is durable intent: phase, node and the first action's attempt.
-  auto first = fake->ActionsFor("update-status", "responseactions.riposte.io").at(0).body;
-  EXPECT_EQ(first.at("status").at("phase").as_string(), "Running");
-  EXPECT_EQ(first.at("status").at("node").as_string(), "node-1");
-  EXPECT_EQ(first.at("status").at("results").at(0).at("state").as_string(), "Running");
-  EXPECT_EQ(first.at("status").at("results").at(0).at("attempts").as_integer(), 1);
-  // The second action reads the pod again (the first may have changed it).
+  std::vector<std::string> calls;
+  for (const auto& a : fake->Actions()) calls.push_back(a.verb + " " + a.resource);
+  ASSERT_GE(calls.size(), 3u) << ::testing::PrintToString(calls);
+  EXPECT_EQ(calls[0], "get pods");
+  EXPECT_EQ(calls[1], "create events");
+  EXPECT_EQ(calls[2], "update-status responseactions.riposte.io");
+  auto writes = fake->ActionsFor("update-status", "responseactions.riposte.io");
+  ASSERT_EQ(writes.size(), 1u);
+  const auto& st = writes[0].body.at("status");
+  EXPECT_EQ(st.at("phase").as_string(), "Succeeded");
+  EXPECT_EQ(st.at("node").as_string(), "node-1");
+  EXPECT_EQ(st.at("results").at(0).at("state").as_string(), "Succeeded");
+  EXPECT_EQ(st.at("results").at(0).at("attempts").as_integer(), 1);
+
+}
+
+// Two actions: the first result is written before the second side effect, the second together
+// with the final phase; the second action reads the pod again (the first may have changed it).
+// With the pod read while the ResponseAction was being created, acting starts with the first
+// action: no read before it.
+TEST_F(ReconcilerTest, APrefetchedPodSavesTheFirstRead) {
+  SeedAction(R"([{"type":"event"}])");
+  ReconcilerDeps deps;
+  deps.client = fake;
+  deps.get_cached = [this](const std::string& ns, const std::string& name) -> std::shared_ptr<const value> {
+    auto o = fake->Peek(res::kResponseActions, ns, name);
+    return o ? std::make_shared<const value>(*o) : nullptr;
+  };
+  deps.registry = &BuiltinActions();
+  int asked = 0;
+  deps.prefetched_pod = [&](const std::string& ns, const std::string& pod) {
+    ++asked;
+    return std::optional<std::optional<value>>(fake->Peek(res::kPods, ns, pod));
+  };
+  Reconciler r(deps);
+  EXPECT_FALSE(r.Reconcile("shop/ra-1").requeue);
+  EXPECT_EQ(Phase(), "Succeeded");
+  EXPECT_EQ(asked, 1);
+  EXPECT_TRUE(fake->ActionsFor("get", "pods").empty());
+  EXPECT_EQ(fake->Actions().at(0).verb + " " + fake->Actions().at(0).resource, "create events");
+  EXPECT_EQ(RA().at("status").at("node").as_string(), "node-1") << "the node comes from the prefetched pod";
+}
+
+TEST_F(ReconcilerTest, ResultsAreWrittenBeforeTheNextSideEffectAndWithTheFinalPhase) {
+  SeedAction(R"([{"type":"event"},{"type":"event","reason":"Second"}])");
+  EXPECT_GT(Converge(), 0);
+  EXPECT_EQ(Phase(), "Succeeded");
+  auto w2 = fake->ActionsFor("update-status", "responseactions.riposte.io");
+  ASSERT_EQ(w2.size(), 2u);
+  EXPECT_EQ(w2[0].body.at("status").at("phase").as_string(), "Running");
+  EXPECT_EQ(w2[0].body.at("status").at("results").at(0).at("state").as_string(), "Succeeded");
+  EXPECT_EQ(w2[0].body.at("status").at("results").at(1).at("state").as_string(), "Pending");
+  EXPECT_EQ(w2[1].body.at("status").at("phase").as_string(), "Succeeded");
+  EXPECT_EQ(w2[1].body.at("status").at("results").at(1).at("state").as_string(), "Succeeded");
   EXPECT_EQ(fake->ActionsFor("get", "pods").size(), 2u);
 }
 
@@ -177,10 +217,81 @@ TEST_F(ReconcilerTest, ResumesARunningResponseAfterACrashWithoutRepeatingWork) {
   EXPECT_EQ(fake->ActionsFor("create", "networkpolicies.networking.k8s.io").size(), 1u) << "no second create";
   EXPECT_EQ(fake->ActionsFor("create", "events").size() >= 1, true);
   auto pod = fake->Peek(res::kPods, "shop", "web-1").value();
-  auto labels = json::StringMap(pod, {"metadata", "labels"});
+  auto labels = json::GetStringMap(pod, {"metadata", "labels"});
   EXPECT_EQ(labels.count("app"), 0u) << "detached";
   EXPECT_EQ(labels["riposte.io/quarantined"], "true");
   EXPECT_EQ(labels["riposte.io/quarantine"], "ra-1");
+}
+
+// The controller dies after its first side effects, before any status was written: the next
+// one repeats nothing, and a later revert still restores what the first one changed (the
+// undo record travelled with the change, on the pod).
+TEST_F(ReconcilerTest, CrashBeforeTheFirstStatusWriteIsResumedAndRevertedExactly) {
+  SeedAction(R"([{"type":"isolate"},{"type":"label","detach":true},{"type":"event"}])");
+  int status_writes = 0;
+  fake->AddReactor([&](const fakes::Action& a) -> std::optional<kube::Result<value>> {
+    if (a.verb == "update-status" && a.resource == "responseactions.riposte.io" && ++status_writes == 1)
+      return kube::Result<value>(kube::ErrorFromResponse(503, ""));
+    return std::nullopt;
+  });
+  EXPECT_TRUE(reconciler->Reconcile("shop/ra-1").requeue);
+  EXPECT_EQ(Phase(), "") << "nothing reached status";
+  EXPECT_EQ(fake->Count(res::kNetworkPolicies), 1u);
+  EXPECT_EQ(json::GetStringMap(fake->Peek(res::kPods, "shop", "web-1").value(), {"metadata", "labels"}).count("riposte.io/quarantine"), 1u);
+  EXPECT_GT(Converge(), 0);
+  EXPECT_EQ(Phase(), "Succeeded");
+  EXPECT_EQ(fake->ActionsFor("create", "networkpolicies.networking.k8s.io").size(), 1u) << "no second create";
+  EXPECT_EQ(fake->ActionsFor("patch", "pods").size(), 2u) << "isolate label and detach, once each";
+  auto labels = json::GetStringMap(fake->Peek(res::kPods, "shop", "web-1").value(), {"metadata", "labels"});
+  EXPECT_EQ(labels.count("app"), 0u) << "detached";
+  Patch(R"({"spec":{"revert":true}})");
+  EXPECT_GT(Converge(), 0);
+  EXPECT_EQ(Phase(), "Reverted");
+  EXPECT_EQ(fake->Count(res::kNetworkPolicies), 0u);
+  auto pod = fake->Peek(res::kPods, "shop", "web-1").value();
+  EXPECT_EQ(json::GetStringMap(pod, {"metadata", "labels"}),
+            (std::map<std::string, std::string>{{"app", "web"}, {"pod-template-hash", "7d9c8f"}}));
+  EXPECT_TRUE(json::GetStringMap(pod, {"metadata", "annotations"}).empty()) << "undo records removed";
+}
+
+// Deleting a response whose results never reached status still undoes what it did.
+TEST_F(ReconcilerTest, DeletionUndoesActionsWhoseResultWasNeverWritten) {
+  SeedAction(R"([{"type":"isolate"}])");
+  fake->FailNext("update-status", "responseactions.riposte.io", kube::ErrorFromResponse(503, ""), 1);
+  EXPECT_TRUE(reconciler->Reconcile("shop/ra-1").requeue);
+  ASSERT_EQ(fake->Count(res::kNetworkPolicies), 1u);
+  ASSERT_TRUE(fake->Delete(res::kResponseActions, "shop", "ra-1").ok());
+  EXPECT_GT(Converge(), 0);
+  EXPECT_FALSE(fake->Peek(res::kResponseActions, "shop", "ra-1").has_value());
+  EXPECT_EQ(fake->Count(res::kNetworkPolicies), 0u);
+  EXPECT_EQ(json::GetStringMap(fake->Peek(res::kPods, "shop", "web-1").value(), {"metadata", "labels"}).count("riposte.io/quarantine"), 0u);
+}
+
+// Losing the right to act (leadership) stops a response between two requests, without
+// writing anything.
+TEST_F(ReconcilerTest, StopsBetweenRequestsOnceItMayNoLongerAct) {
+  SeedAction(R"([{"type":"isolate"},{"type":"cordonNode"}])");
+  bool may_act = true;
+  ReconcilerDeps deps;
+  deps.client = fake;
+  deps.get_cached = [this](const std::string& ns, const std::string& name) -> std::shared_ptr<const value> {
+    auto o = fake->Peek(res::kResponseActions, ns, name);
+    return o ? std::make_shared<const value>(*o) : nullptr;
+  };
+  deps.registry = &BuiltinActions();
+  deps.may_act = [&] { return may_act; };
+  Reconciler r(deps);
+  // The leader loses its lease while the NetworkPolicy is being created.
+  fake->AddReactor([&](const fakes::Action& a) -> std::optional<kube::Result<value>> {
+    if (a.verb == "create" && a.resource == "networkpolicies.networking.k8s.io") may_act = false;
+    return std::nullopt;
+  });
+  auto result = r.Reconcile("shop/ra-1");
+  EXPECT_TRUE(result.stopped);
+  EXPECT_FALSE(result.requeue);
+  EXPECT_EQ(fake->ActionsFor("patch", "pods").size(), 0u) << "the label patch after the policy is not sent";
+  EXPECT_EQ(fake->ActionsFor("patch", "nodes").size(), 0u);
+  EXPECT_EQ(fake->ActionsFor("update-status").size(), 0u);
 }
 
 TEST_F(ReconcilerTest, RevertUndoesReversibleActions) {
@@ -192,11 +303,11 @@ TEST_F(ReconcilerTest, RevertUndoesReversibleActions) {
   EXPECT_EQ(Phase(), "Reverted");
   EXPECT_EQ(fake->Count(res::kNetworkPolicies), 0u);
   auto pod = fake->Peek(res::kPods, "shop", "web-1").value();
-  EXPECT_EQ(json::StringMap(pod, {"metadata", "labels"}),
+  EXPECT_EQ(json::GetStringMap(pod, {"metadata", "labels"}),
             (std::map<std::string, std::string>{{"app", "web"}, {"pod-template-hash", "7d9c8f"}}));
   auto node = fake->Peek(res::kNodes, "", "node-1").value();
-  EXPECT_FALSE(json::Bool(node, {"spec", "unschedulable"}).value_or(false));
-  EXPECT_EQ(json::StringMap(node, {"metadata", "labels"}).count("riposte.io/cordoned-by"), 0u);
+  EXPECT_FALSE(json::GetBool(node, {"spec", "unschedulable"}).value_or(false));
+  EXPECT_EQ(json::GetStringMap(node, {"metadata", "labels"}).count("riposte.io/cordoned-by"), 0u);
 }
 
 TEST_F(ReconcilerTest, DeletionUndoesThenReleasesTheFinalizer) {
@@ -208,7 +319,7 @@ TEST_F(ReconcilerTest, DeletionUndoesThenReleasesTheFinalizer) {
   EXPECT_GT(Converge(), 0);
   EXPECT_FALSE(fake->Peek(res::kResponseActions, "shop", "ra-1").has_value());
   EXPECT_EQ(fake->Count(res::kNetworkPolicies), 0u);
-  EXPECT_EQ(json::StringMap(fake->Peek(res::kPods, "shop", "web-1").value(), {"metadata", "labels"}).count("riposte.io/quarantine"), 0u);
+  EXPECT_EQ(json::GetStringMap(fake->Peek(res::kPods, "shop", "web-1").value(), {"metadata", "labels"}).count("riposte.io/quarantine"), 0u);
 }
 
 TEST_F(ReconcilerTest, InvalidSpecIsReportedAsACondition) {

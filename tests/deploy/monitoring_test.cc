@@ -23,8 +23,11 @@
 #include "tests/apiserver/test_apiserver_process.h"
 #include "tests/controller/controller_process.h"
 #include "tests/deploy/chart_tools.h"
-#include "tests/fakes/child_process.h"
-#include "tests/fakes/test_tls.h"
+#include "tests/support/process.h"
+#include "tests/support/certs.h"
+#include "tests/support/eventually.h"
+#include "tests/support/files.h"
+#include "tests/support/https_client.h"
 
 namespace riposte::deploy_test {
 namespace {
@@ -90,7 +93,7 @@ std::string ScrapeController() {
   controller::testing::ControllerProcess c(dir, o);
   c.Start();
   std::string text;
-  const bool audited = controller::testing::WaitFor([&] {
+  const bool audited = riposte::testing::Eventually([&] {
     text = c.GetOps("/metrics").second;
     return text.find("riposte_audit_runs_total{result=\"complete\"} 1") != std::string::npos &&
            text.find("riposte_leader 1") != std::string::npos;

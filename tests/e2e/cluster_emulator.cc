@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "kube/config.h"
-#include "kube/objects.h"
+#include "common/json_value.h"
 #include "kube/resource.h"
 #include "verify/probe.h"
 
@@ -25,16 +25,16 @@ constexpr const char* kManagedBy = "riposte-envtest";
 
 std::string Key(const std::string& ns, const std::string& name) { return ns + "/" + name; }
 
-std::string Name(const value& o) { return kube::GetString(o, {"metadata", "name"}); }
-std::string Uid(const value& o) { return kube::GetString(o, {"metadata", "uid"}); }
-bool Deleting(const value& o) { return kube::FindPath(o, {"metadata", "deletionTimestamp"}) != nullptr; }
+std::string Name(const value& o) { return json::GetString(o, {"metadata", "name"}).value_or(""); }
+std::string Uid(const value& o) { return json::GetString(o, {"metadata", "uid"}).value_or(""); }
+bool Deleting(const value& o) { return json::Find(o, {"metadata", "deletionTimestamp"}) != nullptr; }
 
 // The uid of the object's controller (ownerReferences[controller=true]).
 std::string ControllerUid(const value& o) {
-  const auto* refs = kube::FindPath(o, {"metadata", "ownerReferences"});
+  const auto* refs = json::Find(o, {"metadata", "ownerReferences"});
   if (refs == nullptr || !refs->is_array()) return "";
   for (const auto& r : refs->as_array())
-    if (kube::GetBool(r, {"controller"})) return kube::GetString(r, {"uid"});
+    if (json::GetBool(r, {"controller"}).value_or(false)) return json::GetString(r, {"uid"}).value_or("");
   return "";
 }
 
@@ -67,8 +67,8 @@ std::string RandomSuffix() {
   return out;
 }
 
-std::map<std::string, std::string> Labels(const value& o, std::initializer_list<const char*> path) {
-  return kube::GetStringMap(o, path);
+std::map<std::string, std::string> Labels(const value& o, std::initializer_list<std::string_view> path) {
+  return json::GetStringMap(o, path);
 }
 
 bool Selects(const std::map<std::string, std::string>& selector, const std::map<std::string, std::string>& labels) {
@@ -81,10 +81,10 @@ bool Selects(const std::map<std::string, std::string>& selector, const std::map<
 }
 
 bool PodReady(const value& pod) {
-  const auto* conds = kube::FindPath(pod, {"status", "conditions"});
+  const auto* conds = json::Find(pod, {"status", "conditions"});
   if (conds == nullptr || !conds->is_array()) return false;
   for (const auto& c : conds->as_array())
-    if (kube::GetString(c, {"type"}) == "Ready") return kube::GetString(c, {"status"}) == "True";
+    if (json::GetString(c, {"type"}).value_or("") == "Ready") return json::GetString(c, {"status"}).value_or("") == "True";
   return false;
 }
 
@@ -98,7 +98,14 @@ bool RiposteImage(const std::string& image) {
   return last == "riposte";
 }
 
-std::string Now() { return kube::FormatTime(std::chrono::system_clock::now()); }
+std::string Now() {
+  const time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 }  // namespace
 
@@ -123,7 +130,7 @@ ClusterEmulator::ClusterEmulator(EnvtestCluster& cluster, EmulatorOptions option
     n["metadata"]["name"] = value::string(options_.node);
     n["metadata"]["labels"]["kubernetes.io/hostname"] = value::string(options_.node);
     client_->Create(res::kNodes, "", n);
-    client_->Patch(res::kNodes, "", options_.node, kube::PatchType::kMergePatch,
+    client_->Patch(res::kNodes, "", options_.node,
                    value::parse(R"({"status":{"conditions":[{"type":"Ready","status":"True","reason":"KubeletReady",
                      "message":"emulated"}],"addresses":[{"type":"InternalIP","address":"127.0.0.1"}]}})"),
                    {}, "status");
@@ -206,7 +213,7 @@ void ClusterEmulator::Namespaces() {
     if (groups.status == 200) {
       const value groups_json = groups.Json();
       for (const auto& g : groups_json.at("groups").as_array())
-        bases.push_back("/apis/" + kube::GetString(g, {"preferredVersion", "groupVersion"}));
+        bases.push_back("/apis/" + json::GetString(g, {"preferredVersion", "groupVersion"}).value_or(""));
     }
     bool empty = true;
     for (const auto& base : bases) {
@@ -214,10 +221,10 @@ void ClusterEmulator::Namespaces() {
       if (d.status != 200) continue;
       const value d_json = d.Json();
       for (const auto& r : d_json.at("resources").as_array()) {
-        std::string plural = kube::GetString(r, {"name"});
-        if (plural.find('/') != std::string::npos || !kube::GetBool(r, {"namespaced"})) continue;
+        std::string plural = json::GetString(r, {"name"}).value_or("");
+        if (plural.find('/') != std::string::npos || !json::GetBool(r, {"namespaced"}).value_or(false)) continue;
         std::set<std::string> verbs;
-        if (const auto* v = kube::FindPath(r, {"verbs"}); v != nullptr && v->is_array())
+        if (const auto* v = json::Find(r, {"verbs"}); v != nullptr && v->is_array())
           for (const auto& x : v->as_array()) verbs.insert(x.as_string());
         if (!verbs.count("list") || !verbs.count("deletecollection")) continue;
         const std::string path = base + "/namespaces/" + name + "/" + plural;
@@ -255,7 +262,7 @@ void ClusterEmulator::Deployments(const std::string& ns) {
     value tmpl = dep.at("spec").at("template");
     const std::string hash = Hash(tmpl.serialize());
     const std::string rs_name = Name(dep) + "-" + hash;
-    int64_t replicas = kube::GetInt(dep, {"spec", "replicas"}).value_or(1);
+    int64_t replicas = json::GetInt(dep, {"spec", "replicas"}).value_or(1);
     const value* current = nullptr;
     for (const auto& rs : rss.value().items) {
       if (ControllerUid(rs) != Uid(dep)) continue;
@@ -281,15 +288,15 @@ void ClusterEmulator::Deployments(const std::string& ns) {
       if (!r.ok()) Error("create replicaset " + rs_name + ": " + r.error().ToString());
       continue;
     }
-    if (kube::GetInt(*current, {"spec", "replicas"}).value_or(1) != replicas) {
+    if (json::GetInt(*current, {"spec", "replicas"}).value_or(1) != replicas) {
       value p = value::object();
       p["spec"]["replicas"] = value::number(replicas);
-      client_->Patch(res::kReplicaSets, ns, rs_name, kube::PatchType::kMergePatch, p);
+      client_->Patch(res::kReplicaSets, ns, rs_name, p);
     }
-    int64_t ready = kube::GetInt(*current, {"status", "readyReplicas"}).value_or(0);
-    int64_t have = kube::GetInt(*current, {"status", "replicas"}).value_or(0);
+    int64_t ready = json::GetInt(*current, {"status", "readyReplicas"}).value_or(0);
+    int64_t have = json::GetInt(*current, {"status", "replicas"}).value_or(0);
     value st = value::object();
-    st["observedGeneration"] = value::number(kube::GetInt(dep, {"metadata", "generation"}).value_or(1));
+    st["observedGeneration"] = value::number(json::GetInt(dep, {"metadata", "generation"}).value_or(1));
     st["replicas"] = value::number(have);
     st["updatedReplicas"] = value::number(have);
     st["readyReplicas"] = value::number(ready);
@@ -297,11 +304,11 @@ void ClusterEmulator::Deployments(const std::string& ns) {
     st["unavailableReplicas"] = value::number(std::max<int64_t>(0, replicas - ready));
     bool available = ready >= replicas;
     value want = st;
-    const value* old = kube::FindPath(dep, {"status"});
+    const value* old = json::Find(dep, {"status"});
     bool same = old != nullptr;
     for (const char* f : {"observedGeneration", "replicas", "updatedReplicas", "readyReplicas", "availableReplicas",
                           "unavailableReplicas"})
-      same = same && kube::GetInt(*old, {f}).value_or(-1) == kube::GetInt(want, {f}).value_or(-2);
+      same = same && json::GetInt(*old, {f}).value_or(-1) == json::GetInt(want, {f}).value_or(-2);
     if (same) continue;
     st["conditions"][0] = value::parse(R"({"type":"Available","reason":"MinimumReplicasAvailable"})");
     st["conditions"][0]["status"] = value::string(available ? "True" : "False");
@@ -312,7 +319,7 @@ void ClusterEmulator::Deployments(const std::string& ns) {
     st["conditions"][1]["lastTransitionTime"] = value::string(Now());
     value patch = value::object();
     patch["status"] = st;
-    client_->Patch(res::kDeployments, ns, Name(dep), kube::PatchType::kMergePatch, patch, {}, "status");
+    client_->Patch(res::kDeployments, ns, Name(dep), patch, {}, "status");
   }
   // The garbage collector: ReplicaSets whose Deployment is gone.
   for (const auto& rs : rss.value().items) {
@@ -333,7 +340,7 @@ void ClusterEmulator::ReplicaSets(const std::string& ns) {
     std::vector<const value*> owned;
     for (const auto& p : pods.value().items)
       if (ControllerUid(p) == Uid(rs) && !Deleting(p)) owned.push_back(&p);
-    int64_t replicas = kube::GetInt(rs, {"spec", "replicas"}).value_or(1);
+    int64_t replicas = json::GetInt(rs, {"spec", "replicas"}).value_or(1);
     for (int64_t i = static_cast<int64_t>(owned.size()); i < replicas; ++i) {
       value pod = value::object();
       pod["apiVersion"] = value::string("v1");
@@ -350,24 +357,24 @@ void ClusterEmulator::ReplicaSets(const std::string& ns) {
     int64_t ready = 0;
     for (const auto* p : owned) ready += PodReady(*p) ? 1 : 0;
     int64_t have = std::min<int64_t>(static_cast<int64_t>(owned.size()), replicas);
-    if (kube::GetInt(rs, {"status", "replicas"}).value_or(-1) != have ||
-        kube::GetInt(rs, {"status", "readyReplicas"}).value_or(0) != ready ||
-        kube::GetInt(rs, {"status", "observedGeneration"}).value_or(0) != kube::GetInt(rs, {"metadata", "generation"}).value_or(1)) {
+    if (json::GetInt(rs, {"status", "replicas"}).value_or(-1) != have ||
+        json::GetInt(rs, {"status", "readyReplicas"}).value_or(0) != ready ||
+        json::GetInt(rs, {"status", "observedGeneration"}).value_or(0) != json::GetInt(rs, {"metadata", "generation"}).value_or(1)) {
       value patch = value::object();
       patch["status"]["replicas"] = value::number(have);
       patch["status"]["fullyLabeledReplicas"] = value::number(have);
       patch["status"]["readyReplicas"] = value::number(ready);
       patch["status"]["availableReplicas"] = value::number(ready);
-      patch["status"]["observedGeneration"] = value::number(kube::GetInt(rs, {"metadata", "generation"}).value_or(1));
-      client_->Patch(res::kReplicaSets, ns, Name(rs), kube::PatchType::kMergePatch, patch, {}, "status");
+      patch["status"]["observedGeneration"] = value::number(json::GetInt(rs, {"metadata", "generation"}).value_or(1));
+      client_->Patch(res::kReplicaSets, ns, Name(rs), patch, {}, "status");
     }
   }
   // The garbage collector: pods whose ReplicaSet is gone.
   for (const auto& p : pods.value().items) {
     std::string owner = ControllerUid(p);
     bool rs_owned = false;
-    if (const auto* refs = kube::FindPath(p, {"metadata", "ownerReferences"}); refs != nullptr && refs->is_array())
-      for (const auto& r : refs->as_array()) rs_owned |= kube::GetString(r, {"kind"}) == "ReplicaSet";
+    if (const auto* refs = json::Find(p, {"metadata", "ownerReferences"}); refs != nullptr && refs->is_array())
+      for (const auto& r : refs->as_array()) rs_owned |= json::GetString(r, {"kind"}).value_or("") == "ReplicaSet";
     if (rs_owned && !owner.empty() && !rs_uids.count(owner) && !Deleting(p)) client_->Delete(res::kPods, ns, Name(p));
   }
 }
@@ -405,7 +412,7 @@ void ClusterEmulator::Kubelet(const std::string& ns) {
   std::set<std::string> present;
   for (const auto& pod : pods.value().items) {
     const std::string name = Name(pod), key = Key(ns, name);
-    const std::string node = kube::GetString(pod, {"spec", "nodeName"});
+    const std::string node = json::GetString(pod, {"spec", "nodeName"}).value_or("");
     present.insert(key);
     if (node.empty()) {
       if (Deleting(pod)) continue;
@@ -425,7 +432,7 @@ void ClusterEmulator::Kubelet(const std::string& ns) {
       continue;
     }
     const value& container = pod.at("spec").at("containers").at(0);
-    bool runnable = RiposteImage(kube::GetString(container, {"image"}));
+    bool runnable = RiposteImage(json::GetString(container, {"image"}).value_or(""));
     {
       std::lock_guard<std::mutex> l(mu_);
       auto it = pods_.find(key);
@@ -454,7 +461,7 @@ void ClusterEmulator::Kubelet(const std::string& ns) {
     std::unique_lock<std::mutex> l(mu_);
     Pod& p = pods_.at(key);
     if (p.finished) continue;
-    const std::string restart = kube::GetString(pod, {"spec", "restartPolicy"}, "Always");
+    const std::string restart = json::GetString(pod, {"spec", "restartPolicy"}).value_or("Always");
     if (!p.started) {
       l.unlock();
       LocalPodOptions o;
@@ -467,7 +474,7 @@ void ClusterEmulator::Kubelet(const std::string& ns) {
         // A missing Secret or ConfigMap: the kubelet reports it on the pod and retries.
         value patch = value::parse(R"({"status":{"phase":"Pending","containerStatuses":[{"ready":false,"restartCount":0,
             "image":"","imageID":"","state":{"waiting":{"reason":"CreateContainerConfigError"}}}]}})");
-        patch["status"]["containerStatuses"][0]["name"] = value::string(kube::GetString(container, {"name"}));
+        patch["status"]["containerStatuses"][0]["name"] = value::string(json::GetString(container, {"name"}).value_or(""));
         patch["status"]["containerStatuses"][0]["state"]["waiting"]["message"] = value::string(e.what());
         const std::string text = patch.serialize();
         bool changed;
@@ -476,7 +483,7 @@ void ClusterEmulator::Kubelet(const std::string& ns) {
           changed = pods_.at(key).status_written != text;
           pods_.at(key).status_written = text;
         }
-        if (changed) client_->Patch(res::kPods, ns, name, kube::PatchType::kMergePatch, patch, {}, "status");
+        if (changed) client_->Patch(res::kPods, ns, name, patch, {}, "status");
         continue;
       }
       std::vector<std::string> argv = local.argv;
@@ -523,13 +530,13 @@ void ClusterEmulator::Kubelet(const std::string& ns) {
     // Readiness, from the container's readinessProbe against its local port.
     bool ready = running;
     if (running) {
-      if (const auto* probe = kube::FindPath(container, {"readinessProbe", "httpGet"})) {
+      if (const auto* probe = json::Find(container, {"readinessProbe", "httpGet"})) {
         const value& port = probe->at("port");
         int cport = port.is_integer() ? port.as_integer() : 0;
         if (port.is_string() && r.local.port_names.count(port.as_string())) cport = r.local.port_names.at(port.as_string());
         int local = r.local.ports.count(cport) ? r.local.ports.at(cport) : 0;
-        bool tls = kube::GetString(*probe, {"scheme"}, "HTTP") == "HTTPS";
-        std::string path = kube::GetString(*probe, {"path"}, "/");
+        bool tls = json::GetString(*probe, {"scheme"}).value_or("HTTP") == "HTTPS";
+        std::string path = json::GetString(*probe, {"path"}).value_or("/");
         l.unlock();
         auto answer = local > 0 ? verify::NewProber(std::chrono::seconds(2))->Get(verify::Endpoint{"127.0.0.1", local, tls, ""}, path)
                                 : verify::ProbeResult{"no port", {}, 0, ""};
@@ -540,10 +547,10 @@ void ClusterEmulator::Kubelet(const std::string& ns) {
     Pod& s = pods_.at(key);
     s.ready = ready;
     value status = value::object();
-    const std::string cname = kube::GetString(container, {"name"});
+    const std::string cname = json::GetString(container, {"name"}).value_or("");
     value cs = value::object();
     cs["name"] = value::string(cname);
-    cs["image"] = value::string(kube::GetString(container, {"image"}));
+    cs["image"] = value::string(json::GetString(container, {"image"}).value_or(""));
     cs["imageID"] = value::string("");
     cs["restartCount"] = value::number(s.restarts);
     cs["ready"] = value::boolean(ready);
@@ -577,10 +584,10 @@ void ClusterEmulator::Kubelet(const std::string& ns) {
     for (int i = 0; i < 4; ++i) {
       status["conditions"][i]["lastTransitionTime"] = value::string(Now());
     }
-    if (!kube::FindPath(pod, {"status", "startTime"})) status["startTime"] = value::string(Now());
+    if (!json::Find(pod, {"status", "startTime"})) status["startTime"] = value::string(Now());
     value patch = value::object();
     patch["status"] = status;
-    auto w = client_->Patch(res::kPods, ns, name, kube::PatchType::kMergePatch, patch, {}, "status");
+    auto w = client_->Patch(res::kPods, ns, name, patch, {}, "status");
     if (!w.ok()) Error("pod status " + key + ": " + w.error().ToString());
   }
   // Pods that are gone: stop what still runs for them.
@@ -632,11 +639,11 @@ void ClusterEmulator::Endpoints(const std::string& ns) {
     slice["addressType"] = value::string("IPv4");
     slice["ports"] = value::array();
     slice["endpoints"] = value::array();
-    const std::string cluster_ip = kube::GetString(svc, {"spec", "clusterIP"});
+    const std::string cluster_ip = json::GetString(svc, {"spec", "clusterIP"}).value_or("");
     size_t pi = 0;
     for (const auto& sp : svc.at("spec").at("ports").as_array()) {
-      int port = static_cast<int>(kube::GetInt(sp, {"port"}).value_or(0));
-      const value* target = kube::FindPath(sp, {"targetPort"});
+      int port = static_cast<int>(json::GetInt(sp, {"port"}).value_or(0));
+      const value* target = json::Find(sp, {"targetPort"});
       auto container_port = [&](const Member& m) {
         if (target == nullptr) return port;
         if (target->is_integer()) return target->as_integer();
@@ -644,8 +651,8 @@ void ClusterEmulator::Endpoints(const std::string& ns) {
         return it == m.names.end() ? 0 : it->second;
       };
       value ep = value::object();
-      ep["name"] = value::string(kube::GetString(sp, {"name"}));
-      ep["protocol"] = value::string(kube::GetString(sp, {"protocol"}, "TCP"));
+      ep["name"] = value::string(json::GetString(sp, {"name"}).value_or(""));
+      ep["protocol"] = value::string(json::GetString(sp, {"protocol"}).value_or("TCP"));
       ep["port"] = value::number(members.empty() ? port : container_port(members[0]));
       slice["ports"][pi++] = ep;
       int local = 0;
@@ -688,7 +695,7 @@ void ClusterEmulator::Endpoints(const std::string& ns) {
       client_->Create(kEndpointSlices, ns, slice);
     } else if (existing->at("endpoints").serialize() != slice.at("endpoints").serialize() ||
                existing->at("ports").serialize() != slice.at("ports").serialize()) {
-      slice["metadata"]["resourceVersion"] = value::string(kube::GetString(*existing, {"metadata", "resourceVersion"}));
+      slice["metadata"]["resourceVersion"] = value::string(json::GetString(*existing, {"metadata", "resourceVersion"}).value_or(""));
       client_->Update(kEndpointSlices, ns, slice);
     }
   }

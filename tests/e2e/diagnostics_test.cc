@@ -7,7 +7,7 @@
 
 #include <regex>
 
-#include "tests/apiserver/tls_cert.h"
+#include "tests/support/certs.h"
 #include "tests/e2e/fixtures.h"
 #include "tests/e2e/https_client.h"
 #include "tests/e2e/riposte_local.h"
@@ -107,7 +107,7 @@ TEST(Diagnostics, CrdsNotInstalled) {
   ASSERT_EQ(applied.exit_code, 0) << applied.Describe();
   std::string token = bare.CreateToken(kReleaseNamespace, std::string(kFullname) + "-controller");
   auto kubeconfig = bare.WriteKubeconfig(dir + "/kubeconfig", token);
-  auto tls = testapi::GenerateSelfSignedCertificate("127.0.0.1");
+  auto tls = riposte::testing::SelfSignedServerCert("127.0.0.1");
   WriteFile(dir + "/tls.crt", tls.cert_pem);
   WriteFile(dir + "/tls.key", tls.key_pem);
   WriteFile(dir + "/token", "diagnostics-token-0123456789abcdef\n");

@@ -12,7 +12,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "tests/apiserver/tls_cert.h"
+#include "tests/support/certs.h"
 #include "tests/e2e/https_client.h"
 
 namespace riposte::e2e {
@@ -147,11 +147,11 @@ std::string EnvtestCluster::Describe() const {
 void EnvtestCluster::Start() {
   // Serving certificate (its own CA) and the service-account signing key; kube-apiserver
   // reads the public half from the private key file.
-  auto serving = testapi::GenerateSelfSignedCertificate("127.0.0.1");
+  auto serving = riposte::testing::SelfSignedServerCert("127.0.0.1");
   ca_pem_ = serving.cert_pem;
   WriteFile(dir_ + "/serving.crt", serving.cert_pem);
   WriteFile(dir_ + "/serving.key", serving.key_pem);
-  const std::string sa_key = testapi::GenerateSelfSignedCertificate("service-accounts").key_pem;
+  const std::string sa_key = riposte::testing::SelfSignedServerCert("service-accounts").key_pem;
   WriteFile(dir_ + "/sa.key", sa_key);
   WriteFile(dir_ + "/sa.pub", PublicKeyPem(sa_key));
   admin_token_ = RandomHex(24);

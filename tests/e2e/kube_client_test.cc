@@ -1,6 +1,5 @@
 // The kube/ client library against the real kube-apiserver, where the API test double
-// simplifies (docs/testing.md, "Known differences"): server-side apply with field ownership,
-// eviction through a PodDisruptionBudget, graceful deletion of a pod bound to a node, and
+// simplifies (docs/testing.md, "Known differences"): eviction through a PodDisruptionBudget, graceful deletion of a pod bound to a node, and
 // typed errors built from the server's own Status bodies (validation causes, RBAC denials).
 
 #include <gtest/gtest.h>
@@ -37,35 +36,6 @@ class KubeClientE2E : public ::testing::Test {
   }
   k::KubeClientPtr admin_ = Client(Suite::Get().cluster().admin_kubeconfig());
 };
-
-TEST_F(KubeClientE2E, ServerSideApplyOwnsFieldsAndReportsConflicts) {
-  const auto& cms = k::resources::kConfigMaps;
-  auto cm = value::parse(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"applied","namespace":"kube-client"},
-                             "data":{"a":"1","b":"2"}})");
-  k::PatchOptions riposte;
-  riposte.field_manager = "riposte";
-  ASSERT_TRUE(admin_->Patch(cms, "kube-client", "applied", k::PatchType::kApply, cm, riposte).ok());
-  // Applying without a field the manager owned removes it (the double merges instead).
-  cm["data"].erase("b");
-  auto again = admin_->Patch(cms, "kube-client", "applied", k::PatchType::kApply, cm, riposte);
-  ASSERT_TRUE(again.ok()) << again.error().ToString();
-  EXPECT_FALSE(again.value().at("data").has_field("b")) << again.value().serialize();
-  // Another manager changing an owned field conflicts unless it forces.
-  auto theirs = value::parse(R"({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"applied","namespace":"kube-client"},
-                                 "data":{"a":"9"}})");
-  k::PatchOptions other;
-  other.field_manager = "someone-else";
-  auto conflict = admin_->Patch(cms, "kube-client", "applied", k::PatchType::kApply, theirs, other);
-  ASSERT_FALSE(conflict.ok());
-  EXPECT_TRUE(k::IsConflict(conflict.error())) << conflict.error().ToString();
-  EXPECT_NE(conflict.error().message.find("conflict with \"riposte\""), std::string::npos) << conflict.error().ToString();
-  ASSERT_FALSE(conflict.error().details.causes.empty());
-  EXPECT_EQ(conflict.error().details.causes[0].type, "FieldManagerConflict");
-  other.force = true;
-  auto forced = admin_->Patch(cms, "kube-client", "applied", k::PatchType::kApply, theirs, other);
-  ASSERT_TRUE(forced.ok()) << forced.error().ToString();
-  EXPECT_EQ(forced.value().at("data").at("a").as_string(), "9");
-}
 
 TEST_F(KubeClientE2E, EvictionGoesThroughTheDisruptionBudget) {
   auto w = CreateReplicaSet("kube-client", "evictee", 2, "kube-client-node");

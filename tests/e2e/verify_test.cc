@@ -11,7 +11,7 @@
 #include <future>
 
 #include "common/http_server.h"
-#include "tests/apiserver/tls_cert.h"
+#include "tests/support/certs.h"
 #include "tests/e2e/cluster_emulator.h"
 #include "tests/e2e/fixtures.h"
 #include "tests/e2e/riposte_local.h"
@@ -153,7 +153,7 @@ TEST_F(Verify, FailsWhenTheNamespaceIsExcluded) {
 class DenyAllWebhook {
  public:
   DenyAllWebhook() {
-    auto cert = testapi::GenerateSelfSignedCertificate("127.0.0.1");
+    auto cert = riposte::testing::SelfSignedServerCert("127.0.0.1");
     ca_ = cert.cert_pem;
     std::string dir = Suite::Get().NewDir("deny-all");
     WriteFile(dir + "/tls.crt", cert.cert_pem);
@@ -222,7 +222,7 @@ TEST_F(Verify, FailsWhenTheCaBundleDoesNotSignTheServingCertificate) {
   struct Restore {
     ~Restore() { Suite::Get().UpgradeRelease({}); }
   } restore;
-  auto other = testapi::GenerateSelfSignedCertificate("not-riposte-ca").cert_pem;
+  auto other = riposte::testing::SelfSignedServerCert("not-riposte-ca").cert_pem;
   value patch = value::parse(R"([{"op":"replace","path":"/webhooks/0/clientConfig/caBundle"}])");
   patch[0]["value"] = value::string(Base64Encode(other));
   suite.cluster().MustApi("PATCH", kVwcPath, patch.serialize(), "application/json-patch+json");

@@ -1,10 +1,12 @@
 #include "tests/fakes/fake_kube_client.h"
+#include "common/json_value.h"
 
 #include <chrono>
 
-#include "kube/objects.h"
-#include "kube/patch.h"
+#include <ctime>
+
 #include "kube/selector.h"
+#include "tests/apiserver/patch.h"
 
 namespace riposte::fakes {
 namespace json = web::json;
@@ -14,6 +16,17 @@ using kube::Result;
 
 namespace {
 constexpr size_t kMaxHistory = 100000;
+
+std::string Now() {
+  const time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+bool HasFinalizers(const json::value& obj) { return !riposte::json::GetStringList(obj, {"metadata", "finalizers"}).empty(); }
 
 ApiError StatusError(int code, const std::string& reason, const std::string& message) {
   json::value st = json::value::object();
@@ -44,10 +57,10 @@ bool FieldMatches(const json::value& obj, const std::string& selector) {
     const std::string field = term.substr(0, eq);
     const std::string value = term.substr(eq + (neg ? 2 : (term.compare(eq, 2, "==") == 0 ? 2 : 1)));
     std::string actual;
-    if (field == "metadata.name") actual = kube::GetString(obj, {"metadata", "name"});
-    else if (field == "metadata.namespace") actual = kube::GetString(obj, {"metadata", "namespace"});
-    else if (field == "spec.nodeName") actual = kube::GetString(obj, {"spec", "nodeName"});
-    else if (field == "status.phase") actual = kube::GetString(obj, {"status", "phase"});
+    if (field == "metadata.name") actual = riposte::json::GetString(obj, {"metadata", "name"}).value_or("");
+    else if (field == "metadata.namespace") actual = riposte::json::GetString(obj, {"metadata", "namespace"}).value_or("");
+    else if (field == "spec.nodeName") actual = riposte::json::GetString(obj, {"spec", "nodeName"}).value_or("");
+    else if (field == "status.phase") actual = riposte::json::GetString(obj, {"status", "phase"}).value_or("");
     if ((actual == value) == neg) return false;
     if (comma == selector.size()) break;
   }
@@ -59,7 +72,7 @@ bool Matches(const json::value& obj, const std::string& label_sel, const std::st
     kube::LabelSelector sel;
     std::string err;
     if (!kube::LabelSelector::Parse(label_sel, &sel, &err)) return false;
-    if (!sel.Matches(kube::GetStringMap(obj, {"metadata", "labels"}))) return false;
+    if (!sel.Matches(riposte::json::GetStringMap(obj, {"metadata", "labels"}))) return false;
   }
   return FieldMatches(obj, field_sel);
 }
@@ -111,27 +124,25 @@ void FakeKubeClient::EmitLocked(const kube::Resource& res, const std::string& ns
 }
 
 json::value FakeKubeClient::StoreLocked(const kube::Resource& res, const std::string& ns, json::value obj, bool create) {
-  kube::ObjectView v(std::move(obj));
   ++rv_;
-  v.set_resource_version(std::to_string(rv_));
-  if (res.namespaced) v.set_namespace(ns);
-  if (v.api_version().empty()) v.set_api_version(res.ApiVersion());
-  if (v.kind().empty()) v.set_kind(res.kind);
+  riposte::json::Mutable(obj, {"metadata", "resourceVersion"}) = json::value::string(std::to_string(rv_));
+  if (res.namespaced) riposte::json::Mutable(obj, {"metadata", "namespace"}) = json::value::string(ns);
+  if (!riposte::json::GetString(obj, {"apiVersion"})) obj["apiVersion"] = json::value::string(res.ApiVersion());
+  if (!riposte::json::GetString(obj, {"kind"})) obj["kind"] = json::value::string(res.kind);
   if (create) {
-    kube::MutablePath(v.mutable_json(), {"metadata", "uid"}) =
+    riposte::json::Mutable(obj, {"metadata", "uid"}) =
         json::value::string("00000000-0000-4000-8000-" + std::to_string(1000000000000 + ++uid_));
-    kube::MutablePath(v.mutable_json(), {"metadata", "creationTimestamp"}) =
-        json::value::string(kube::FormatTime(std::chrono::system_clock::now()));
-    kube::MutablePath(v.mutable_json(), {"metadata", "generation"}) = json::value::number(1);
+    riposte::json::Mutable(obj, {"metadata", "creationTimestamp"}) = json::value::string(Now());
+    riposte::json::Mutable(obj, {"metadata", "generation"}) = json::value::number(1);
   }
-  json::value stored = std::move(v).Release();
-  objects_[Key(res.GroupResource(), ns, kube::GetString(stored, {"metadata", "name"}))] = stored;
+  json::value stored = std::move(obj);
+  objects_[Key(res.GroupResource(), ns, riposte::json::GetString(stored, {"metadata", "name"}).value_or(""))] = stored;
   return stored;
 }
 
 json::value FakeKubeClient::Seed(const kube::Resource& res, json::value obj) {
   std::lock_guard<std::mutex> lock(mu_);
-  const std::string ns = res.namespaced ? kube::GetString(obj, {"metadata", "namespace"}, "default") : "";
+  const std::string ns = res.namespaced ? riposte::json::GetString(obj, {"metadata", "namespace"}).value_or("default") : "";
   json::value stored = StoreLocked(res, ns, std::move(obj), true);
   EmitLocked(res, ns, kube::WatchEventType::kAdded, stored);
   return stored;
@@ -213,7 +224,7 @@ std::string FakeKubeClient::CurrentResourceVersion() const {
 
 Result<json::value> FakeKubeClient::Get(const kube::Resource& res, const std::string& ns, const std::string& name,
                                         const kube::GetOptions&) {
-  if (auto r = Intercept({"get", res.GroupResource(), ns, name, "", {}, {}})) return *r;
+  if (auto r = Intercept({"get", res.GroupResource(), ns, name, "", {}})) return *r;
   std::lock_guard<std::mutex> lock(mu_);
   auto it = objects_.find(Key(res.GroupResource(), res.namespaced ? ns : "", name));
   if (it == objects_.end()) return StatusError(404, "NotFound", Describe(res, name) + " not found");
@@ -222,7 +233,7 @@ Result<json::value> FakeKubeClient::Get(const kube::Resource& res, const std::st
 
 Result<kube::ObjectList> FakeKubeClient::List(const kube::Resource& res, const std::string& ns,
                                               const kube::ListOptions& opts) {
-  if (auto r = Intercept({"list", res.GroupResource(), ns, "", "", {}, {}}); r && !r->ok()) return r->error();
+  if (auto r = Intercept({"list", res.GroupResource(), ns, "", "", {}}); r && !r->ok()) return r->error();
   std::lock_guard<std::mutex> lock(mu_);
   kube::ObjectList out;
   out.api_version = res.ApiVersion();
@@ -245,12 +256,12 @@ Result<kube::ObjectList> FakeKubeClient::List(const kube::Resource& res, const s
 
 Result<json::value> FakeKubeClient::Create(const kube::Resource& res, const std::string& ns, const json::value& obj,
                                            const kube::CreateOptions& opts) {
-  const std::string name = kube::GetString(obj, {"metadata", "name"});
-  if (auto r = Intercept({"create", res.GroupResource(), ns, name, "", obj, {}})) return *r;
+  const std::string name = riposte::json::GetString(obj, {"metadata", "name"}).value_or("");
+  if (auto r = Intercept({"create", res.GroupResource(), ns, name, "", obj})) return *r;
   std::lock_guard<std::mutex> lock(mu_);
   std::string final_name = name;
   if (final_name.empty()) {
-    const std::string gen = kube::GetString(obj, {"metadata", "generateName"});
+    const std::string gen = riposte::json::GetString(obj, {"metadata", "generateName"}).value_or("");
     if (gen.empty()) return StatusError(422, "Invalid", "metadata.name: Required value");
     final_name = gen + std::to_string(uid_ + 1);
   }
@@ -259,7 +270,7 @@ Result<json::value> FakeKubeClient::Create(const kube::Resource& res, const std:
     return StatusError(409, "AlreadyExists", Describe(res, final_name) + " already exists");
   }
   json::value body = obj;
-  kube::MutablePath(body, {"metadata", "name"}) = json::value::string(final_name);
+  riposte::json::Mutable(body, {"metadata", "name"}) = json::value::string(final_name);
   if (opts.dry_run) return body;
   json::value stored = StoreLocked(res, key_ns, body, true);
   EmitLocked(res, key_ns, kube::WatchEventType::kAdded, stored);
@@ -268,11 +279,11 @@ Result<json::value> FakeKubeClient::Create(const kube::Resource& res, const std:
 
 Result<json::value> FakeKubeClient::WriteLocked(const kube::Resource& res, const std::string& ns, json::value obj,
                                                 bool status_only) {
-  const std::string name = kube::GetString(obj, {"metadata", "name"});
+  const std::string name = riposte::json::GetString(obj, {"metadata", "name"}).value_or("");
   auto it = objects_.find(Key(res.GroupResource(), ns, name));
   if (it == objects_.end()) return StatusError(404, "NotFound", Describe(res, name) + " not found");
-  const std::string rv = kube::GetString(obj, {"metadata", "resourceVersion"});
-  if (!rv.empty() && rv != kube::GetString(it->second, {"metadata", "resourceVersion"})) {
+  const std::string rv = riposte::json::GetString(obj, {"metadata", "resourceVersion"}).value_or("");
+  if (!rv.empty() && rv != riposte::json::GetString(it->second, {"metadata", "resourceVersion"}).value_or("")) {
     return StatusError(409, "Conflict",
                        "Operation cannot be fulfilled on " + Describe(res, name) +
                            ": the object has been modified; please apply your changes to the latest version and try again");
@@ -283,22 +294,22 @@ Result<json::value> FakeKubeClient::WriteLocked(const kube::Resource& res, const
   } else {
     // Server-owned metadata survives a PUT.
     for (const char* k : {"uid", "creationTimestamp", "generation", "deletionTimestamp"}) {
-      const json::value* p = kube::FindPath(it->second, {"metadata", k});
-      if (p != nullptr) kube::MutablePath(obj, {"metadata", k}) = *p;
+      const json::value* p = riposte::json::Find(it->second, {"metadata", k});
+      if (p != nullptr) riposte::json::Mutable(obj, {"metadata", k}) = *p;
     }
     if (it->second.has_field("status") && !obj.has_field("status")) obj["status"] = it->second.at("status");
-    const json::value* old_spec = kube::FindPath(it->second, {"spec"});
-    const json::value* new_spec = kube::FindPath(obj, {"spec"});
+    const json::value* old_spec = riposte::json::Find(it->second, {"spec"});
+    const json::value* new_spec = riposte::json::Find(obj, {"spec"});
     if ((old_spec == nullptr) != (new_spec == nullptr) || (old_spec != nullptr && *old_spec != *new_spec)) {
-      kube::MutablePath(obj, {"metadata", "generation"}) =
-          json::value::number(kube::GetInt(it->second, {"metadata", "generation"}).value_or(1) + 1);
+      riposte::json::Mutable(obj, {"metadata", "generation"}) =
+          json::value::number(riposte::json::GetInt(it->second, {"metadata", "generation"}).value_or(1) + 1);
     }
     next = std::move(obj);
   }
   json::value stored = StoreLocked(res, ns, std::move(next), false);
   // An object with deletionTimestamp whose last finalizer is removed goes away.
-  if (kube::FindPath(stored, {"metadata", "deletionTimestamp"}) != nullptr &&
-      kube::ObjectView(stored).finalizers().empty()) {
+  if (riposte::json::Find(stored, {"metadata", "deletionTimestamp"}) != nullptr &&
+      !HasFinalizers(stored)) {
     objects_.erase(Key(res.GroupResource(), ns, name));
     EmitLocked(res, ns, kube::WatchEventType::kDeleted, stored);
     return stored;
@@ -309,7 +320,7 @@ Result<json::value> FakeKubeClient::WriteLocked(const kube::Resource& res, const
 
 Result<json::value> FakeKubeClient::Update(const kube::Resource& res, const std::string& ns, const json::value& obj,
                                            const kube::UpdateOptions& opts) {
-  if (auto r = Intercept({"update", res.GroupResource(), ns, kube::GetString(obj, {"metadata", "name"}), "", obj, {}})) {
+  if (auto r = Intercept({"update", res.GroupResource(), ns, riposte::json::GetString(obj, {"metadata", "name"}).value_or(""), "", obj})) {
     return *r;
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -319,8 +330,8 @@ Result<json::value> FakeKubeClient::Update(const kube::Resource& res, const std:
 
 Result<json::value> FakeKubeClient::UpdateStatus(const kube::Resource& res, const std::string& ns,
                                                  const json::value& obj, const kube::UpdateOptions& opts) {
-  if (auto r = Intercept({"update-status", res.GroupResource(), ns, kube::GetString(obj, {"metadata", "name"}),
-                          "status", obj, {}})) {
+  if (auto r = Intercept({"update-status", res.GroupResource(), ns, riposte::json::GetString(obj, {"metadata", "name"}).value_or(""),
+                          "status", obj})) {
     return *r;
   }
   std::lock_guard<std::mutex> lock(mu_);
@@ -333,19 +344,18 @@ Result<json::value> FakeKubeClient::DeleteLocked(const kube::Resource& res, cons
   const std::string key = Key(res.GroupResource(), ns, name);
   auto it = objects_.find(key);
   if (it == objects_.end()) return StatusError(404, "NotFound", Describe(res, name) + " not found");
-  if (!opts.precondition_uid.empty() && opts.precondition_uid != kube::GetString(it->second, {"metadata", "uid"})) {
+  if (!opts.precondition_uid.empty() && opts.precondition_uid != riposte::json::GetString(it->second, {"metadata", "uid"}).value_or("")) {
     return StatusError(409, "Conflict", "Precondition failed: UID in precondition: " + opts.precondition_uid);
   }
   if (!opts.precondition_resource_version.empty() &&
-      opts.precondition_resource_version != kube::GetString(it->second, {"metadata", "resourceVersion"})) {
+      opts.precondition_resource_version != riposte::json::GetString(it->second, {"metadata", "resourceVersion"}).value_or("")) {
     return StatusError(409, "Conflict", "Precondition failed: ResourceVersion in precondition: " +
                                             opts.precondition_resource_version);
   }
   if (opts.dry_run) return it->second;
-  if (!kube::ObjectView(it->second).finalizers().empty()) {
+  if (HasFinalizers(it->second)) {
     json::value next = it->second;
-    kube::MutablePath(next, {"metadata", "deletionTimestamp"}) =
-        json::value::string(kube::FormatTime(std::chrono::system_clock::now()));
+    riposte::json::Mutable(next, {"metadata", "deletionTimestamp"}) = json::value::string(Now());
     json::value stored = StoreLocked(res, ns, std::move(next), false);
     EmitLocked(res, ns, kube::WatchEventType::kModified, stored);
     return stored;
@@ -353,7 +363,7 @@ Result<json::value> FakeKubeClient::DeleteLocked(const kube::Resource& res, cons
   json::value gone = it->second;
   objects_.erase(it);
   ++rv_;
-  kube::MutablePath(gone, {"metadata", "resourceVersion"}) = json::value::string(std::to_string(rv_));
+  riposte::json::Mutable(gone, {"metadata", "resourceVersion"}) = json::value::string(std::to_string(rv_));
   EmitLocked(res, ns, kube::WatchEventType::kDeleted, gone);
   return gone;
 }
@@ -362,39 +372,27 @@ Result<json::value> FakeKubeClient::Delete(const kube::Resource& res, const std:
                                            const kube::DeleteOptions& opts) {
   json::value body = json::value::object();
   if (opts.grace_period_seconds) body["gracePeriodSeconds"] = json::value::number(*opts.grace_period_seconds);
-  if (!opts.precondition_uid.empty()) kube::MutablePath(body, {"preconditions", "uid"}) = json::value::string(opts.precondition_uid);
-  if (auto r = Intercept({"delete", res.GroupResource(), ns, name, "", body, {}})) return *r;
+  if (!opts.precondition_uid.empty()) riposte::json::Mutable(body, {"preconditions", "uid"}) = json::value::string(opts.precondition_uid);
+  if (auto r = Intercept({"delete", res.GroupResource(), ns, name, "", body})) return *r;
   std::lock_guard<std::mutex> lock(mu_);
   return DeleteLocked(res, res.namespaced ? ns : "", name, opts);
 }
 
 Result<json::value> FakeKubeClient::Patch(const kube::Resource& res, const std::string& ns, const std::string& name,
-                                          kube::PatchType type, const json::value& patch,
-                                          const kube::PatchOptions& opts, const std::string& sub) {
-  Action a{"patch", res.GroupResource(), ns, name, sub, patch, type};
+                                          const json::value& patch, const kube::PatchOptions& opts,
+                                          const std::string& sub) {
+  Action a{"patch", res.GroupResource(), ns, name, sub, patch};
   if (auto r = Intercept(a)) return *r;
   std::lock_guard<std::mutex> lock(mu_);
   const std::string key_ns = res.namespaced ? ns : "";
   auto it = objects_.find(Key(res.GroupResource(), key_ns, name));
-  if (it == objects_.end()) {
-    if (type != kube::PatchType::kApply) return StatusError(404, "NotFound", Describe(res, name) + " not found");
-    if (opts.dry_run) return patch;
-    json::value stored = StoreLocked(res, key_ns, patch, true);
-    EmitLocked(res, key_ns, kube::WatchEventType::kAdded, stored);
-    return stored;
-  }
-  json::value next = it->second;
-  if (type == kube::PatchType::kJsonPatch) {
-    std::string err;
-    if (!kube::ApplyJsonPatch(next, patch, &err)) return StatusError(422, "Invalid", err);
-  } else {
-    next = kube::ApplyMergePatch(next, patch);
-  }
+  if (it == objects_.end()) return StatusError(404, "NotFound", Describe(res, name) + " not found");
+  json::value next = testapi::ApplyMergePatch(it->second, patch);
   // A patch carrying a resourceVersion is a precondition, as on the real server.
-  const std::string want_rv = kube::GetString(next, {"metadata", "resourceVersion"});
-  kube::MutablePath(next, {"metadata", "resourceVersion"}) =
-      json::value::string(kube::GetString(it->second, {"metadata", "resourceVersion"}));
-  if (!want_rv.empty() && want_rv != kube::GetString(it->second, {"metadata", "resourceVersion"})) {
+  const std::string want_rv = riposte::json::GetString(next, {"metadata", "resourceVersion"}).value_or("");
+  riposte::json::Mutable(next, {"metadata", "resourceVersion"}) =
+      json::value::string(riposte::json::GetString(it->second, {"metadata", "resourceVersion"}).value_or(""));
+  if (!want_rv.empty() && want_rv != riposte::json::GetString(it->second, {"metadata", "resourceVersion"}).value_or("")) {
     return StatusError(409, "Conflict", "Operation cannot be fulfilled on " + Describe(res, name) +
                                             ": the object has been modified");
   }
@@ -403,7 +401,7 @@ Result<json::value> FakeKubeClient::Patch(const kube::Resource& res, const std::
 }
 
 kube::Status FakeKubeClient::Evict(const std::string& ns, const std::string& pod_name, const kube::DeleteOptions& opts) {
-  if (auto r = Intercept({"evict", kube::resources::kPods.GroupResource(), ns, pod_name, "eviction", {}, {}})) {
+  if (auto r = Intercept({"evict", kube::resources::kPods.GroupResource(), ns, pod_name, "eviction", {}})) {
     if (!r->ok()) return r->error();
     return kube::OkStatus();
   }
@@ -416,7 +414,7 @@ kube::Status FakeKubeClient::Evict(const std::string& ns, const std::string& pod
 Result<kube::WatchEnd> FakeKubeClient::Watch(const kube::Resource& res, const std::string& ns,
                                              const kube::WatchOptions& opts, const kube::WatchHandler& handler,
                                              std::stop_token stop) {
-  if (auto r = Intercept({"watch", res.GroupResource(), ns, "", "", {}, {}}); r && !r->ok()) return r->error();
+  if (auto r = Intercept({"watch", res.GroupResource(), ns, "", "", {}}); r && !r->ok()) return r->error();
   // Registered before taking mu_: it runs inline if stop was already requested.
   std::stop_callback wake(stop, [this] {
     std::lock_guard<std::mutex> l(mu_);
@@ -465,7 +463,7 @@ Result<kube::WatchEnd> FakeKubeClient::Watch(const kube::Resource& res, const st
     if (!pending.empty()) {
       lock.unlock();
       for (auto& ev : pending) {
-        const std::string rv = kube::GetString(ev.object, {"metadata", "resourceVersion"});
+        const std::string rv = riposte::json::GetString(ev.object, {"metadata", "resourceVersion"}).value_or("");
         if (!rv.empty()) end.resource_version = rv;
         ++end.events;
         if (!handler(std::move(ev))) {

@@ -2,12 +2,11 @@
 // In-memory KubeClient for unit tests of code built on kube/ (the response controller, the
 // informer). It keeps objects per resource with resourceVersion/uid/generation, optimistic
 // concurrency (Conflict on a stale resourceVersion), AlreadyExists/NotFound, label and simple
-// field selectors, paging, merge/JSON patches, and watches fed from an event log with
+// field selectors, paging, merge patches, and watches fed from an event log with
 // bookmarks-free history that can be expired (410) or dropped. Every call is recorded as an
 // Action, and errors can be injected per verb and resource.
 //
-// Not a server: strategic-merge and apply patches are applied as JSON merge patches, and no
-// validation or defaulting happens. Use tests/apiserver for server semantics.
+// Not a server: no validation or defaulting happens. Use tests/apiserver for server semantics.
 
 #include <condition_variable>
 #include <cstdint>
@@ -29,8 +28,7 @@ struct Action {
   std::string ns;
   std::string name;
   std::string subresource;  // "status", "eviction" or ""
-  web::json::value body;    // request body (object, patch, delete options)
-  kube::PatchType patch_type = kube::PatchType::kMergePatch;
+  web::json::value body;    // request body (object, merge patch, delete options)
 };
 
 class FakeKubeClient : public kube::KubeClient {
@@ -80,8 +78,8 @@ class FakeKubeClient : public kube::KubeClient {
   kube::Result<web::json::value> Delete(const kube::Resource& res, const std::string& ns, const std::string& name,
                                         const kube::DeleteOptions& opts = {}) override;
   kube::Result<web::json::value> Patch(const kube::Resource& res, const std::string& ns, const std::string& name,
-                                       kube::PatchType type, const web::json::value& patch,
-                                       const kube::PatchOptions& opts = {}, const std::string& subresource = "") override;
+                                       const web::json::value& patch, const kube::PatchOptions& opts = {},
+                                       const std::string& subresource = "") override;
   kube::Status Evict(const std::string& ns, const std::string& pod_name, const kube::DeleteOptions& opts = {}) override;
   kube::Result<kube::WatchEnd> Watch(const kube::Resource& res, const std::string& ns, const kube::WatchOptions& opts,
                                      const kube::WatchHandler& handler, std::stop_token stop = {}) override;

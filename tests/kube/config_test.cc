@@ -4,13 +4,14 @@
 
 #include <map>
 
-#include "tests/kube/test_certs.h"
+#include "tests/support/certs.h"
+#include "tests/support/files.h"
 
 namespace riposte::kube {
 namespace {
-using testing::Base64;
-using testing::Pki;
-using testing::WriteTempFile;
+using riposte::testing::Base64;
+using riposte::testing::Pki;
+using riposte::testing::WriteTempFile;
 
 std::string Kubeconfig(const std::string& cluster_extra, const std::string& user_body,
                        const std::string& current = "dev") {

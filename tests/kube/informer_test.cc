@@ -1,19 +1,21 @@
 // Informer semantics against the in-memory fake client: initial sync, event delivery,
 // convergence after dropped watches and 410s, tombstones, indexes, resync.
 #include "kube/informer.h"
+#include "common/json_value.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <set>
 
-#include "kube/objects.h"
+#include "common/json_value.h"
 #include "tests/fakes/fake_kube_client.h"
 #include "tests/kube/test_util.h"
+#include "tests/support/eventually.h"
 
 namespace riposte::kube {
 namespace {
-using testing::Eventually;
+using riposte::testing::Eventually;
 using testing::MakePod;
 
 struct Recorder {
@@ -55,9 +57,9 @@ class InformerTest : public ::testing::Test {
     auto list = fake_->List(resources::kPods, "", {});
     if (!list.ok()) return false;
     std::set<std::string> want;
-    for (const auto& o : list->items) want.insert(ObjectKey(o) + "@" + GetString(o, {"metadata", "resourceVersion"}));
+    for (const auto& o : list->items) want.insert(ObjectKey(o) + "@" + riposte::json::GetString(o, {"metadata", "resourceVersion"}).value_or(""));
     std::set<std::string> have;
-    for (const auto& o : inf.List()) have.insert(ObjectKey(*o) + "@" + GetString(*o, {"metadata", "resourceVersion"}));
+    for (const auto& o : inf.List()) have.insert(ObjectKey(*o) + "@" + riposte::json::GetString(*o, {"metadata", "resourceVersion"}).value_or(""));
     return want == have;
   }
   std::shared_ptr<fakes::FakeKubeClient> fake_ = std::make_shared<fakes::FakeKubeClient>();
@@ -78,9 +80,9 @@ TEST_F(InformerTest, SyncsThenFollowsEvents) {
   ASSERT_TRUE(fake_->Create(resources::kPods, "shop", MakePod("shop", "new")).ok());
   auto p0 = fake_->Get(resources::kPods, "shop", "p0");
   ASSERT_TRUE(p0.ok());
-  ObjectView v(p0.value());
-  v.set_label("x", "y");
-  ASSERT_TRUE(fake_->Update(resources::kPods, "shop", v.json()).ok());
+  auto v = p0.value();
+  riposte::json::Mutable(v, {"metadata", "labels", "x"}) = web::json::value::string("y");
+  ASSERT_TRUE(fake_->Update(resources::kPods, "shop", v).ok());
   ASSERT_TRUE(fake_->Delete(resources::kPods, "shop", "p1").ok());
   ASSERT_TRUE(Eventually([&] { return Converged(inf); }));
   // Handlers run after the cache is written: wait for them before counting exactly.
@@ -146,39 +148,52 @@ TEST_F(InformerTest, RelistsOn410AndDeliversTombstones) {
   EXPECT_NE(std::find(rec.log.begin(), rec.log.end(), "tombstone shop/a"), rec.log.end());
 }
 
-TEST_F(InformerTest, CustomIndexAndNamespaceIndex) {
-  fake_->Seed(resources::kPods, MakePod("shop", "a", {}, "n1"));
-  fake_->Seed(resources::kPods, MakePod("shop", "b", {}, "n2"));
-  fake_->Seed(resources::kPods, MakePod("web", "c", {}, "n1"));
+// Objects are cached without managedFields: often the larger part of an object, read by
+// nothing here. Everything else is kept.
+TEST_F(InformerTest, CachedObjectsHaveNoManagedFields) {
+  auto pod = MakePod("shop", "a", {{"app", "web"}});
+  pod["metadata"]["managedFields"] = web::json::value::parse(
+      R"([{"manager":"kubectl","operation":"Apply","fieldsType":"FieldsV1","fieldsV1":{"f:metadata":{}}}])");
+  fake_->Seed(resources::kPods, pod);
   Informer inf(fake_, resources::kPods, Opts());
-  ASSERT_TRUE(inf.AddIndex("node", [](const web::json::value& o) {
-    return std::vector<std::string>{GetString(o, {"spec", "nodeName"})};
-  }));
-  EXPECT_FALSE(inf.AddIndex("node", [](const web::json::value&) { return std::vector<std::string>{}; }));
   inf.Start();
-  EXPECT_FALSE(inf.AddIndex("late", [](const web::json::value&) { return std::vector<std::string>{}; }));
   ASSERT_TRUE(inf.WaitForSync(std::chrono::seconds(10)));
-  EXPECT_EQ(inf.ByIndex("node", "n1").size(), 2u);
-  EXPECT_EQ(inf.ByIndex(kNamespaceIndex, "shop").size(), 2u);
+  auto cached = inf.Get("shop", "a");
+  ASSERT_NE(cached, nullptr);
+  EXPECT_EQ(riposte::json::Find(*cached, {"metadata", "managedFields"}), nullptr);
+  EXPECT_EQ(riposte::json::GetString(*cached, {"metadata", "labels", "app"}), "web");
+  // Watch events too.
   ASSERT_TRUE(fake_->WaitForWatches(1, std::chrono::seconds(10)));
-  ASSERT_TRUE(fake_->Delete(resources::kPods, "web", "c").ok());
-  ASSERT_TRUE(Eventually([&] { return inf.ByIndex("node", "n1").size() == 1; }));
-  EXPECT_TRUE(inf.ByIndex("node", "n3").empty());
-  EXPECT_TRUE(inf.ByIndex("nope", "x").empty());
+  auto b = MakePod("shop", "b");
+  b["metadata"]["managedFields"] = pod["metadata"]["managedFields"];
+  ASSERT_TRUE(fake_->Create(resources::kPods, "shop", b).ok());
+  ASSERT_TRUE(Eventually([&] { return inf.Get("shop", "b") != nullptr; }));
+  EXPECT_EQ(riposte::json::Find(*inf.Get("shop", "b"), {"metadata", "managedFields"}), nullptr);
+  inf.Stop();
+  // Kept when asked for.
+  InformerOptions keep = Opts();
+  keep.strip_managed_fields = false;
+  Informer full(fake_, resources::kPods, keep);
+  full.Start();
+  ASSERT_TRUE(full.WaitForSync(std::chrono::seconds(10)));
+  EXPECT_NE(riposte::json::Find(*full.Get("shop", "a"), {"metadata", "managedFields"}), nullptr);
+  full.Stop();
 }
 
-TEST_F(InformerTest, LateHandlerGetsReplayAndResyncDeliversUpdates) {
+TEST_F(InformerTest, LateHandlerGetsTheCacheReplayedAsAdds) {
   fake_->Seed(resources::kPods, MakePod("shop", "a"));
-  InformerOptions o = Opts();
-  o.resync_period = std::chrono::milliseconds(20);
-  Informer inf(fake_, resources::kPods, o);
+  fake_->Seed(resources::kPods, MakePod("shop", "b"));
+  Informer inf(fake_, resources::kPods, Opts());
   inf.Start();
   ASSERT_TRUE(inf.WaitForSync(std::chrono::seconds(10)));
   Recorder rec;
   const int id = inf.AddEventHandler(rec.Handlers());
-  EXPECT_EQ(rec.adds, 1);
-  ASSERT_TRUE(Eventually([&] { return rec.updates >= 2; }));
+  EXPECT_EQ(rec.adds, 2);
   inf.RemoveEventHandler(id);
+  ASSERT_TRUE(fake_->WaitForWatches(1, std::chrono::seconds(10)));
+  ASSERT_TRUE(fake_->Delete(resources::kPods, "shop", "a").ok());
+  ASSERT_TRUE(Eventually([&] { return inf.Get("shop", "a") == nullptr; }));
+  EXPECT_EQ(rec.deletes, 0) << "a removed handler hears nothing";
   inf.Stop();
 }
 

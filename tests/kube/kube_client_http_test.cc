@@ -7,11 +7,12 @@
 
 #include "kube/config.h"
 #include "tests/kube/scripted_server.h"
-#include "tests/kube/test_certs.h"
+#include "tests/support/certs.h"
+#include "tests/support/files.h"
 
 namespace riposte::kube {
 namespace {
-using testing::Pki;
+using riposte::testing::Pki;
 using testing::ScriptedServer;
 
 KubeClientPtr ClientFor(const ScriptedServer& s, int attempts = 3, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
@@ -140,7 +141,7 @@ TEST(KubeClientHttpTest, WatchErrorEvent410IsGone) {
 }
 
 TEST(KubeClientHttpTest, WatchGarbageAndUnknownTypesAreDecodeErrors) {
-  for (const std::string line : {std::string("not json\n"), std::string(R"({"type":"EXPLODED","object":{}})" "\n"),
+  for (const std::string& line : {std::string("not json\n"), std::string(R"({"type":"EXPLODED","object":{}})" "\n"),
                                  std::string(R"({"type":"ADDED","object":"string"})" "\n")}) {
     ScriptedServer s([line](const testing::ScriptedRequest&) { return ScriptedServer::Chunked(200, line); });
     std::vector<WatchEvent> evs;
@@ -169,7 +170,7 @@ TEST(KubeClientHttpTest, WatchHttpErrorStatusIsTyped) {
   std::vector<WatchEvent> evs;
   auto r = WatchOnce(s, &evs);
   ASSERT_FALSE(r.ok());
-  EXPECT_TRUE(IsForbidden(r.error()));
+  EXPECT_TRUE(IsForbidden(r.error())) << r.error().ToString();
 }
 
 }  // namespace

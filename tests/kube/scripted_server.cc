@@ -8,7 +8,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include "tests/kube/test_certs.h"
+#include "tests/support/certs.h"
+#include "tests/support/files.h"
 
 namespace riposte::kube::testing {
 namespace asio = boost::asio;
@@ -24,7 +25,7 @@ struct ScriptedServer::Impl {
 };
 
 ScriptedServer::ScriptedServer(Script script) : impl_(std::make_unique<Impl>()) {
-  const auto& pki = Pki();
+  const auto& pki = riposte::testing::Pki();
   impl_->ssl.use_certificate_chain(asio::buffer(pki.server.cert_pem));
   impl_->ssl.use_private_key(asio::buffer(pki.server.key_pem), asio::ssl::context::pem);
   tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);

@@ -50,11 +50,5 @@ TEST(SelectorTest, ParseRoundTrip) {
   EXPECT_FALSE(LabelSelector::Parse("env in a", &s, &err));
 }
 
-TEST(SelectorTest, FieldSelectorEscapesValues) {
-  FieldSelector f;
-  f.Eq("spec.nodeName", "node-1").NotEq("status.phase", "a,b=c");
-  EXPECT_EQ(f.String(), "spec.nodeName=node-1,status.phase!=a\\,b\\=c");
-}
-
 }  // namespace
 }  // namespace riposte::kube

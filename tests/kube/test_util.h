@@ -1,26 +1,12 @@
 #pragma once
-// Shared helpers for kube/ tests: waiting on a condition with a deadline instead of sleeping,
-// and small object builders.
+// Small object builders for kube/ tests (waiting on conditions: tests/support/eventually.h).
 
-#include <chrono>
 #include <map>
 #include <string>
-#include <thread>
 
 #include <cpprest/json.h>
 
 namespace riposte::kube::testing {
-
-// Polls `pred` until it holds or `timeout` passes; returns the final value of `pred`.
-template <typename Pred>
-bool Eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return pred();
-}
 
 inline web::json::value MakePod(const std::string& ns, const std::string& name,
                                 const std::map<std::string, std::string>& labels = {},

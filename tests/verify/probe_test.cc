@@ -4,20 +4,21 @@
 #include <gtest/gtest.h>
 
 #include "common/http_server.h"
-#include "tests/kube/test_certs.h"
+#include "tests/support/certs.h"
+#include "tests/support/files.h"
 #include "verify/probe.h"
 
 namespace riposte::verify {
 namespace {
 
-using kube::testing::Pki;
+using riposte::testing::Pki;
 
 std::unique_ptr<http::Server> Serve(bool tls, int status, const std::string& body) {
   http::ServerOptions o;
   o.listen = "127.0.0.1:0";
   if (tls) {
-    o.tls = http::TlsOptions{kube::testing::WriteTempFile("probe.crt", Pki().server.cert_pem),
-                             kube::testing::WriteTempFile("probe.key", Pki().server.key_pem), "",
+    o.tls = http::TlsOptions{riposte::testing::WriteTempFile("probe.crt", Pki().server.cert_pem),
+                             riposte::testing::WriteTempFile("probe.key", Pki().server.key_pem), "",
                              std::chrono::milliseconds(1000)};
   }
   auto s = http::NewServer(o);

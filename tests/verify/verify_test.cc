@@ -3,14 +3,32 @@
 // fix; the real kube-apiserver side is tests/e2e/verify_test.cc.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
 #include "tests/fakes/fake_kube_client.h"
-#include "tests/kube/test_certs.h"
-#include "kube/objects.h"
+#include "tests/support/certs.h"
+#include "tests/support/files.h"
+#include "common/json_value.h"
 #include "kube/resource.h"
 #include "verify/verify.h"
 
 namespace riposte::verify {
 namespace {
+
+// metav1.MicroTime as the API server writes it: RFC 3339 in UTC with microseconds.
+std::string MicroTime(std::chrono::system_clock::time_point t) {
+  const auto secs = std::chrono::time_point_cast<std::chrono::seconds>(t);
+  const time_t tt = std::chrono::system_clock::to_time_t(secs);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[40];
+  const size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count();
+  std::snprintf(buf + n, sizeof buf - n, ".%06lldZ", static_cast<long long>(micros));
+  return buf;
+}
 
 using web::json::value;
 namespace res = kube::resources;
@@ -76,7 +94,7 @@ class VerifyTest : public ::testing::Test {
     } else {
       hook["clientConfig"]["url"] = value::string(url);
     }
-    hook["clientConfig"]["caBundle"] = value::string(kube::testing::Base64(kube::testing::Pki().ca.cert_pem));
+    hook["clientConfig"]["caBundle"] = value::string(riposte::testing::Base64(riposte::testing::Pki().ca.cert_pem));
     for (size_t i = 0; i < excluded.size(); ++i)
       hook["namespaceSelector"]["matchExpressions"][0]["values"][i] = value::string(excluded[i]);
     if (fake_.Peek(res::kValidatingWebhookConfigurations, "", "riposte")) {
@@ -117,7 +135,7 @@ class VerifyTest : public ::testing::Test {
     lease["metadata"]["namespace"] = value::string("riposte");
     lease["spec"]["holderIdentity"] = value::string(holder);
     lease["spec"]["leaseDurationSeconds"] = value::number(15);
-    lease["spec"]["renewTime"] = value::string(kube::FormatTime(renewed, true));
+    lease["spec"]["renewTime"] = value::string(MicroTime(renewed));
     if (fake_.Peek(res::kLeases, "riposte", "riposte-controller")) fake_.Delete(res::kLeases, "riposte", "riposte-controller");
     fake_.Seed(res::kLeases, lease);
   }
@@ -138,7 +156,7 @@ class VerifyTest : public ::testing::Test {
     reactor_installed_ = true;
     fake_.AddReactor([this](const fakes::Action& a) -> std::optional<kube::Result<value>> {
       if (a.verb != "create" || a.resource != "ingresses.networking.k8s.io") return std::nullopt;
-      bool attack = kube::GetString(a.body, {"metadata", "generateName"}).find("attack") != std::string::npos;
+      bool attack = json::GetString(a.body, {"metadata", "generateName"}).value_or("").find("attack") != std::string::npos;
       const auto& err = attack ? attack_error_ : benign_error_;
       if (err) return kube::Result<value>(*err);
       return std::nullopt;
@@ -255,7 +273,7 @@ TEST_F(VerifyTest, ObjectSelectorThatSkipsTheTestIngresses) {
   r = Verify();
   EXPECT_TRUE(r.Protected()) << RenderText(r);
   auto creates = fake_.ActionsFor("create", "ingresses.networking.k8s.io");
-  EXPECT_EQ(kube::GetString(creates.back().body, {"metadata", "labels", "riposte.io/enforce"}), "true");
+  EXPECT_EQ(json::GetString(creates.back().body, {"metadata", "labels", "riposte.io/enforce"}).value_or(""), "true");
 }
 
 TEST_F(VerifyTest, ADifferentWebhookDenying) {
@@ -318,7 +336,7 @@ TEST_F(VerifyTest, MissingTestNamespace) {
 
 TEST_F(VerifyTest, UrlFormWebhookIsReachedAndItsCertificateChecked) {
   SeedWebhookConfiguration("Fail", {"riposte", "kube-system"}, "https://127.0.0.1:8443/validate/ingress");
-  prober_.answers["127.0.0.1:8443"] = ProbeResult{"", {kube::testing::Pki().server.cert_pem}, 200, "ok\n"};
+  prober_.answers["127.0.0.1:8443"] = ProbeResult{"", {riposte::testing::Pki().server.cert_pem}, 200, "ok\n"};
   Report r = Verify();
   EXPECT_TRUE(r.Protected()) << RenderText(r);
   ASSERT_EQ(prober_.calls.size(), 1u);
@@ -330,7 +348,7 @@ TEST_F(VerifyTest, UrlFormWebhookIsReachedAndItsCertificateChecked) {
 
 TEST_F(VerifyTest, CaBundleThatDoesNotSignTheServingCertificate) {
   SeedWebhookConfiguration("Fail", {"riposte", "kube-system"}, "https://127.0.0.1:8443/validate/ingress");
-  prober_.answers["127.0.0.1:8443"] = ProbeResult{"", {kube::testing::Pki().other.cert_pem}, 200, "ok\n"};
+  prober_.answers["127.0.0.1:8443"] = ProbeResult{"", {riposte::testing::Pki().other.cert_pem}, 200, "ok\n"};
   const std::string x509 = "Internal error occurred: failed calling webhook \"ingress.validate.riposte.io\": failed to call "
                            "webhook: Post \"https://127.0.0.1:8443/validate/ingress?timeout=5s\": x509: certificate signed "
                            "by unknown authority";
@@ -344,7 +362,7 @@ TEST_F(VerifyTest, CaBundleThatDoesNotSignTheServingCertificate) {
 
 TEST_F(VerifyTest, InClusterReachesServicesByClusterIpAndNamesTheCertificate) {
   opts_.in_cluster = true;
-  prober_.answers["10.96.0.10:443"] = ProbeResult{"", {kube::testing::Pki().server.cert_pem}, 200, "ok\n"};
+  prober_.answers["10.96.0.10:443"] = ProbeResult{"", {riposte::testing::Pki().server.cert_pem}, 200, "ok\n"};
   prober_.answers["10.96.0.12:9090"] = ProbeResult{"", {}, 503, "not ready: Lease riposte/riposte-controller: forbidden\n"};
   Report r = Verify();
   // The test PKI's server certificate names localhost/127.0.0.1, not the Service.
@@ -425,9 +443,9 @@ TEST(VerifyAttack, TheEngineCatchesTheSubmittedAttackAndPassesTheBenignIngress) 
   EXPECT_NE(std::find(ids.begin(), ids.end(), "RIP-ANN-CONTROL"), ids.end());
   Options o;
   auto attack = AttackIngress(o);
-  EXPECT_EQ(kube::GetString(attack, {"metadata", "generateName"}), "riposte-verify-attack-");
-  EXPECT_EQ(kube::GetString(attack, {"spec", "ingressClassName"}), "nginx");
-  EXPECT_EQ(kube::FindPath(attack, {"metadata", "namespace"}), nullptr) << "the namespace comes from the request path";
+  EXPECT_EQ(json::GetString(attack, {"metadata", "generateName"}).value_or(""), "riposte-verify-attack-");
+  EXPECT_EQ(json::GetString(attack, {"spec", "ingressClassName"}).value_or(""), "nginx");
+  EXPECT_EQ(json::Find(attack, {"metadata", "namespace"}), nullptr) << "the namespace comes from the request path";
 }
 
 }  // namespace

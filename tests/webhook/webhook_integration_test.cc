@@ -12,8 +12,11 @@
 #include <thread>
 
 #include "common/http_server.h"
-#include "tests/fakes/child_process.h"
-#include "tests/fakes/test_tls.h"
+#include "tests/support/certs.h"
+#include "tests/support/eventually.h"
+#include "tests/support/files.h"
+#include "tests/support/https_client.h"
+#include "tests/support/process.h"
 
 namespace riposte::webhook {
 namespace {
@@ -25,15 +28,7 @@ using riposte::testing::HttpResult;
 using riposte::testing::TestClient;
 using namespace std::chrono_literals;
 
-template <typename F>
-bool WaitFor(F cond, std::chrono::milliseconds deadline = 10000ms) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return cond();
-}
+using riposte::testing::Eventually;
 
 std::string Review(const std::string& uid, const std::string& annotations_json, const std::string& ns = "shop",
                    const std::string& operation = "CREATE", bool dry_run = false,
@@ -202,7 +197,7 @@ TEST_F(WebhookProcessTest, ProfileResourcesAreJudgedWhileTheirProfileIsEnabled) 
 
   WritePolicy("mode: enforce\nprofiles:\n  f5NginxIngress: {enabled: true}\n"
               "  nginxGatewayFabric: {enabled: true, snippets: {namespaces: [platform]}}\n");
-  ASSERT_TRUE(WaitFor([&] { return !Judge(vs_snippet).allowed; }));
+  ASSERT_TRUE(Eventually([&] { return !Judge(vs_snippet).allowed; }));
   Verdict vs = Judge(vs_snippet);
   EXPECT_EQ(vs.uid, "vs-1");
   EXPECT_EQ(vs.code, 403);
@@ -229,7 +224,7 @@ TEST_F(WebhookProcessTest, WarnAndAuditModes) {
   EXPECT_TRUE(Judge(Review("w2", kBenign)).warnings.empty());
 
   WritePolicy("mode: audit\n");
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(Eventually([&] {
     Verdict v = Judge(Review("a1", kAttack));
     return v.allowed && v.warnings.empty();
   }));
@@ -244,9 +239,9 @@ TEST_F(WebhookProcessTest, PolicyReloadKeepsLastGoodOnBrokenFileAndReportsMetric
   EXPECT_FALSE(Judge(Review("p1", kAttack)).allowed);
   EXPECT_NE(Metrics().find("riposte_policy_reload_success 1\n"), std::string::npos);
   WritePolicy("mode: warn\n");
-  ASSERT_TRUE(WaitFor([&] { return Judge(Review("p2", kAttack)).allowed; }));
+  ASSERT_TRUE(Eventually([&] { return Judge(Review("p2", kAttack)).allowed; }));
   WritePolicy("mode: warn\nbogus: [\n");
-  ASSERT_TRUE(WaitFor([&] { return Metrics().find("riposte_policy_reload_success 0\n") != std::string::npos; }));
+  ASSERT_TRUE(Eventually([&] { return Metrics().find("riposte_policy_reload_success 0\n") != std::string::npos; }));
   EXPECT_TRUE(Judge(Review("p3", kAttack)).allowed);  // still the last good (warn) policy
   std::string out = child_->Output();
   EXPECT_NE(out.find("policy reload failed"), std::string::npos) << out;
@@ -380,7 +375,7 @@ TEST_F(WebhookProcessTest, CertificateRotationPickedUpWithoutRestart) {
   EXPECT_EQ(served(), "webhook-one");
   pid_t pid = child_->pid();
   WriteCert("webhook-two");
-  EXPECT_TRUE(WaitFor([&] { return served() == "webhook-two"; }));
+  EXPECT_TRUE(Eventually([&] { return served() == "webhook-two"; }));
   EXPECT_EQ(child_->pid(), pid);
   EXPECT_TRUE(child_->Running());
   std::string m = Metrics();

@@ -2,29 +2,20 @@
 
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 
-#include "tests/fakes/test_tls.h"
+#include "tests/support/https_client.h"
 
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include <boost/asio.hpp>
-#include <chrono>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
+#include <chrono>
 #include <optional>
-#include <random>
 #include <stdexcept>
 
 namespace riposte::testing {
@@ -34,108 +25,6 @@ namespace ssl = boost::asio::ssl;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
-
-namespace {
-
-std::string BioString(BIO* bio) {
-  char* data = nullptr;
-  long n = BIO_get_mem_data(bio, &data);
-  std::string s(data, static_cast<size_t>(n));
-  BIO_free(bio);
-  return s;
-}
-
-EVP_PKEY* ReadKey(const std::string& pem) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  EVP_PKEY* k = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  return k;
-}
-
-X509* ReadCert(const std::string& pem) {
-  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
-  X509* c = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
-  BIO_free(bio);
-  return c;
-}
-
-void AddExt(X509* cert, X509* issuer, int nid, const char* value) {
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
-  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-  if (!ext) throw std::runtime_error("X509V3_EXT_conf_nid failed");
-  X509_add_ext(cert, ext, -1);
-  X509_EXTENSION_free(ext);
-}
-
-}  // namespace
-
-CertPair MakeCert(const std::string& cn, int days, const CertPair* issuer, bool is_ca) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  if (!key) throw std::runtime_error("EVP_EC_gen failed");
-  X509* cert = X509_new();
-  X509_set_version(cert, 2);
-  static std::mt19937_64 rng(std::random_device{}());
-  ASN1_INTEGER_set_uint64(X509_get_serialNumber(cert), rng() >> 2);
-  X509_gmtime_adj(X509_getm_notBefore(cert), -60);
-  X509_gmtime_adj(X509_getm_notAfter(cert), static_cast<long>(days) * 86400);
-  X509_set_pubkey(cert, key);
-  X509_NAME* name = X509_get_subject_name(cert);
-  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("riposte-test"), -1, -1, 0);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
-  X509* issuer_cert = nullptr;
-  EVP_PKEY* issuer_key = nullptr;
-  if (issuer) {
-    issuer_cert = ReadCert(issuer->cert_pem);
-    issuer_key = ReadKey(issuer->key_pem);
-    X509_set_issuer_name(cert, X509_get_subject_name(issuer_cert));
-  } else {
-    X509_set_issuer_name(cert, name);
-  }
-  X509* ext_issuer = issuer_cert ? issuer_cert : cert;
-  if (is_ca) {
-    AddExt(cert, ext_issuer, NID_basic_constraints, "critical,CA:TRUE");
-    AddExt(cert, ext_issuer, NID_key_usage, "critical,keyCertSign,cRLSign");
-  } else {
-    AddExt(cert, ext_issuer, NID_subject_alt_name, "DNS:localhost,IP:127.0.0.1,IP:::1");
-    AddExt(cert, ext_issuer, NID_ext_key_usage, "serverAuth,clientAuth");
-  }
-  X509_sign(cert, issuer_key ? issuer_key : key, EVP_sha256());
-  BIO* cb = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(cb, cert);
-  BIO* kb = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(kb, key, nullptr, nullptr, 0, nullptr, nullptr);
-  CertPair out{BioString(cb), BioString(kb)};
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  if (issuer_cert) X509_free(issuer_cert);
-  if (issuer_key) EVP_PKEY_free(issuer_key);
-  return out;
-}
-
-void WriteFile(const std::string& path, const std::string& content) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << content;
-  if (!out) throw std::runtime_error("cannot write " + path);
-}
-
-void ReplaceFile(const std::string& path, const std::string& content) {
-  std::string tmp = path + ".tmp";
-  WriteFile(tmp, content);
-  std::filesystem::rename(tmp, path);
-}
-
-std::string MakeTempDir() {
-  std::string templ = (std::filesystem::temp_directory_path() / "riposte-test-XXXXXX").string();
-  if (!mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
-  return templ;
-}
-
-void RemoveTree(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
-}
 
 struct TestClient::Impl {
   asio::io_context ioc;

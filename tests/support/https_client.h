@@ -1,29 +1,16 @@
 #pragma once
-// Test-only TLS material and HTTPS client: self-signed/CA-signed certificates generated with
-// the OpenSSL API (no shell-outs) and a small blocking Beast client that can also send raw
-// bytes, pin a TLS version and present a client certificate.
+// A small blocking HTTP(S) client for tests of servers: it can also send raw bytes, pin a TLS
+// version and present a client certificate. It does not verify the server's certificate
+// (tests check what was served explicitly, e.g. PeerCommonName()).
 
 #include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "tests/support/certs.h"
+
 namespace riposte::testing {
-
-struct CertPair {
-  std::string cert_pem;
-  std::string key_pem;
-};
-
-// EC P-256 certificate for CN `cn` with SANs localhost/127.0.0.1/::1, valid for `days` from now.
-// Signed by `issuer` when given (then usable as a client cert), self-signed otherwise.
-CertPair MakeCert(const std::string& cn, int days = 30, const CertPair* issuer = nullptr, bool is_ca = false);
-
-void WriteFile(const std::string& path, const std::string& content);
-// Writes to a temporary name and renames over `path`, as kubelet/cert-manager swap files.
-void ReplaceFile(const std::string& path, const std::string& content);
-std::string MakeTempDir();
-void RemoveTree(const std::string& dir);
 
 struct HttpResult {
   int status = 0;
