@@ -119,9 +119,10 @@ class ConfigMapGuard::CacheLookup : public core::ConfigMapLookup {
     kube::ObjectPtr cached = guard_->configmaps_->Get(ns, name);
     if (cached && Field(*cached, kDataDropped) == nullptr) {
       cm = ConfigMapFrom(*cached);
-    } else if (cached || !guard_->configmaps_->HasSynced()) {
-      // In the cache without its data (nobody referenced it when it was last seen), or the
-      // cache is still listing: read it from the API.
+    } else {
+      // In the cache without its data (nobody referenced it when it was last seen), or not
+      // in it: still listing, or created a moment ago and not yet seen through the watch (an
+      // `kubectl apply` of a ConfigMap and the Ingress naming it). Read it from the API.
       cm = guard_->Fetch(ns, name);
     }
     if (!cm) return nullptr;

@@ -234,9 +234,24 @@ TEST_F(ConfigMapAdmission, IngressPointingAtAPoisonedConfigMapIsDenied) {
   EXPECT_TRUE(ok.allowed) << ok.message;
   EXPECT_EQ(Metric("riposte_webhook_configmap_api_reads_total"), 1);
 
-  // A ConfigMap that does not exist: nothing to judge (ingress-nginx reads nothing either).
+  // A ConfigMap that does not exist: nothing to judge (ingress-nginx reads nothing either);
+  // the API is asked, since the cache may not have seen a ConfigMap created a moment ago.
   EXPECT_TRUE(Review(IngressReview("team", "new3", R"({")" + std::string(kProxy) + R"(":"missing"})")).allowed);
-  EXPECT_EQ(Metric("riposte_webhook_configmap_api_reads_total"), 1);
+  EXPECT_EQ(Metric("riposte_webhook_configmap_api_reads_total"), 2);
+}
+
+// `kubectl apply -f` of a poisoned ConfigMap and the Ingress naming it, back to back: the
+// Ingress review may arrive before the ConfigMap's watch event.
+TEST_F(ConfigMapAdmission, IngressRightAfterItsConfigMapIsJudgedWithIt) {
+  StartGuard();
+  ASSERT_TRUE(WaitFor([&] { return guard_->Synced(); }));
+  // Held back: the ConfigMap's watch event cannot have reached the cache yet.
+  server_.InjectDelay("/api/v1/configmaps", 5000, 1, "watch");
+  server_.DropWatches();
+  CreateConfigMap("team", "fresh", {{"X-User", "x' ; load_module /tmp/x.so; #"}});
+  Verdict v = Review(IngressReview("team", "fresh-ing", R"({")" + std::string(kProxy) + R"(":"fresh"})"));
+  EXPECT_FALSE(v.allowed);
+  EXPECT_NE(v.message.find("configmap team/fresh: X-User"), std::string::npos) << v.message;
 }
 
 TEST_F(ConfigMapAdmission, ControllerConfigMapIsGuardedInEnforceMode) {
