@@ -16,6 +16,8 @@
 #include "audit/riposte_install.h"
 #include "audit/version.h"
 #include "common/json_value.h"
+#include "core/controller_config.h"
+#include "core/rules.h"
 
 namespace riposte::audit {
 
@@ -242,15 +244,7 @@ class Analyzer {
     } else {
       s.sources.push_back("no --configmap; " + defaults);
     }
-    auto from_map = [&](const char* key, std::optional<bool>* out) {
-      auto it = data.find(key);
-      if (it == data.end()) return;
-      if (auto b = ParseBool(it->second)) *out = *b;
-    };
-    from_map("allow-snippet-annotations", &s.allow_snippet_annotations);
-    from_map("enable-annotation-validation", &s.enable_annotation_validation);
-    from_map("strict-validate-path-type", &s.strict_validate_path_type);
-    if (auto it = data.find("annotations-risk-level"); it != data.end()) s.annotations_risk_level = it->second;
+    core::ApplyControllerConfigMap(core::KeyValues(data.begin(), data.end()), &s);
     if (auto flag = FlagValue(c.args, "enable-annotation-validation")) {
       if (auto b = ParseBool(*flag)) {
         s.enable_annotation_validation = *b;
@@ -528,38 +522,22 @@ class Analyzer {
                           bool has_risk_level) {
     const ControllerSettings& s = ctrl.settings;
     const std::string src = "effective value from " + Join(s.sources);
-    auto add = [&](const char* key, Severity sev, std::vector<std::string> cves, std::string title,
-                   std::string remediation) {
-      AddFinding({.id = FindingId(ctrl, key),
+    core::ControllerCheckOptions opts;
+    opts.where = cm_hint;
+    opts.unknown_is_unsafe = true;
+    opts.has_risk_level = has_risk_level;
+    for (auto& f : core::CheckControllerConfig(s, opts)) {
+      const bool snippet = f.rule_id == core::rule_ids::kControllerSnippet;
+      AddFinding({.id = FindingId(ctrl, f.field),
                   .category = Category::kSetting,
-                  .severity = sev,
+                  .severity = f.severity,
                   .object = ctrl.workload,
-                  .cves = std::move(cves),
-                  .rule_id = "AUD-SETTING",
-                  .field = key,
-                  .title = std::move(title),
+                  .cves = std::move(f.cves),
+                  .rule_id = snippet ? "AUD-SETTING-SNIPPET" : "AUD-SETTING",
+                  .field = f.field,
+                  .title = std::move(f.message),
                   .detail = src + ".",
-                  .remediation = std::move(remediation)});
-    };
-    if (s.allow_snippet_annotations.value_or(true)) {
-      add("allow-snippet-annotations", Severity::kHigh, {"CVE-2021-25742", "CVE-2023-5043"},
-          "snippet annotations are allowed: anyone who can write an Ingress can inject nginx configuration",
-          "set allow-snippet-annotations: \"false\" in " + cm_hint);
-    }
-    if (has_risk_level && s.annotations_risk_level == "Critical") {
-      add("annotations-risk-level", Severity::kMedium, {},
-          "annotations-risk-level is Critical: annotations of every risk level are accepted",
-          "set annotations-risk-level: \"High\" (the default since v1.12.0) in " + cm_hint);
-    }
-    if (!s.enable_annotation_validation.value_or(false)) {
-      add("enable-annotation-validation", Severity::kMedium, {"CVE-2023-5044"},
-          "annotation validation is disabled: annotation values are not checked before they reach nginx",
-          "set enable-annotation-validation: \"true\" in " + cm_hint + " (default since v1.12.0)");
-    }
-    if (!s.strict_validate_path_type.value_or(false)) {
-      add("strict-validate-path-type", Severity::kMedium, {"CVE-2022-4886"},
-          "strict-validate-path-type is off: Prefix/Exact paths are not validated",
-          "set strict-validate-path-type: \"true\" in " + cm_hint + " (default since v1.12.0)");
+                  .remediation = std::move(f.remediation)});
     }
   }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "audit/migration_report.h"
+#include "core/controller_config.h"
 #include "core/finding.h"
 
 namespace riposte::audit {
@@ -52,11 +53,9 @@ struct ServiceExposure {
   bool admission = false;                // exposes the admission webhook port
 };
 
-struct ControllerSettings {
-  std::optional<bool> allow_snippet_annotations;   // nullopt = unknown (ConfigMap unreadable)
-  std::string annotations_risk_level;              // "" = unknown
-  std::optional<bool> enable_annotation_validation;
-  std::optional<bool> strict_validate_path_type;
+// The settings as core/controller_config.h reads them (nullopt / "" = unknown, e.g. the
+// ConfigMap is unreadable), plus where they came from.
+struct ControllerSettings : core::ControllerConfig {
   std::string configmap;                           // "ns/name" from --configmap, "" when none
   bool configmap_found = false;
   std::vector<std::string> sources;                // where each value came from, for the report

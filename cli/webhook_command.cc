@@ -8,6 +8,7 @@
 #include "common/http_server.h"
 #include "common/log.h"
 #include "common/signals.h"
+#include "kube/config.h"
 #include "webhook/service.h"
 
 namespace riposte::cli {
@@ -50,6 +51,12 @@ int RunWebhook(const Args& args) {
             "review bodies being read at once (a quarter kept for trusted connections); beyond, 503 with Retry-After");
   flags.Int("untrusted-idle-timeout-ms", &untrusted_idle_ms,
             "time an untrusted connection may wait for its next request (trusted ones: 60 s)");
+  std::string kubeconfig;
+  flags.Bool("configmap-index", &opts.configmap_index,
+             "judge ConfigMaps too: the ones Ingresses reference (auth-proxy-set-headers, custom-headers, "
+             "fastcgi-params-configmap) and the policy's controllerConfigMaps; watches Ingresses and ConfigMaps, "
+             "and /readyz waits for the caches to sync");
+  flags.String("kubeconfig", &kubeconfig, "kubeconfig file for --configmap-index; in-cluster service account when empty");
   bool help = false;
   flags.Bool("help", &help, "show this help");
   std::string error;
@@ -104,6 +111,20 @@ int RunWebhook(const Args& args) {
 
   // Room for every connection the listeners may hold, plus files and the metrics listener.
   http::RaiseOpenFileLimit(opts.max_connections + 256);
+
+  if (opts.configmap_index) {
+    auto config = kube::LoadDefaultConfig(kubeconfig);
+    if (!config.ok()) {
+      log::Error("webhook failed to start", {{"error", "kubernetes config: " + config.error().message}});
+      return 1;
+    }
+    auto client = kube::NewKubeClient(config.value());
+    if (!client.ok()) {
+      log::Error("webhook failed to start", {{"error", "kubernetes client: " + client.error().message}});
+      return 1;
+    }
+    opts.kube_client = client.value();
+  }
 
   webhook::Service service(opts);
   if (!service.Start(&error)) {

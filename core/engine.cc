@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "core/annotation_types.h"
+#include "core/controller_config.h"
 #include "core/kubectl_reader.h"
 #include "core/profile_ngf.h"
 #include "core/profile_nic.h"
@@ -238,15 +239,36 @@ class Judge {
 
   void JudgeConfigMap(const std::string& key, std::string_view ref, const AnnotationType* type) {
     if (configmaps_ == nullptr) return;
-    std::string ns = ingress_.ns.empty() ? "default" : ingress_.ns;
-    std::string name(ref);
-    const size_t slash = ref.find('/');
-    if (slash != std::string_view::npos) {
-      ns = std::string(ref.substr(0, slash));
-      name = std::string(ref.substr(slash + 1));
-    }
+    auto [ns, name] = SplitReference(ref, ingress_.ns);
     const ConfigMap* cm = configmaps_->Find(ns, name);
     if (cm == nullptr) return;
+    JudgeConfigMapData(*cm, ns, name, key, type);
+  }
+
+ public:
+  // CheckReferencedConfigMap: `key` is the referencing annotation, with the prefix.
+  std::vector<Finding> RunConfigMap(const ConfigMap& cm, const std::string& key) {
+    const std::string& prefix = policy_.annotation_prefix;
+    if (key.size() <= prefix.size() + 1 || key[prefix.size()] != '/' || key.compare(0, prefix.size(), prefix) != 0) {
+      return {};
+    }
+    const AnnotationType* type = FindAnnotationType(std::string_view(key).substr(prefix.size() + 1));
+    if (type == nullptr || type->placement == ConfigMapPlacement::kNone) return {};
+    JudgeConfigMapData(cm, cm.ns.empty() ? "default" : cm.ns, cm.name, key, type);
+    return std::move(findings_);
+  }
+
+  // "ns/name" or "name" (in the Ingress's namespace, "default" when it has none).
+  static std::pair<std::string, std::string> SplitReference(std::string_view ref, const std::string& ingress_ns) {
+    const size_t slash = ref.find('/');
+    if (slash == std::string_view::npos) return {ingress_ns.empty() ? "default" : ingress_ns, std::string(ref)};
+    return {std::string(ref.substr(0, slash)), std::string(ref.substr(slash + 1))};
+  }
+
+ private:
+  void JudgeConfigMapData(const ConfigMap& configmap, const std::string& ns, const std::string& name,
+                          const std::string& key, const AnnotationType* type) {
+    const ConfigMap* cm = &configmap;
     const std::string where = "configmap " + ns + "/" + name + " (" + key + ")";
     const bool params = type->placement == ConfigMapPlacement::kGoQuotedParam;
     for (const auto& [entry, value] : cm->data) {
@@ -411,6 +433,61 @@ std::vector<Finding> Engine::Check(const Ingress& ingress, const ConfigMapLookup
       JudgeNicIngress(*policy_, ingress, ingress_nginx, &findings);
     }
     return findings;
+  } catch (const std::exception& e) {
+    return EngineError(e);
+  }
+}
+
+std::vector<Finding> Engine::CheckReferencedConfigMap(const ConfigMap& cm, const std::string& ingress_ns,
+                                                      const std::string& annotation_key) const {
+  try {
+    Ingress referrer;
+    referrer.ns = ingress_ns;
+    return Judge(*policy_, referrer, nullptr).RunConfigMap(cm, annotation_key);
+  } catch (const std::exception& e) {
+    return EngineError(e);
+  }
+}
+
+std::vector<std::pair<std::string, std::string>> Engine::ConfigMapReferences(const Ingress& ingress) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (!Judges(ingress)) return out;
+  const std::string& prefix = policy_->annotation_prefix;
+  for (const auto& [key, value] : ingress.annotations) {
+    if (key.size() <= prefix.size() + 1 || key[prefix.size()] != '/' || key.compare(0, prefix.size(), prefix) != 0) {
+      continue;
+    }
+    const AnnotationType* type = FindAnnotationType(std::string_view(key).substr(prefix.size() + 1));
+    if (type == nullptr || type->placement == ConfigMapPlacement::kNone) continue;
+    std::string_view ref = value;
+    while (!ref.empty() && IsSpace(ref.front())) ref.remove_prefix(1);
+    while (!ref.empty() && IsSpace(ref.back())) ref.remove_suffix(1);
+    if (ref.empty() || ref.size() > 253 + 1 + 63) continue;
+    auto [ns, name] = Judge::SplitReference(ref, ingress.ns);
+    if (ns.empty() || name.empty()) continue;
+    out.emplace_back(ns + "/" + name, key);
+  }
+  return out;
+}
+
+std::vector<Finding> Engine::CheckControllerConfigMap(const ConfigMap& cm) const {
+  try {
+    ControllerConfig config;
+    ApplyControllerConfigMap(cm.data, &config);
+    ControllerCheckOptions opts;
+    const std::string id = EscapeForDisplay((cm.ns.empty() ? "default" : cm.ns) + "/" + cm.name);
+    opts.where = "ConfigMap " + id;
+    std::vector<Finding> out;
+    for (auto& f : CheckControllerConfig(config, opts)) {
+      auto it = policy_->rules.find(f.rule_id);
+      if (it != policy_->rules.end()) {
+        if (!it->second.enabled) continue;
+        if (it->second.severity) f.severity = *it->second.severity;
+      }
+      f.field = "configmap " + id + ": " + f.field;
+      out.push_back(std::move(f));
+    }
+    return out;
   } catch (const std::exception& e) {
     return EngineError(e);
   }

@@ -35,6 +35,22 @@ class Engine {
   std::vector<Finding> Check(const NginxResource& resource) const;
   bool Judges(const NginxResource& resource) const;
 
+  // A ConfigMap as ingress-nginx reads it for the annotation `annotation_key` (with its
+  // prefix) of an Ingress in `ingress_ns`: judged per the quoting of the place its values land
+  // in (auth-proxy-set-headers, custom-headers, fastcgi-params-configmap), exactly as Check()
+  // judges it through a ConfigMapLookup. None when the annotation names no ConfigMap.
+  std::vector<Finding> CheckReferencedConfigMap(const ConfigMap& cm, const std::string& ingress_ns,
+                                                const std::string& annotation_key) const;
+
+  // The ConfigMaps an Ingress makes ingress-nginx read: {"namespace/name", annotation key}, in
+  // annotation order. None when ingress-nginx's profile does not judge the Ingress.
+  std::vector<std::pair<std::string, std::string>> ConfigMapReferences(const Ingress& ingress) const;
+
+  // The ingress-nginx controller ConfigMap (core/controller_config.h): settings that switch
+  // protections off and dangerous global snippets, only for keys the ConfigMap sets. Rule
+  // overrides applied.
+  std::vector<Finding> CheckControllerConfigMap(const ConfigMap& cm) const;
+
   const Policy& policy() const { return *policy_; }
 
  private:

@@ -29,6 +29,24 @@ bool ProfileSettings::ServesClass(const std::string& ingress_class) const {
   return std::find(ingress_classes.begin(), ingress_classes.end(), ingress_class) != ingress_classes.end();
 }
 
+bool Policy::IsControllerConfigMap(const std::string& ns, const std::string& name, const KeyValues& labels) const {
+  for (const auto& ref : controller_configmaps) {
+    if (ref.size() == ns.size() + 1 + name.size() && ref.compare(0, ns.size(), ns) == 0 && ref[ns.size()] == '/' &&
+        ref.compare(ns.size() + 1, name.size(), name) == 0) {
+      return true;
+    }
+  }
+  if (controller_configmap_labels.empty()) return false;
+  for (const auto& [k, v] : controller_configmap_labels) {
+    bool found = false;
+    for (const auto& [lk, lv] : labels) {
+      if (lk == k && lv == v) found = true;
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
 bool Policy::IsExempt(const std::string& ns) const {
   return std::find(exempt_namespaces.begin(), exempt_namespaces.end(), ns) != exempt_namespaces.end();
 }
@@ -219,6 +237,40 @@ void ParseCrossNamespace(const YAML::Node& node, Policy& p) {
   }
 }
 
+void ParseControllerConfigMaps(const YAML::Node& node, Policy& p) {
+  ExpectMap(node, "controllerConfigMaps");
+  for (const auto& kv : node) {
+    std::string key = ExpectString(kv.first, "controllerConfigMaps key");
+    if (key == "names") {
+      const YAML::Node& list = kv.second;
+      if (!list.IsSequence()) Fail(list, "controllerConfigMaps.names: expected a list of namespace/name, got " + Describe(list));
+      if (list.size() > kMaxListEntries) Fail(list, "controllerConfigMaps.names: more than " + std::to_string(kMaxListEntries) + " entries");
+      p.controller_configmaps.clear();
+      for (const auto& item : list) {
+        std::string ref = ExpectString(item, "controllerConfigMaps.names[]");
+        const size_t slash = ref.find('/');
+        if (slash == std::string::npos || !IsDnsLabel(std::string_view(ref).substr(0, slash)) ||
+            !IsDnsSubdomain(std::string_view(ref).substr(slash + 1))) {
+          Fail(item, "controllerConfigMaps.names: \"" + ref + "\" is not namespace/name");
+        }
+        p.controller_configmaps.push_back(std::move(ref));
+      }
+    } else if (key == "matchLabels") {
+      const YAML::Node& labels = kv.second;
+      ExpectMap(labels, "controllerConfigMaps.matchLabels");
+      p.controller_configmap_labels.clear();
+      for (const auto& l : labels) {
+        std::string k = ExpectString(l.first, "controllerConfigMaps.matchLabels key");
+        std::string v = ExpectString(l.second, "controllerConfigMaps.matchLabels." + k);
+        if (k.empty() || k.size() > 317) Fail(l.first, "controllerConfigMaps.matchLabels: \"" + k + "\" is not a label key");
+        p.controller_configmap_labels[k] = v;
+      }
+    } else {
+      Fail(kv.first, "controllerConfigMaps: unknown key \"" + key + "\" (expected names, matchLabels)");
+    }
+  }
+}
+
 void ParseRules(const YAML::Node& node, Policy& p) {
   ExpectMap(node, "rules");
   for (const auto& kv : node) {
@@ -269,10 +321,12 @@ std::shared_ptr<Policy> Compile(const YAML::Node& root) {
       ParseCrossNamespace(v, *p);
     } else if (key == "profiles") {
       ParseProfiles(v, *p);
+    } else if (key == "controllerConfigMaps") {
+      ParseControllerConfigMaps(v, *p);
     } else {
       Fail(kv.first, "unknown key \"" + key +
                          "\" (expected mode, annotationPrefix, ingressClasses, snippets, exemptNamespaces, "
-                         "crossNamespaceReferences, profiles, maxValueBytes, rules)");
+                         "crossNamespaceReferences, profiles, controllerConfigMaps, maxValueBytes, rules)");
     }
   }
   return p;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/finding.h"
+#include "core/ingress.h"
 
 namespace riposte::core {
 
@@ -54,8 +55,15 @@ struct Policy {
   ProfileSettings f5_nginx_ingress{false, {"nginx"}, false, {}};  // nginx.org/*, k8s.nginx.org kinds
   ProfileSettings nginx_gateway_fabric;                          // gateway.nginx.org kinds
 
+  // The ingress-nginx controller's own ConfigMap(s) (its --configmap), guarded at admission
+  // (core/controller_config.h): by "namespace/name", or by labels (all must match; empty =
+  // no label match). Exempt namespaces do not apply to them.
+  std::vector<std::string> controller_configmaps = {"ingress-nginx/ingress-nginx-controller"};
+  std::map<std::string, std::string> controller_configmap_labels;
+
   bool SnippetsAllowedIn(const std::string& ns) const;
   bool IsExempt(const std::string& ns) const;
+  bool IsControllerConfigMap(const std::string& ns, const std::string& name, const KeyValues& labels) const;
   bool ServesClass(const std::string& ingress_class) const;
   bool CrossNamespaceAllowed(const std::string& target_ns) const;
 };

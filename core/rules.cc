@@ -150,6 +150,18 @@ const std::vector<RuleInfo>& Catalogue() {
        "Remove the directive; even trusted snippets must not load modules or code, include files, read "
        "secrets or service-account tokens, proxy to cloud metadata, or close the block they are pasted "
        "into."},
+      {rule_ids::kControllerSetting, Severity::kHigh, {"CVE-2021-25742", "CVE-2023-5043", "CVE-2023-5044", "CVE-2022-4886"},
+       "the ingress-nginx controller ConfigMap switches a protection off (allow-snippet-annotations: "
+       "\"true\", annotations-risk-level: Critical, enable-annotation-validation: \"false\", "
+       "strict-validate-path-type: \"false\"); severity and CVEs are per setting",
+       "Keep the protection on: allow-snippet-annotations \"false\", annotations-risk-level \"High\", "
+       "enable-annotation-validation \"true\", strict-validate-path-type \"true\" (the defaults since "
+       "v1.12.0)."},
+      {rule_ids::kControllerSnippet, Severity::kCritical, {"CVE-2021-25742", "CVE-2023-5043", "CVE-2025-1974"},
+       "dangerous directive, Lua or control character in a global snippet of the ingress-nginx controller "
+       "ConfigMap (main-, http-, server-, location-, stream-snippet)",
+       "Remove the directive; global snippets reach every server of the controller and must not run Lua, "
+       "load modules, include files or read secrets."},
       {rule_ids::kNgfInjection, Severity::kCritical, {"CVE-2026-11311", "CVE-2026-50107", "CVE-2026-66362"},
        "control character, nginx syntax or quote breakout in an NGINX Gateway Fabric field rendered into "
        "nginx.conf (AuthenticationFilter clientID, cookieName, extraAuthArgs, realms; NginxProxy "

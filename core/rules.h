@@ -36,6 +36,9 @@ inline constexpr std::string_view kConfigMapHeader = "RIP-CM-HEADER";
 inline constexpr std::string_view kCrossNamespace = "RIP-XNS-REF";
 inline constexpr std::string_view kMetadataAddress = "RIP-ANN-METADATA";
 inline constexpr std::string_view kEngineError = "RIP-ENGINE-ERROR";
+// The ingress-nginx controller ConfigMap (core/controller_config.h).
+inline constexpr std::string_view kControllerSetting = "RIP-CONTROLLER-SETTING";
+inline constexpr std::string_view kControllerSnippet = "RIP-CONTROLLER-SNIPPET";
 // F5 NGINX Ingress Controller profile (nginx.org/* annotations, k8s.nginx.org resources).
 inline constexpr std::string_view kNicSnippetDenied = "RIP-NIC-SNIPPET-DENIED";
 inline constexpr std::string_view kNicSnippetDanger = "RIP-NIC-SNIPPET-DANGER";

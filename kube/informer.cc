@@ -117,7 +117,6 @@ struct Informer::Impl {
     if (opts.strip_managed_fields && obj.is_object() && obj.has_field("metadata") && obj.at("metadata").is_object() &&
         obj.at("metadata").has_field("managedFields"))
       obj.at("metadata").erase("managedFields");
-    if (opts.transform) opts.transform(obj);
     return std::make_shared<const json::value>(std::move(obj));
   }
 
@@ -134,7 +133,7 @@ struct Informer::Impl {
       std::unordered_map<std::string, bool> seen;
       seen.reserve(list.size());
       for (auto& item : list) {
-        auto obj = Keep(std::move(item));
+        auto obj = Keep(std::move(item));  // opts.transform already applied by ListAll
         const std::string key = ObjectKey(*obj);
         seen.emplace(key, true);
         auto it = items.find(key);
@@ -175,6 +174,7 @@ struct Informer::Impl {
       if (!rv.empty()) last_rv = rv;
       return;
     }
+    if (opts.transform) opts.transform(ev.object);
     auto obj = Keep(std::move(ev.object));
     const std::string key = ObjectKey(*obj);
     ObjectPtr old;
@@ -222,7 +222,7 @@ struct Informer::Impl {
     lo.field_selector = opts.field_selector;
     while (!st.stop_requested()) {
       if (need_list) {
-        auto list = ListAll(*client, resource, opts.ns, lo, opts.page_size);
+        auto list = ListAll(*client, resource, opts.ns, lo, opts.page_size, opts.transform);
         if (!list.ok()) {
           if (IsCancelled(list.error()) || st.stop_requested()) break;
           {

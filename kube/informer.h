@@ -46,9 +46,10 @@ struct InformerOptions {
   // Cached objects without metadata.managedFields (as controller-runtime's default cache
   // transform does): nothing here reads it, and it is often the larger part of an object.
   bool strip_managed_fields = true;
-  // Run on every object before it is cached (after the above), to drop the fields its
-  // consumers never read; the cache then holds only what the process uses. nullptr: none.
-  // It must keep metadata.name, metadata.namespace and metadata.resourceVersion.
+  // Applied to every listed or watched object before it is cached and handed to handlers
+  // (controller-runtime's cache TransformFunc): keep only what the consumers read. Must keep
+  // metadata.namespace, .name and .resourceVersion. Runs on the informer's thread; listed
+  // objects are transformed page by page as they arrive.
   std::function<void(web::json::value& obj)> transform;
   int64_t page_size = 500;
   int watch_timeout_seconds = 300;  // each watch is re-established after this

@@ -33,7 +33,7 @@ bool ExecCommandNotFound(const Result<ExecResult>& r) {
 }
 
 Result<ObjectList> ListAll(KubeClient& client, const Resource& res, const std::string& ns, ListOptions opts,
-                           int64_t page_size) {
+                           int64_t page_size, const std::function<void(web::json::value&)>& transform) {
   constexpr int kMaxRestarts = 3;
   opts.limit = page_size;
   const ListOptions first = opts;
@@ -51,7 +51,10 @@ Result<ObjectList> ListAll(KubeClient& client, const Resource& res, const std::s
       if (all.items.empty()) {
         all.items.reserve(p.items.size() + static_cast<size_t>(p.remaining_item_count.value_or(0)));
       }
-      for (auto& item : p.items) all.items.push_back(std::move(item));
+      for (auto& item : p.items) {
+        if (transform) transform(item);
+        all.items.push_back(std::move(item));
+      }
       all.api_version = p.api_version;
       all.kind = p.kind;
       all.resource_version = p.resource_version;

@@ -196,9 +196,11 @@ class KubeClient {
 using KubeClientPtr = std::shared_ptr<KubeClient>;
 
 // Lists every page (limit `page_size`) and returns all items with the resourceVersion of the
-// last page. Restarts from the first page if a continue token expires (410).
+// last page. Restarts from the first page if a continue token expires (410). `transform`, when
+// set, is applied to each item as its page arrives, so only the transformed items are held.
 Result<ObjectList> ListAll(KubeClient& client, const Resource& res, const std::string& ns, ListOptions opts,
-                           int64_t page_size = 500);
+                           int64_t page_size = 500,
+                           const std::function<void(web::json::value&)>& transform = nullptr);
 
 // Validates a name or namespace before it is put into a URL: DNS-1123 subdomain
 // (lower-case alphanumerics, '-', '.', at most 253 chars). Returns a message or "".

@@ -91,9 +91,54 @@ bool AdmissionRequest::IsIngress() const {
 
 bool AdmissionRequest::IsNginxResource() const { return core::FindResourceKind(kind.group, kind.kind) != nullptr; }
 
+bool AdmissionRequest::IsConfigMap() const { return kind.kind == "ConfigMap" && kind.group.empty(); }
+
 bool AdmissionRequest::NeedsJudgement() const {
-  return (IsIngress() || IsNginxResource()) && (operation == "CREATE" || operation == "UPDATE");
+  return (IsIngress() || IsNginxResource() || IsConfigMap()) && (operation == "CREATE" || operation == "UPDATE");
 }
+
+namespace {
+
+// metadata.namespace/name/labels and data (string values; binaryData never reaches nginx).
+bool DecodeConfigMap(dom::element obj, AdmissionRequest* req, std::string* error) {
+  Reader rd;
+  if (!obj.is_object()) {
+    *error = "request.object must be an object";
+    return false;
+  }
+  dom::object meta_obj;
+  bool has_meta = false;
+  if (!rd.Object(obj, "metadata", "request.object.metadata", &meta_obj, &has_meta)) return *error = rd.error, false;
+  if (has_meta) {
+    dom::element meta = obj["metadata"].value_unsafe();
+    if (!rd.String(meta, "namespace", "request.object.metadata.namespace", &req->configmap.ns) ||
+        !rd.String(meta, "name", "request.object.metadata.name", &req->configmap.name))
+      return *error = rd.error, false;
+    dom::object labels;
+    bool has_labels = false;
+    if (!rd.Object(meta, "labels", "request.object.metadata.labels", &labels, &has_labels)) return *error = rd.error, false;
+    if (has_labels) {
+      for (auto [k, v] : labels) {
+        std::string value;
+        if (!rd.StringValue(v, "request.object.metadata.labels", &value)) return *error = rd.error, false;
+        req->labels.emplace_back(std::string(k), std::move(value));
+      }
+    }
+  }
+  dom::object data;
+  bool has_data = false;
+  if (!rd.Object(obj, "data", "request.object.data", &data, &has_data)) return *error = rd.error, false;
+  if (has_data) {
+    for (auto [k, v] : data) {
+      std::string value;
+      if (!rd.StringValue(v, "request.object.data", &value)) return *error = rd.error, false;
+      req->configmap.data.emplace_back(std::string(k), std::move(value));
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 ParseResult ParseAdmissionReview(std::string_view body, size_t readable_after) {
   ParseResult out;
@@ -155,6 +200,15 @@ ParseResult ParseAdmissionReview(std::string_view body, size_t readable_after) {
   if (obj.error() || obj.value_unsafe().is_null())
     return bad(ParseStatus::kInvalidObject, "request.object is missing for " + req.operation);
   req.has_object = true;
+  if (req.IsConfigMap()) {
+    std::string error;
+    if (!DecodeConfigMap(obj.value_unsafe(), &req, &error)) return bad(ParseStatus::kInvalidObject, error);
+    if (req.configmap.ns.empty()) req.configmap.ns = req.ns;
+    if (req.configmap.name.empty()) req.configmap.name = req.name;
+    if (req.name.empty()) req.name = req.configmap.name;
+    if (req.ns.empty()) req.ns = req.configmap.ns;
+    return out;
+  }
   core::DecodeError decode_error;
   if (!req.IsIngress()) {
     // Routed by kind: the profiles' resources have their own decoder (core/nginx_resource.h),

@@ -31,12 +31,17 @@ struct AdmissionRequest {
   bool has_object = false;
   core::Ingress ingress;          // filled from request.object when IsIngress()
   core::NginxResource resource;  // filled from request.object when IsNginxResource()
+  core::ConfigMap configmap;     // filled from request.object (data only) when IsConfigMap()
+  core::KeyValues labels;        // metadata.labels of a ConfigMap
+
 
   // networking.k8s.io (v1, v1beta1) or the legacy extensions group.
   bool IsIngress() const;
   // A successor controller's resource a profile judges (core/nginx_resource.h: VirtualServer,
   // SnippetsFilter, ...), by group and kind.
   bool IsNginxResource() const;
+  // A core/v1 ConfigMap (ingress-nginx reads the ones Ingresses reference, and its own).
+  bool IsConfigMap() const;
   // Only CREATE and UPDATE carry a new object to judge. On UPDATE only `object` (the new
   // state) is judged: oldObject is what is already admitted.
   bool NeedsJudgement() const;

@@ -1,5 +1,6 @@
 #include "webhook/handler.h"
 
+#include <algorithm>
 #include <chrono>
 #include <exception>
 
@@ -19,8 +20,21 @@ std::string Join(const std::vector<std::string>& v) {
 
 }  // namespace
 
-AdmissionHandler::AdmissionHandler(PolicyWatcher* policy, metrics::Registry* registry)
+namespace {
+
+enum ConfigMapReview { kUnreferenced, kReferenced, kController, kUnsynced };
+
+}  // namespace
+
+AdmissionHandler::AdmissionHandler(PolicyWatcher* policy, metrics::Registry* registry,
+                                   const ConfigMapSource* configmaps)
     : policy_(policy),
+      configmaps_(configmaps),
+      configmap_reviews_(registry->AddCounter(
+          "riposte_admission_configmap_reviews_total",
+          "ConfigMap reviews by what they were judged as: unreferenced (admitted without judging), referenced (by an "
+          "Ingress), controller (the policy's controller ConfigMap), unsynced (the cache had not synced yet)",
+          {"kind"})),
       requests_(registry->AddCounter("riposte_admission_requests_total",
                                      "Admission reviews by result (allowed, denied, warned, audited, invalid, error, bad_request)",
                                      {"result"})),
@@ -35,6 +49,60 @@ AdmissionHandler::AdmissionHandler(PolicyWatcher* policy, metrics::Registry* reg
                     Outcome::kError}) {
     by_outcome_[static_cast<size_t>(o)] = &requests_.With({OutcomeName(o)});
   }
+  configmap_by_kind_[kUnreferenced] = &configmap_reviews_.With({"unreferenced"});
+  configmap_by_kind_[kReferenced] = &configmap_reviews_.With({"referenced"});
+  configmap_by_kind_[kController] = &configmap_reviews_.With({"controller"});
+  configmap_by_kind_[kUnsynced] = &configmap_reviews_.With({"unsynced"});
+}
+
+// A ConfigMap is judged for what reads it: as the controller's own ConfigMap when the policy
+// names it, and as each referencing Ingress's annotation reads it. One nobody reads is
+// admitted after one index lookup.
+Decision AdmissionHandler::JudgeConfigMap(const core::Engine& engine, const AdmissionRequest& req) {
+  const core::Policy& policy = engine.policy();
+  const bool controller = policy.IsControllerConfigMap(req.ns, req.name, req.labels);
+  std::vector<ConfigMapReferrer> referrers;
+  bool unsynced = false;
+  if (configmaps_ != nullptr) {
+    unsynced = !configmaps_->Synced();
+    referrers = configmaps_->Referrers(req.ns, req.name);
+  }
+  if (!controller && referrers.empty()) {
+    configmap_by_kind_[unsynced ? kUnsynced : kUnreferenced]->Inc();
+    Decision d;
+    if (unsynced) {
+      d.warnings.push_back(
+          "riposte: the ConfigMap cache has not synced yet; this ConfigMap was not checked against the Ingresses "
+          "that may reference it");
+    }
+    return d;
+  }
+  std::vector<core::Finding> findings;
+  if (controller) {
+    configmap_by_kind_[kController]->Inc();
+    findings = engine.CheckControllerConfigMap(req.configmap);
+  }
+  if (!referrers.empty()) {
+    configmap_by_kind_[kReferenced]->Inc();
+    // The same ConfigMap content read the same way (namespace of the reader, annotation) is
+    // judged once, however many Ingresses share it.
+    std::vector<std::pair<std::string, std::string>> judged;
+    for (const auto& r : referrers) {
+      const std::string ns = r.ingress.substr(0, r.ingress.find('/'));
+      std::pair<std::string, std::string> how{ns, r.annotation};
+      if (std::find(judged.begin(), judged.end(), how) != judged.end()) continue;
+      judged.push_back(how);
+      for (auto& f : engine.CheckReferencedConfigMap(req.configmap, ns, r.annotation)) {
+        const bool seen = std::any_of(findings.begin(), findings.end(), [&](const core::Finding& g) {
+          return g.rule_id == f.rule_id && g.field == f.field && g.message == f.message;
+        });
+        if (seen) continue;
+        f.message += " (read by Ingress " + r.ingress + " through " + r.annotation + ")";
+        findings.push_back(std::move(f));
+      }
+    }
+  }
+  return Decide(policy.mode, findings, "ConfigMap");
 }
 
 http::Response AdmissionHandler::Handle(const http::Request& http_req) {
@@ -62,8 +130,15 @@ http::Response AdmissionHandler::Handle(const http::Request& http_req) {
       core::EnginePtr engine = policy_->Engine();
       if (!engine) throw std::runtime_error("no policy loaded");
       const core::Policy& policy = engine->policy();
-      if (!policy.IsExempt(req.ns)) {
-        decision = Decide(policy.mode, req.IsIngress() ? engine->Check(req.ingress) : engine->Check(req.resource),
+      if (req.IsConfigMap()) {
+        // Not subject to exemptNamespaces: the referencing Ingresses' namespaces are, and the
+        // controller's ConfigMap is named by the policy on purpose.
+        decision = JudgeConfigMap(*engine, req);
+      } else if (!policy.IsExempt(req.ns)) {
+        std::unique_ptr<core::ConfigMapLookup> lookup;
+        if (req.IsIngress() && configmaps_ != nullptr) lookup = configmaps_->Lookup();
+        decision = Decide(policy.mode,
+                          req.IsIngress() ? engine->Check(req.ingress, lookup.get()) : engine->Check(req.resource),
                           req.kind.kind);
       }
     } catch (const std::exception& e) {

@@ -11,18 +11,28 @@
 
 #include "common/http_server.h"
 #include "common/metrics.h"
+#include "webhook/admission.h"
+#include "webhook/configmap_guard.h"
+#include "webhook/decision.h"
 #include "webhook/policy_watcher.h"
 
 namespace riposte::webhook {
 
 class AdmissionHandler {
  public:
-  AdmissionHandler(PolicyWatcher* policy, metrics::Registry* registry);
+  // `configmaps` null: ConfigMaps are judged only as the policy's controller ConfigMaps, and
+  // Ingresses without their referenced ConfigMaps' content.
+  AdmissionHandler(PolicyWatcher* policy, metrics::Registry* registry, const ConfigMapSource* configmaps = nullptr);
 
   http::Response Handle(const http::Request& req);
 
  private:
+  Decision JudgeConfigMap(const core::Engine& engine, const AdmissionRequest& req);
+
   PolicyWatcher* policy_;
+  const ConfigMapSource* configmaps_;
+  metrics::CounterFamily& configmap_reviews_;
+  std::array<metrics::Counter*, 4> configmap_by_kind_{};
   metrics::CounterFamily& requests_;
   // Children looked up once: With() takes the family's mutex, which every request would
   // otherwise contend on.

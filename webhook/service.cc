@@ -7,7 +7,10 @@ namespace riposte::webhook {
 Service::Service(ServiceOptions options)
     : opts_(std::move(options)),
       policy_(opts_.policy_file, &registry_),
-      handler_(&policy_, &registry_),
+      guard_(opts_.configmap_index && opts_.kube_client
+                 ? std::make_unique<ConfigMapGuard>(opts_.kube_client, &policy_, &registry_, opts_.configmap_guard)
+                 : nullptr),
+      handler_(&policy_, &registry_, guard_.get()),
       cert_not_after_(registry_
                           .AddGauge("riposte_tls_cert_not_after_seconds",
                                     "NotAfter (unix seconds) of the serving certificate currently loaded")
@@ -16,17 +19,25 @@ Service::Service(ServiceOptions options)
                                 .AddCounter("riposte_tls_cert_reload_failures_total",
                                             "Certificate changes on disk that could not be loaded (the previous pair stays)")
                                 .With()),
-      up_(registry_.AddGauge("riposte_webhook_ready", "1 when the certificate and the policy are loaded").With()) {}
+      up_(registry_.AddGauge("riposte_webhook_ready",
+                             "1 when the certificate and the policy are loaded (and the ConfigMap caches synced)")
+              .With()) {}
 
 Service::~Service() { Stop(); }
 
 void Service::AddHealthRoutes(http::Server* server) {
-  http::AddHealthRoutes(*server, [this] { return Ready(); }, "not ready: certificate or policy not loaded");
+  http::AddHealthRoutes(*server, [this] { return Ready(); }, "not ready: certificate or policy not loaded",
+                        [this] { return NotReadyReason(); });
 }
 
 bool Service::Start(std::string* error) {
   if (!policy_.LoadInitial(error)) return false;
   policy_.StartWatching(opts_.reload_interval);
+  if (opts_.configmap_index && !guard_) {
+    *error = "ConfigMap admission needs a Kubernetes client (--kubeconfig or in-cluster)";
+    return false;
+  }
+  if (guard_) guard_->Start();
 
   http::ServerOptions so;
   so.name = "webhook";
@@ -76,6 +87,7 @@ bool Service::Start(std::string* error) {
 
 void Service::Stop() {
   policy_.StopWatching();
+  if (guard_) guard_->Stop();
   if (server_) server_->Stop();
   if (metrics_server_) metrics_server_->Stop();
 }
@@ -84,7 +96,16 @@ uint16_t Service::Port() const { return server_ ? server_->Port() : 0; }
 http::ServerStats Service::Stats() const { return server_ ? server_->Stats() : http::ServerStats{}; }
 uint16_t Service::MetricsPort() const { return metrics_server_ ? metrics_server_->Port() : 0; }
 
-bool Service::Ready() const { return server_ && server_->CertLoaded() && policy_.Loaded(); }
+bool Service::Ready() const {
+  return server_ && server_->CertLoaded() && policy_.Loaded() && (!guard_ || guard_->Synced());
+}
+
+std::string Service::NotReadyReason() const {
+  if (!server_ || !server_->CertLoaded()) return "certificate not loaded";
+  if (!policy_.Loaded()) return "policy not loaded";
+  if (guard_ && !guard_->Synced()) return guard_->NotReadyReason();
+  return "";
+}
 
 std::string Service::RenderMetrics() {
   std::lock_guard lock(render_mu_);

@@ -11,6 +11,8 @@
 
 #include "common/http_server.h"
 #include "common/metrics.h"
+#include "kube/kube_client.h"
+#include "webhook/configmap_guard.h"
 #include "webhook/handler.h"
 #include "webhook/policy_watcher.h"
 
@@ -42,6 +44,12 @@ struct ServiceOptions {
   std::chrono::milliseconds header_timeout{5000};
   std::chrono::milliseconds untrusted_idle_timeout{5000};
   std::chrono::milliseconds idle_timeout{60000};
+  // ConfigMap admission with an informer-backed index of the ConfigMaps Ingresses reference
+  // (webhook/configmap_guard.h); needs `kube_client` (list/watch Ingresses and ConfigMaps).
+  // Readiness waits for its caches to sync.
+  bool configmap_index = false;
+  kube::KubeClientPtr kube_client;
+  ConfigMapGuardOptions configmap_guard;
 };
 
 inline constexpr const char* kValidatePath = "/validate/ingress";
@@ -56,6 +64,9 @@ class Service {
   uint16_t Port() const;
   uint16_t MetricsPort() const;
   bool Ready() const;
+  // Why Ready() is false ("" when ready), as /readyz reports it.
+  std::string NotReadyReason() const;
+  const ConfigMapGuard* configmap_guard() const { return guard_.get(); }
   std::string RenderMetrics();
   http::ServerStats Stats() const;  // of the admission listener
 
@@ -65,6 +76,7 @@ class Service {
   ServiceOptions opts_;
   metrics::Registry registry_;
   PolicyWatcher policy_;
+  std::unique_ptr<ConfigMapGuard> guard_;
   AdmissionHandler handler_;
   metrics::Gauge& cert_not_after_;
   // Mirrors the server's cumulative failure count; render_mu_ keeps concurrent scrapes from

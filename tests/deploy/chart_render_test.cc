@@ -316,14 +316,16 @@ TEST(ChartRender, ProfilesAddTheirResourcesToTheWebhookAndThePolicy) {
       const bool on = k.profile == core::ProfileId::kF5NginxIngress ? f5 : ngf;
       if (on) expected[std::string(k.group)].insert(std::string(k.resource));
     }
-    ASSERT_EQ(hooks.size(), expected.empty() ? 1u : 2u) << what;
+    // Ingresses, ConfigMaps (webhook.configMaps, on by default), then the successors.
+    ASSERT_EQ(hooks.size(), expected.empty() ? 2u : 3u) << what;
     EXPECT_EQ(WebhookRules(hooks[0]), (std::map<std::string, std::set<std::string>>{{"networking.k8s.io", {"ingresses"}}}));
+    EXPECT_EQ(hooks[1]["name"].as<std::string>(""), "configmaps.validate.riposte.io");
     if (!expected.empty()) {
-      EXPECT_EQ(hooks[1]["name"].as<std::string>(""), "successors.validate.riposte.io");
-      EXPECT_EQ(WebhookRules(hooks[1]), expected) << what;
+      EXPECT_EQ(hooks[2]["name"].as<std::string>(""), "successors.validate.riposte.io");
+      EXPECT_EQ(WebhookRules(hooks[2]), expected) << what;
       for (const char* key : {"admissionReviewVersions", "clientConfig", "failurePolicy", "matchPolicy", "sideEffects",
                               "timeoutSeconds", "namespaceSelector"}) {
-        EXPECT_TRUE(SameYaml(hooks[1][key], hooks[0][key])) << what << ": " << key;
+        EXPECT_TRUE(SameYaml(hooks[2][key], hooks[0][key])) << what << ": " << key;
       }
     }
     const auto cm = OfKind(r.docs, "ConfigMap", "riposte-policy");
@@ -339,7 +341,7 @@ TEST(ChartRender, ProfilesAddTheirResourcesToTheWebhookAndThePolicy) {
                                      "webhook.failurePolicy=Ignore", "--set", "webhook.timeoutSeconds=9", "--set",
                                      "webhook.objectSelector.matchLabels.riposte=on"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const auto hook = OfKind(r.docs, "ValidatingWebhookConfiguration")[0]["webhooks"][1];
+  const auto hook = OfKind(r.docs, "ValidatingWebhookConfiguration")[0]["webhooks"][2];
   EXPECT_EQ(hook["failurePolicy"].as<std::string>(""), "Ignore");
   // A webhook run outside the cluster (webhook.url) serves both entries.
   const auto url = HelmTemplate(helm, {"--set", "webhook.policy.profiles.f5NginxIngress.enabled=true", "--set",
@@ -351,6 +353,68 @@ TEST(ChartRender, ProfilesAddTheirResourcesToTheWebhookAndThePolicy) {
   }
   EXPECT_EQ(hook["timeoutSeconds"].as<int>(0), 9);
   EXPECT_EQ(hook["objectSelector"]["matchLabels"]["riposte"].as<std::string>(""), "on");
+}
+
+// webhook.configMaps: its own entry with its own failurePolicy, timeout and namespace
+// selector terms, no Ingress objectSelector, matchConditions only on 1.28+ (or when forced),
+// and a read-only role for the webhook; disabled, none of it and no token.
+TEST(ChartRender, ConfigMapEntryHasItsOwnSettingsAndReadOnlyRbac) {
+  RIPOSTE_REQUIRE_TOOL(helm, "helm");
+  const auto r = HelmTemplate(helm, {"--kube-version", "1.26.5", "--set", "webhook.objectSelector.matchLabels.riposte=on",
+                                     "--set", "webhook.configMaps.namespaceSelector.matchLabels.team=yes"});
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto hooks = OfKind(r.docs, "ValidatingWebhookConfiguration")[0]["webhooks"];
+  ASSERT_EQ(hooks.size(), 2u);
+  const auto cm = hooks[1];
+  EXPECT_EQ(WebhookRules(cm), (std::map<std::string, std::set<std::string>>{{"", {"configmaps"}}}));
+  EXPECT_EQ(cm["failurePolicy"].as<std::string>(""), "Ignore");
+  EXPECT_EQ(hooks[0]["failurePolicy"].as<std::string>(""), "Fail");
+  EXPECT_EQ(cm["timeoutSeconds"].as<int>(0), 3);
+  EXPECT_FALSE(cm["objectSelector"]);
+  EXPECT_EQ(hooks[0]["objectSelector"]["matchLabels"]["riposte"].as<std::string>(""), "on");
+  EXPECT_EQ(cm["namespaceSelector"]["matchLabels"]["team"].as<std::string>(""), "yes");
+  EXPECT_FALSE(hooks[0]["namespaceSelector"]["matchLabels"]);
+  EXPECT_TRUE(SameYaml(cm["namespaceSelector"]["matchExpressions"][0], hooks[0]["namespaceSelector"]["matchExpressions"][0]));
+  EXPECT_FALSE(cm["matchConditions"]) << "1.26: no matchConditions";
+
+  const auto roles = OfKind(r.docs, "ClusterRole", "riposte-webhook");
+  ASSERT_EQ(roles.size(), 1u);
+  const auto binding = OfKind(r.docs, "ClusterRoleBinding", "riposte-webhook");
+  ASSERT_EQ(binding.size(), 1u);
+  EXPECT_EQ(binding[0]["subjects"][0]["name"].as<std::string>(""), "riposte-webhook");
+  const auto deploy = OfKind(r.docs, "Deployment", "riposte-webhook");
+  ASSERT_EQ(deploy.size(), 1u);
+  EXPECT_TRUE(deploy[0]["spec"]["template"]["spec"]["automountServiceAccountToken"].as<bool>(false));
+  bool flag = false;
+  for (const auto& a : deploy[0]["spec"]["template"]["spec"]["containers"][0]["args"]) flag = flag || a.as<std::string>() == "--configmap-index";
+  EXPECT_TRUE(flag);
+
+  const auto v128 = HelmTemplate(helm, {"--kube-version", "1.28.0"});
+  ASSERT_EQ(v128.exit_code, 0) << v128.output;
+  const auto mc = OfKind(v128.docs, "ValidatingWebhookConfiguration")[0]["webhooks"][1]["matchConditions"];
+  ASSERT_TRUE(mc && mc.size() == 1u);
+  EXPECT_EQ(mc[0]["name"].as<std::string>(""), "not-kube-system-controllers");
+  const auto never = HelmTemplate(helm, {"--kube-version", "1.30.0", "--set", "webhook.configMaps.matchConditions.mode=never"});
+  ASSERT_EQ(never.exit_code, 0) << never.output;
+  EXPECT_FALSE(OfKind(never.docs, "ValidatingWebhookConfiguration")[0]["webhooks"][1]["matchConditions"]);
+  const auto forced = HelmTemplate(helm, {"--kube-version", "1.26.5", "--set", "webhook.configMaps.matchConditions.mode=always"});
+  ASSERT_EQ(forced.exit_code, 0) << forced.output;
+  EXPECT_TRUE(OfKind(forced.docs, "ValidatingWebhookConfiguration")[0]["webhooks"][1]["matchConditions"]);
+
+  const auto off = HelmTemplate(helm, {"--set", "webhook.configMaps.enabled=false"});
+  ASSERT_EQ(off.exit_code, 0) << off.output;
+  EXPECT_EQ(OfKind(off.docs, "ValidatingWebhookConfiguration")[0]["webhooks"].size(), 1u);
+  EXPECT_TRUE(OfKind(off.docs, "ClusterRole", "riposte-webhook").empty());
+  EXPECT_TRUE(OfKind(off.docs, "ClusterRoleBinding", "riposte-webhook").empty());
+  const auto off_deploy = OfKind(off.docs, "Deployment", "riposte-webhook");
+  ASSERT_EQ(off_deploy.size(), 1u);
+  EXPECT_FALSE(off_deploy[0]["spec"]["template"]["spec"]["automountServiceAccountToken"].as<bool>(true));
+  for (const auto& a : off_deploy[0]["spec"]["template"]["spec"]["containers"][0]["args"]) {
+    EXPECT_NE(a.as<std::string>(), "--configmap-index");
+  }
+
+  const auto bad = HelmTemplate(helm, {"--set", "webhook.configMaps.failurePolicy=Maybe"});
+  EXPECT_NE(bad.exit_code, 0) << "values.schema.json must refuse an unknown failurePolicy";
 }
 
 // The plain manifests with manifests/components/successor-profiles, built by the real kubectl
@@ -373,12 +437,12 @@ TEST(ChartRender, SuccessorComponentBuildsLikeTheChart) {
   for (auto& d : YAML::LoadAll(built.out)) docs.push_back(d);
   const auto plain = OfKind(docs, "ValidatingWebhookConfiguration");
   ASSERT_EQ(plain.size(), 1u);
-  ASSERT_EQ(plain[0]["webhooks"].size(), 2u);
+  ASSERT_EQ(plain[0]["webhooks"].size(), 3u);
   const auto r = HelmTemplate(helm, {"--set", "webhook.policy.profiles.f5NginxIngress.enabled=true", "--set",
                                      "webhook.policy.profiles.nginxGatewayFabric.enabled=true"});
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  const auto chart = OfKind(r.docs, "ValidatingWebhookConfiguration")[0]["webhooks"][1];
-  const auto component = plain[0]["webhooks"][1];
+  const auto chart = OfKind(r.docs, "ValidatingWebhookConfiguration")[0]["webhooks"][2];
+  const auto component = plain[0]["webhooks"][2];
   EXPECT_EQ(component["name"].as<std::string>(""), chart["name"].as<std::string>(""));
   EXPECT_EQ(WebhookRules(component), WebhookRules(chart));
   for (const char* key : {"admissionReviewVersions", "failurePolicy", "matchPolicy", "sideEffects", "timeoutSeconds"}) {

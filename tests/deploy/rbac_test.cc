@@ -1,7 +1,8 @@
 // RBAC is derived from what the actions declare: the chart's files/action-rbac.yaml is the
 // binary's `riposte actions --format rbac-yaml` output, the values toggle exactly the declared
 // actions (opt-in ones off), and the plain manifests grant exactly base + every action that is
-// not opt-in, the opt-in ones in a separate manifest. The webhook has none.
+// not opt-in, the opt-in ones in a separate manifest. The webhook only reads Ingresses and
+// ConfigMaps.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -151,40 +152,76 @@ TEST(Rbac, DisablingTerminateRemovesPodDelete) {
   }
 }
 
-TEST(Rbac, WebhookHasNoApiAccess) {
-  // Plain manifests: no binding names the webhook's ServiceAccount, and it mounts no token.
+// The webhook reads Ingresses and ConfigMaps for ConfigMap admission (docs/policy.md) and
+// nothing else: get/list/watch on those two resources, never a write, never another resource.
+void ExpectWebhookRoleIsReadOnly(const YAML::Node& role, const std::string& where) {
+  std::set<std::string> granted;
+  for (const auto& rule : role["rules"]) {
+    for (const auto& group : rule["apiGroups"]) {
+      for (const auto& res : rule["resources"]) {
+        for (const auto& verb : rule["verbs"]) {
+          granted.insert(group.as<std::string>() + "/" + res.as<std::string>() + ":" + verb.as<std::string>());
+        }
+      }
+    }
+  }
+  const std::set<std::string> expected = {
+      "networking.k8s.io/ingresses:get", "networking.k8s.io/ingresses:list", "networking.k8s.io/ingresses:watch",
+      "/configmaps:get",                 "/configmaps:list",                 "/configmaps:watch"};
+  EXPECT_EQ(granted, expected) << where;
+}
+
+TEST(Rbac, WebhookOnlyReadsIngressesAndConfigMaps) {
+  // Plain manifests: the only binding naming the webhook's ServiceAccount is riposte-webhook,
+  // to the read-only role.
   for (const auto& file : FilesUnder(Repo("manifests"), {".yaml"})) {
     for (const auto& doc : LoadDocs(file)) {
       const std::string kind = doc["kind"].as<std::string>("");
       if (kind != "RoleBinding" && kind != "ClusterRoleBinding") continue;
       for (const auto& s : doc["subjects"]) {
-        EXPECT_NE(s["name"].as<std::string>(""), "riposte-webhook")
-            << Rel(file) << ": the webhook must not be bound to any role";
+        if (s["name"].as<std::string>("") != "riposte-webhook") continue;
+        EXPECT_EQ(kind, "ClusterRoleBinding") << Rel(file);
+        EXPECT_EQ(doc["roleRef"]["name"].as<std::string>(""), "riposte-webhook")
+            << Rel(file) << ": the webhook may only be bound to its read-only role";
       }
     }
   }
-  const auto sa = FindDoc(Repo("manifests/webhook.yaml"), "ServiceAccount", "riposte-webhook");
-  ASSERT_TRUE(sa);
-  EXPECT_FALSE(sa["automountServiceAccountToken"].as<bool>(true));
+  const auto role = FindDoc(Repo("manifests/rbac.yaml"), "ClusterRole", "riposte-webhook");
+  ASSERT_TRUE(role) << "manifests/rbac.yaml: ClusterRole riposte-webhook missing";
+  ExpectWebhookRoleIsReadOnly(role, "manifests/rbac.yaml riposte-webhook");
   const auto deployment = FindDoc(Repo("manifests/webhook.yaml"), "Deployment");
   ASSERT_TRUE(deployment);
-  EXPECT_FALSE(deployment["spec"]["template"]["spec"]["automountServiceAccountToken"].as<bool>(true))
-      << "manifests/webhook.yaml: the webhook pod must not mount an API token";
-  // Chart: only the controller template binds roles, and the `helm test` hook binds its own
-  // ServiceAccount (tests/verify.yaml, checked in chart_verify_test.cc); the webhook pod mounts
-  // no token.
+  bool index_flag = false;
+  for (const auto& a : deployment["spec"]["template"]["spec"]["containers"][0]["args"]) {
+    index_flag = index_flag || a.as<std::string>("") == "--configmap-index";
+  }
+  EXPECT_TRUE(index_flag) << "manifests/webhook.yaml: the token is mounted only for --configmap-index";
+  EXPECT_TRUE(deployment["spec"]["template"]["spec"]["automountServiceAccountToken"].as<bool>(false));
+
+  // Chart: the controller template, the `helm test` hook (tests/verify.yaml, checked in
+  // chart_verify_test.cc) and webhook-rbac.yaml bind roles; the webhook's is read-only and
+  // exists, like its token, only with webhook.configMaps.enabled.
   for (const auto& file : FilesUnder(Repo("helm/riposte/templates"), {".yaml"})) {
     const std::string text = ReadFile(file);
     if (text.find("kind: ClusterRoleBinding") != std::string::npos ||
         text.find("kind: RoleBinding") != std::string::npos) {
-      EXPECT_TRUE(file.filename().string() == "controller-rbac.yaml" || Rel(file) == "helm/riposte/templates/tests/verify.yaml")
+      const std::string name = file.filename().string();
+      EXPECT_TRUE(name == "controller-rbac.yaml" || name == "webhook-rbac.yaml" ||
+                  Rel(file) == "helm/riposte/templates/tests/verify.yaml")
           << Rel(file) << ": unexpected role binding";
-      EXPECT_EQ(text.find("-webhook"), std::string::npos) << Rel(file) << ": the webhook must not be bound to any role";
+      if (name != "webhook-rbac.yaml") {
+        EXPECT_EQ(text.find("-webhook"), std::string::npos) << Rel(file) << ": the webhook must not be bound here";
+      }
     }
   }
+  const std::string rbac = ReadFile(Repo("helm/riposte/templates/webhook-rbac.yaml"));
+  EXPECT_NE(rbac.find("if and .Values.webhook.enabled .Values.webhook.configMaps.enabled"), std::string::npos);
+  for (const char* write : {"create", "update", "patch", "delete", "secrets", "\"*\""}) {
+    EXPECT_EQ(rbac.find(write), std::string::npos) << "webhook-rbac.yaml grants " << write;
+  }
   const std::string webhook = ReadFile(Repo("helm/riposte/templates/webhook-deployment.yaml"));
-  EXPECT_NE(webhook.find("automountServiceAccountToken: false"), std::string::npos)
-      << "webhook-deployment.yaml: the webhook pod must not mount an API token";
+  EXPECT_NE(webhook.find("automountServiceAccountToken: {{ .Values.webhook.configMaps.enabled }}"), std::string::npos)
+      << "webhook-deployment.yaml: the webhook pod mounts a token only for ConfigMap admission";
 }
 
 }  // namespace

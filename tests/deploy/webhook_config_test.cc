@@ -44,7 +44,7 @@ TEST(WebhookConfiguration, PlainManifestJudgesIngressAndFailsClosed) {
   const auto vwc = FindDoc(Repo("manifests/webhook-configuration.yaml"),
                            "ValidatingWebhookConfiguration");
   ASSERT_TRUE(vwc);
-  ASSERT_EQ(vwc["webhooks"].size(), 1u);
+  ASSERT_EQ(vwc["webhooks"].size(), 2u);  // Ingresses, then ConfigMaps
   const auto hook = vwc["webhooks"][0];
   const std::string w = "manifests/webhook-configuration.yaml webhooks[0]";
   EXPECT_TRUE(Strings(hook["admissionReviewVersions"]).count("v1")) << w;
@@ -71,6 +71,39 @@ TEST(WebhookConfiguration, PlainManifestJudgesIngressAndFailsClosed) {
     }
   }
   EXPECT_TRUE(excludes) << w << ": namespaceSelector must exclude riposte and kube-system";
+}
+
+// ConfigMaps have their own entry: failurePolicy Ignore (a webhook outage must not block
+// ConfigMap writes cluster-wide), a short timeout, the same namespace exclusions.
+TEST(WebhookConfiguration, PlainManifestConfigMapEntryIgnoresFailures) {
+  const auto vwc = FindDoc(Repo("manifests/webhook-configuration.yaml"), "ValidatingWebhookConfiguration");
+  ASSERT_TRUE(vwc);
+  ASSERT_EQ(vwc["webhooks"].size(), 2u);
+  const auto hook = vwc["webhooks"][1];
+  const std::string w = "manifests/webhook-configuration.yaml webhooks[1]";
+  EXPECT_EQ(hook["name"].as<std::string>(""), "configmaps.validate.riposte.io") << w;
+  EXPECT_EQ(hook["clientConfig"]["service"]["path"].as<std::string>(""), "/validate/ingress") << w;
+  ASSERT_EQ(hook["rules"].size(), 1u) << w;
+  EXPECT_EQ(Strings(hook["rules"][0]["apiGroups"]), std::set<std::string>{""}) << w;
+  EXPECT_EQ(Strings(hook["rules"][0]["resources"]), std::set<std::string>{"configmaps"}) << w;
+  EXPECT_EQ(Strings(hook["rules"][0]["operations"]), (std::set<std::string>{"CREATE", "UPDATE"})) << w;
+  EXPECT_EQ(hook["failurePolicy"].as<std::string>(""), "Ignore") << w;
+  EXPECT_EQ(hook["sideEffects"].as<std::string>(""), "None") << w;
+  const int timeout = hook["timeoutSeconds"].as<int>(0);
+  EXPECT_TRUE(timeout >= 1 && timeout <= 30) << w;
+  EXPECT_FALSE(hook["objectSelector"]) << w << ": a ConfigMap's labels say nothing about who reads it";
+  bool excludes = false;
+  for (const auto& e : hook["namespaceSelector"]["matchExpressions"]) {
+    if (e["key"].as<std::string>("") == "kubernetes.io/metadata.name" && e["operator"].as<std::string>("") == "NotIn") {
+      const auto values = Strings(e["values"]);
+      excludes = values.count("riposte") && values.count("kube-system");
+    }
+  }
+  EXPECT_TRUE(excludes) << w;
+  const auto values = LoadDocs(Repo("helm/riposte/values.yaml"))[0]["webhook"]["configMaps"];
+  EXPECT_TRUE(values["enabled"].as<bool>(false));
+  EXPECT_EQ(values["failurePolicy"].as<std::string>(""), "Ignore");
+  EXPECT_EQ(values["matchConditions"]["mode"].as<std::string>(""), "auto");
 }
 
 TEST(WebhookConfiguration, ChartTemplateKeepsTheSafetySettings) {

@@ -82,9 +82,9 @@ TEST_F(Admission, CorpusAttacksAreRefusedAndBenignIngressesAdmitted) {
     if (line.empty()) continue;
     auto c = value::parse(line);
     std::string id = c.at("id").as_string();
-    // What the API cannot carry to a webhook: the server assigns metadata.uid itself, and the
-    // webhook reads no ConfigMaps (it has no API access), so those cases stay offline
-    // (tests/core corpus test).
+    // What the API cannot carry to a webhook: the server assigns metadata.uid itself. Cases
+    // with referenced ConfigMaps stay offline too (tests/core corpus test); ConfigMap
+    // admission through the API is configmap_test.cc.
     if (c.has_field("metadata_uid") || c.has_field("referenced_configmaps")) {
       ++not_expressible;
       continue;

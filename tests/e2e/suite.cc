@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <regex>
 
 #include "tests/e2e/https_client.h"
@@ -87,12 +89,27 @@ void Suite::StartWebhook() {
   o.flags = {{"--listen", "127.0.0.1:" + std::to_string(webhook_port_)}, {"--metrics-listen", "127.0.0.1:0"}};
   auto pod = MaterializeDeployment(*cluster_, kReleaseNamespace, std::string(kFullname) + "-webhook",
                                    cluster_->dir() + "/webhook", o);
-  webhook_.Start(pod.argv, pod.dir + "/webhook.log");
-  if (!webhook_.WaitForLog("\"msg\":\"webhook ready\"", std::chrono::seconds(30)))
+  // The log file is appended to across restarts: wait for this start's "webhook ready" line
+  // (not an earlier one), and take the last start's port.
+  const std::string ready = "\"msg\":\"webhook ready\"";
+  const std::string log_file = pod.dir + "/webhook.log";
+  auto starts = [&] {
+    std::ifstream in(log_file);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t n = 0;
+    for (size_t at = text.find(ready); at != std::string::npos; at = text.find(ready, at + 1)) ++n;
+    return n;
+  };
+  const size_t before = starts();
+  webhook_.Start(pod.argv, log_file);
+  if (!Eventually([&] { return starts() > before || !webhook_.Running(); }, std::chrono::seconds(30)) ||
+      starts() <= before)
     throw std::runtime_error("riposte webhook did not start:\n" + webhook_.Log());
-  std::smatch m;
   std::string log = webhook_.Log();
-  if (std::regex_search(log, m, std::regex("\"metrics_port\":\"([0-9]+)\""))) webhook_metrics_port_ = std::stoi(m[1]);
+  const std::regex port_re("\"metrics_port\":\"([0-9]+)\"");
+  for (std::sregex_iterator it(log.begin(), log.end(), port_re), end; it != end; ++it) {
+    webhook_metrics_port_ = std::stoi((*it)[1]);
+  }
 }
 
 double Suite::WebhookReviews(const std::string& outcome) {

@@ -48,6 +48,7 @@ class Suite {
 
   // The webhook, run from the chart's Deployment on the port named in webhook.url.
   int webhook_port() const { return webhook_port_; }
+  int webhook_metrics_port() const { return webhook_metrics_port_; }
   std::string webhook_url() const;
   void StartWebhook();
   void StopWebhook();

@@ -144,7 +144,8 @@ TEST(AdmissionParseTest, DeleteConnectAndOtherKindsAreNotJudged) {
   for (const char* req : {
            R"({"uid":"u","kind":{"group":"networking.k8s.io","version":"v1","kind":"Ingress"},"operation":"DELETE","oldObject":{"metadata":{"annotations":{"a":1}}}})",
            R"({"uid":"u","kind":{"group":"networking.k8s.io","version":"v1","kind":"Ingress"},"operation":"CONNECT"})",
-           R"({"uid":"u","kind":{"group":"","version":"v1","kind":"ConfigMap"},"operation":"CREATE","object":"whatever"})",
+           R"({"uid":"u","kind":{"group":"","version":"v1","kind":"ConfigMap"},"operation":"DELETE","object":"whatever"})",
+           R"({"uid":"u","kind":{"group":"","version":"v1","kind":"Secret"},"operation":"CREATE","object":"whatever"})",
            R"({"uid":"u","kind":{"group":"apps","version":"v1","kind":"Ingress"},"operation":"CREATE","object":5})",
        }) {
     ParseResult r = ParseAdmissionReview(Review(req));
@@ -157,6 +158,41 @@ TEST(AdmissionParseTest, DeleteConnectAndOtherKindsAreNotJudged) {
   ASSERT_EQ(legacy.status, ParseStatus::kOk);
   EXPECT_TRUE(legacy.request.NeedsJudgement());
   EXPECT_EQ(legacy.request.api_version, "admission.k8s.io/v1beta1");
+}
+
+// ConfigMaps (core/v1) are judged on CREATE/UPDATE: name, labels and string data are read;
+// binaryData never reaches nginx and is ignored.
+TEST(AdmissionParseTest, ConfigMapDataAndLabels) {
+  ParseResult r = ParseAdmissionReview(Review(R"({"uid":"u-cm",
+      "kind":{"group":"","version":"v1","kind":"ConfigMap"},"operation":"UPDATE","namespace":"team","name":"hdrs",
+      "object":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"hdrs","namespace":"team",
+        "labels":{"app":"web"}},"data":{"X-User":"$remote_user","X-B":"b"},"binaryData":{"bin":"AAEC"}}})"));
+  ASSERT_EQ(r.status, ParseStatus::kOk) << r.error;
+  EXPECT_TRUE(r.request.IsConfigMap());
+  EXPECT_TRUE(r.request.NeedsJudgement());
+  EXPECT_EQ(r.request.configmap.ns, "team");
+  EXPECT_EQ(r.request.configmap.name, "hdrs");
+  EXPECT_EQ(r.request.configmap.data, (core::KeyValues{{"X-User", "$remote_user"}, {"X-B", "b"}}));
+  EXPECT_EQ(r.request.labels, (core::KeyValues{{"app", "web"}}));
+
+  // generateName: no name in the object yet, the request's namespace is used.
+  ParseResult gen = ParseAdmissionReview(Review(R"({"uid":"u","kind":{"group":"","version":"v1","kind":"ConfigMap"},
+      "operation":"CREATE","namespace":"team","object":{"metadata":{"generateName":"x-"}}})"));
+  ASSERT_EQ(gen.status, ParseStatus::kOk) << gen.error;
+  EXPECT_EQ(gen.request.configmap.ns, "team");
+  EXPECT_TRUE(gen.request.configmap.data.empty());
+}
+
+TEST(AdmissionParseTest, ConfigMapWrongTypesAreInvalidWithTheField) {
+  ParseResult r = ParseAdmissionReview(Review(R"({"uid":"u-cm","kind":{"group":"","version":"v1","kind":"ConfigMap"},
+      "operation":"CREATE","namespace":"team","object":{"metadata":{"name":"x"},"data":{"k":5}}})"));
+  EXPECT_EQ(r.status, ParseStatus::kInvalidObject);
+  EXPECT_EQ(r.request.uid, "u-cm");
+  EXPECT_EQ(r.error, "request.object.data must be a string");
+  r = ParseAdmissionReview(Review(R"({"uid":"u-cm","kind":{"group":"","version":"v1","kind":"ConfigMap"},
+      "operation":"CREATE","namespace":"team","object":{"metadata":{"labels":[1]}}})"));
+  EXPECT_EQ(r.status, ParseStatus::kInvalidObject);
+  EXPECT_EQ(r.error, "request.object.metadata.labels must be an object");
 }
 
 // The successor controllers' resources are routed by group and kind to their own decoder.
