@@ -1,0 +1,111 @@
+#include "audit/riposte_webhook_check.h"
+
+#include <algorithm>
+#include <string>
+
+#include "audit/k8s_read.h"
+
+namespace riposte::audit::analysis {
+
+namespace {
+
+using core::Severity;
+using web::json::value;
+using namespace k8s;  // At, Str, Arr, Meta, Labels, Selects, ServiceSelects, CommandAndArgs, FlagValue, ParseBool
+
+class RiposteWebhookCheck {
+ public:
+  explicit RiposteWebhookCheck(AnalysisState& st) : st_(st) {}
+
+  void CheckRiposteWebhook() {
+    if (!st_.snap.Readable(res::kValidatingWebhookConfigurations)) return;  // reported as unreadable
+    RiposteWebhookStatus& st = st_.report.riposte;
+    for (const auto& vwc : st_.snap.Objects(res::kValidatingWebhookConfigurations)) {
+      const auto* hooks = Arr(vwc, {"webhooks"});
+      if (hooks == nullptr) continue;
+      for (const auto& h : *hooks) {
+        std::string name = Str(h, {"name"});
+        std::string path = Str(h, {"clientConfig", "service", "path"});
+        if (!name.ends_with(".riposte.io") && path != "/validate/ingress") continue;
+        if (st.installed) continue;  // first one wins; sorted input keeps this stable
+        st.installed = true;
+        st.configuration = Meta(vwc, "name");
+        st.webhook = name;
+        st.failure_policy = Str(h, {"failurePolicy"});
+        if (st.failure_policy.empty()) st.failure_policy = "Fail";  // admissionregistration/v1 default
+        std::string svc_ns = Str(h, {"clientConfig", "service", "namespace"});
+        std::string svc_name = Str(h, {"clientConfig", "service", "name"});
+        st.service = svc_ns.empty() ? std::string() : svc_ns + "/" + svc_name;
+        if (const auto* rules = Arr(h, {"rules"})) {
+          for (const auto& rule : *rules) {
+            auto has = [&](const char* field, const char* want) {
+              const auto* a = Arr(rule, {field});
+              return a != nullptr && std::any_of(a->begin(), a->end(), [&](const value& x) {
+                       return x.is_string() && (x.as_string() == want || x.as_string() == "*");
+                     });
+            };
+            if (has("resources", "ingresses") && has("operations", "CREATE") && has("operations", "UPDATE")) {
+              st.covers_ingress = true;
+            }
+          }
+        }
+        if (st.service.empty()) {
+          st.problems.push_back("the webhook calls a URL, not a Service; endpoint readiness not checked");
+          st.endpoints_ready = true;
+        } else if (!st_.snap.Readable(res::kEndpoints)) {
+          st.problems.push_back("endpoints unreadable: cannot tell whether the webhook has ready pods");
+        } else {
+          for (const auto& ep : st_.snap.Objects(res::kEndpoints)) {
+            if (Meta(ep, "namespace") != svc_ns || Meta(ep, "name") != svc_name) continue;
+            if (const auto* subsets = Arr(ep, {"subsets"})) {
+              for (const auto& ss : *subsets) {
+                const auto* addrs = Arr(ss, {"addresses"});
+                if (addrs != nullptr && addrs->size() > 0) st.endpoints_ready = true;
+              }
+            }
+          }
+          if (!st.endpoints_ready) st.problems.push_back("Service " + st.service + " has no ready endpoints");
+        }
+        if (st.failure_policy != "Fail") {
+          st.problems.push_back("failurePolicy is " + st.failure_policy + ": Ingresses are admitted unchecked when the webhook is down");
+        }
+        if (!st.covers_ingress) st.problems.push_back("rules do not cover CREATE and UPDATE of ingresses");
+        st.enforcing = st.failure_policy == "Fail" && st.covers_ingress && st.endpoints_ready;
+      }
+    }
+    if (!st.installed) {
+      st_.AddFinding({.id = "riposte/webhook/not-installed",
+                  .category = Category::kRiposte,
+                  .severity = Severity::kMedium,
+                  .object = {"ValidatingWebhookConfiguration", "", "riposte"},
+                  .cves = {},
+                  .rule_id = "AUD-RIPOSTE",
+                  .field = "",
+                  .title = "Riposte's admission webhook is not installed",
+                  .detail = "no ValidatingWebhookConfiguration sends Ingresses to /validate/ingress; new and changed "
+                            "Ingresses are not checked",
+                  .remediation = "install Riposte (helm install riposte helm/riposte, or kubectl apply -k manifests/)"});
+    } else if (!st.enforcing) {
+      st_.AddFinding({.id = "riposte/webhook/not-enforcing",
+                  .category = Category::kRiposte,
+                  .severity = Severity::kMedium,
+                  .object = {"ValidatingWebhookConfiguration", "", st.configuration},
+                  .cves = {},
+                  .rule_id = "AUD-RIPOSTE",
+                  .field = "failurePolicy",
+                  .title = "Riposte's admission webhook is installed but not enforcing",
+                  .detail = Join(st.problems),
+                  .remediation = "set failurePolicy: Fail, cover CREATE/UPDATE of networking.k8s.io ingresses and make "
+                                 "sure the webhook Deployment has ready pods"});
+    }
+  }
+
+ private:
+  AnalysisState& st_;
+};
+
+}  // namespace
+
+void CheckRiposteWebhook(AnalysisState& st) { RiposteWebhookCheck(st).CheckRiposteWebhook(); }
+
+}  // namespace riposte::audit::analysis
