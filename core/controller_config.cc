@@ -17,16 +17,18 @@ std::optional<bool> ParseConfigBool(std::string_view s) {
 }
 
 void ApplyControllerConfigMap(const KeyValues& data, ControllerConfig* config) {
+  // Takes the text as an argument: a lambda may not capture a structured binding under clang
+  // (the fuzz build).
+  auto set_bool = [](const auto& text, std::optional<bool>* out) {
+    if (auto b = ParseConfigBool(text)) *out = *b;
+  };
   for (const auto& [key, value] : data) {
-    auto set_bool = [&](std::optional<bool>* out) {
-      if (auto b = ParseConfigBool(value)) *out = *b;
-    };
     if (key == "allow-snippet-annotations") {
-      set_bool(&config->allow_snippet_annotations);
+      set_bool(value, &config->allow_snippet_annotations);
     } else if (key == "enable-annotation-validation") {
-      set_bool(&config->enable_annotation_validation);
+      set_bool(value, &config->enable_annotation_validation);
     } else if (key == "strict-validate-path-type") {
-      set_bool(&config->strict_validate_path_type);
+      set_bool(value, &config->strict_validate_path_type);
     } else if (key == "annotations-risk-level") {
       config->annotations_risk_level = value;
     } else {
