@@ -152,11 +152,17 @@ TEST_F(EndpointDos, GenuineSenderIsServedWhile1024UnauthenticatedConnectionsIdle
   double ms = 0;
   ASSERT_TRUE(Genuine(&ms));
   std::printf("[ alerts ] genuine alert answered in %.1f ms while the flood held the listener\n", ms);
-  std::string m = Metrics();
-  double evicted = Metric(m, "riposte_http_connections_closed_total{server=\"alerts\",reason=\"evicted\"}");
+  // An eviction is decided at accept and counted once the evicted connection has closed, on
+  // its own strand: the count can trail the genuine answer.
+  std::string m;
+  double evicted = 0;
+  EXPECT_TRUE(Eventually([&] {
+    m = Metrics();
+    evicted = Metric(m, "riposte_http_connections_closed_total{server=\"alerts\",reason=\"evicted\"}");
+    return evicted >= 1024 - 768 + 1;  // the flood beyond the untrusted share, and the genuine sender's slot
+  }, 30s)) << m;
   std::printf("[ alerts ] evicted %.0f, open untrusted %.0f\n", evicted,
               Metric(m, "riposte_http_connections_open{server=\"alerts\",trust=\"untrusted\"}"));
-  EXPECT_GE(evicted, 1024 - 768 + 1);
   EXPECT_LE(Metric(m, "riposte_http_connections_open{server=\"alerts\",trust=\"untrusted\"}"), 768);
   EXPECT_LE(flood.StillOpen(), 768u);
   EXPECT_EQ(Metric(m, "riposte_http_connections_refused_total{server=\"alerts\",reason=\"untrusted_full\"}"), 0);
