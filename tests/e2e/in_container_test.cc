@@ -209,12 +209,24 @@ struct ActionRun {
     ctx.alert = &alert;
     alert.rule = "Drop and execute new binary in container";
   }
+  // Runs the action as the reconciler does: a kWaiting outcome is run again from its record
+  // once its delay has passed (on a clock moved by hand: no waiting in the test).
   c::Outcome Run(k::KubeClient& client) {
     c::InContainerEnv env;
     env.client = &client;
     env.sleep = [](std::chrono::milliseconds) {};  // the stub's processes change only on signals
-    return action->Run(env, ctx);
+    env.now = [this] { return now; };
+    c::Outcome out = action->Run(env, ctx);
+    for (int i = 0; out.state == c::Outcome::State::kWaiting && i < 100; ++i) {
+      ++waits;
+      now += out.after;
+      env.previous = out.record;
+      out = action->Run(env, ctx);
+    }
+    return out;
   }
+  std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
+  int waits = 0;
 };
 
 std::vector<std::vector<std::string>> CommandsFor(const std::string& pod) {
@@ -251,6 +263,7 @@ TEST_F(InContainerE2E, KillProcessEscalatesToKillAndFallsBackToTheShell) {
   auto out = run.Run(*admin_);
   EXPECT_EQ(out.state, c::Outcome::State::kSucceeded) << out.message;
   EXPECT_NE(out.message.find("killed with KILL"), std::string::npos) << out.message;
+  EXPECT_GE(run.waits, 1) << "the grace period is a requeue, not a wait inside Run";
   EXPECT_FALSE(kubelet->Alive(kNs, "kill-2", "app", 42));
   const auto cmds = CommandsFor("kill-2");
   auto has = [&](const std::vector<std::string>& want) { return std::find(cmds.begin(), cmds.end(), want) != cmds.end(); };
