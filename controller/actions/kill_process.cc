@@ -1,9 +1,10 @@
 #include "controller/actions/kill_process.h"
 
+#include "controller/actions/signal_process.h"
+
 #include <algorithm>
 
 #include "controller/alert.h"
-#include "controller/executor.h"
 
 namespace riposte::controller {
 namespace {
@@ -54,22 +55,7 @@ std::optional<Target> ReadTarget(const ActionContext& ctx, std::string* why) {
   return t;
 }
 
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
 bool Contains(const std::string& s, const char* what) { return s.find(what) != std::string::npos; }
-
-// An exec that did not produce a result, as an outcome.
-Outcome ExecProblem(const kube::ApiError& e, const std::string& step) {
-  if (kube::IsNotFound(e)) return {State::kSucceeded, "the container is gone (" + step + "): nothing left to signal", {}};
-  if (kube::IsForbidden(e)) {
-    return {State::kFailed, step + ": exec refused: grant pods/exec get and create (" + e.ToString() + ")", {}};
-  }
-  if (e.Retryable() || e.reason == kube::kExecStreamClosed) return {State::kRetry, step + ": " + e.ToString(), {}};
-  return {State::kFailed, step + ": " + e.ToString(), {}};
-}
 
 }  // namespace
 
@@ -82,7 +68,7 @@ std::string KillProcessAction::Description() const {
 std::vector<ParamSpec> KillProcessAction::Parameters() const {
   return {
       {"graceSeconds", "integer", "5", "seconds between TERM and KILL (0..60)"},
-      {"escalate", "string", "", "\"terminate\": delete the pod when the process cannot be signalled (no kill in the image); needs the terminate action enabled"},
+      EscalateParam("the process cannot be signalled (no kill in the image)"),
       {"shellFallback", "boolean", "true", "use sh's kill builtin (fixed script, validated arguments) when the image has no kill"},
   };
 }
@@ -103,8 +89,7 @@ ActionParamsPtr KillProcessAction::DecodeParams(const json::Reader& item) const 
   auto p = std::make_shared<KillProcessParams>();
   p->grace_seconds = item["graceSeconds"].IntOr(5);
   if (p->grace_seconds < 0 || p->grace_seconds > 60) item["graceSeconds"].Error("must be between 0 and 60");
-  p->escalate = item["escalate"].StringOr("");
-  if (!p->escalate.empty() && p->escalate != "terminate") item["escalate"].Error("must be \"terminate\" or absent");
+  p->escalate = DecodeEscalate(item);
   p->shell_fallback = item["shellFallback"].BoolOr(true);
   return p;
 }
@@ -150,7 +135,7 @@ Outcome KillProcessAction::Run(const InContainerEnv& env, const ActionContext& c
       if (r.ok() && Contains(r->stderr_data, "No such file")) return std::nullopt;
       if (kube::ExecCommandNotFound(r)) *problem = Outcome{State::kFailed, "the image has no cat: the process cannot be checked", {}};
       else if (!r.ok()) *problem = ExecProblem(r.error(), "reading /proc/" + pid + "/stat");
-      else *problem = Outcome{State::kFailed, "reading /proc/" + pid + "/stat: exit " + std::to_string(r->exit_code) + ": " + Trim(r->stderr_data), {}};
+      else *problem = Outcome{State::kFailed, "reading /proc/" + pid + "/stat: exit " + std::to_string(r->exit_code) + ": " + TrimNewlines(r->stderr_data), {}};
       return std::nullopt;
     }
     auto st = ParseProcStat(r->stdout_data);
@@ -159,32 +144,9 @@ Outcome KillProcessAction::Run(const InContainerEnv& env, const ActionContext& c
     return st;
   };
 
-  // kill -SIG PID: the form every kill accepts (busybox takes no -s or --). Without kill, the
-  // shell's builtin through a constant script; the values are positional parameters.
-  enum class Sent { kSent, kGone, kNoTool, kDenied };
-  auto signal = [&](const char* sig, std::optional<Outcome>* err) -> Sent {
-    auto r = exec({"kill", std::string("-") + sig, pid});
-    if (kube::ExecCommandNotFound(r) && params.shell_fallback) {
-      r = exec({"sh", "-c", "kill -\"$1\" \"$2\"", "riposte-kill", sig, pid});
-    }
-    if (kube::ExecCommandNotFound(r)) return Sent::kNoTool;
-    if (!r.ok()) {
-      *err = ExecProblem(r.error(), std::string("kill -") + sig);
-      return Sent::kSent;
-    }
-    if (r->exit_code == 0) return Sent::kSent;
-    if (Contains(r->stderr_data, "No such process")) return Sent::kGone;
-    if (Contains(r->stderr_data, "not permitted")) return Sent::kDenied;
-    *err = Outcome{State::kFailed, std::string("kill -") + sig + ": exit " + std::to_string(r->exit_code) + ": " + Trim(r->stderr_data), {}};
-    return Sent::kSent;
-  };
-  auto escalate = [&](const std::string& cause) -> Outcome {
-    if (params.escalate != "terminate") {
-      return {State::kFailed, cause + "; set escalate: terminate to delete the pod instead", {}};
-    }
-    auto err = Execute(*env.client, DeletePod{ctx.ns, ctx.pod_name, json::GetString(*ctx.pod, {"metadata", "uid"}).value_or(""), 0});
-    if (err) return {err->Retryable() ? State::kRetry : State::kFailed, cause + "; escalating to terminate failed: " + err->ToString(), {}};
-    return {State::kSucceeded, cause + "; escalated to terminate: pod deleted", {}};
+  auto signal_failed = [&](const SignalResult& r, const std::string& sig) -> Outcome {
+    if (r.error) return ExecProblem(*r.error, "kill -" + sig);
+    return {State::kFailed, "kill -" + sig + ": " + r.detail, {}};
   };
   auto wait = [&](std::string message, std::chrono::milliseconds after) {
     Outcome o{State::kWaiting, std::move(message), record};
@@ -218,11 +180,12 @@ Outcome KillProcessAction::Run(const InContainerEnv& env, const ActionContext& c
       return wait("TERM sent to PID " + pid + " (" + comm + "); KILL at " + FormatRfc3339(kill_at) + " if it is still running",
                   std::min<std::chrono::milliseconds>(left, kPoll));
     }
-    std::optional<Outcome> err;
-    const Sent sent = signal("KILL", &err);
-    if (err) return with(*err);
-    if (sent == Sent::kGone) return with({State::kSucceeded, "PID " + pid + " ended after TERM", {}});
-    if (sent != Sent::kSent) return with({State::kFailed, "PID " + pid + " ignored TERM and KILL could not be sent", {}});
+    const SignalResult kill = SendSignal(env, ctx, t.container, "KILL", t.pid, params.shell_fallback);
+    if (kill.kind == SignalResult::Kind::kError) return with(signal_failed(kill, "KILL"));
+    if (kill.kind == SignalResult::Kind::kGone) return with({State::kSucceeded, "PID " + pid + " ended after TERM", {}});
+    if (kill.kind != SignalResult::Kind::kSent) {
+      return with({State::kFailed, "PID " + pid + " ignored TERM and KILL could not be sent", {}});
+    }
     auto gone = read_stat(&problem);
     if (problem) return with(*problem);
     if (!gone || gone->starttime != starttime) return check_killed();
@@ -252,7 +215,7 @@ Outcome KillProcessAction::Run(const InContainerEnv& env, const ActionContext& c
   std::string exe;
   if (t.exepath) {
     auto r = exec({"readlink", "/proc/" + pid + "/exe"});
-    if (r.ok() && r->exit_code == 0) exe = Trim(r->stdout_data);
+    if (r.ok() && r->exit_code == 0) exe = TrimNewlines(r->stdout_data);
     else if (!r.ok() && !kube::ExecCommandNotFound(r)) return with(ExecProblem(r.error(), "reading /proc/" + pid + "/exe"));
   }
   if (!exe.empty()) {
@@ -294,14 +257,18 @@ Outcome KillProcessAction::Run(const InContainerEnv& env, const ActionContext& c
   record["starttime"] = web::json::value::string(starttime);
   record["comm"] = web::json::value::string(comm);
 
-  std::optional<Outcome> err;
-  const Sent sent = signal("TERM", &err);
-  if (err) return with(*err);
-  if (sent == Sent::kGone) return with({State::kSucceeded, "PID " + pid + " exited before the signal", {}});
-  if (sent == Sent::kNoTool) {
-    return with(escalate(std::string("the image has no kill") + (params.shell_fallback ? " and no sh" : "")));
+  const SignalResult term = SendSignal(env, ctx, t.container, "TERM", t.pid, params.shell_fallback);
+  switch (term.kind) {
+    case SignalResult::Kind::kSent: break;
+    case SignalResult::Kind::kError: return with(signal_failed(term, "TERM"));
+    case SignalResult::Kind::kGone: return with({State::kSucceeded, "PID " + pid + " exited before the signal", {}});
+    case SignalResult::Kind::kNoTool:
+      return with(Escalate(env, ctx, params.escalate,
+                           std::string("the image has no kill") + (params.shell_fallback ? " and no sh" : "")));
+    case SignalResult::Kind::kDenied:
+      return with(Escalate(env, ctx, params.escalate,
+                           "kill -TERM " + pid + ": permission denied (the exec runs as the container's user)"));
   }
-  if (sent == Sent::kDenied) return with(escalate("kill -TERM " + pid + ": permission denied (the exec runs as the container's user)"));
 
   // The grace period is not waited for here: the deadline goes into the record and the
   // reconciler comes back (Outcome::kWaiting), so no worker is held for it.

@@ -29,6 +29,10 @@ class ReconcilerTest : public ::testing::Test {
       "labels":{"app":"web","pod-template-hash":"7d9c8f"},
       "ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"web-7d9c8f","uid":"rs-1","controller":true}]},
       "spec":{"nodeName":"node-1"},"status":{"conditions":[{"type":"Ready","status":"True"}]}})"));
+    reconciler = std::make_unique<Reconciler>(Deps());
+  }
+
+  ReconcilerDeps Deps() {
     ReconcilerDeps deps;
     deps.client = fake;
     deps.get_cached = [this](const std::string& ns, const std::string& name) -> std::shared_ptr<const value> {
@@ -41,7 +45,7 @@ class ReconcilerTest : public ::testing::Test {
     deps.on_action = [this](const std::string& type, const std::string& result, std::optional<double>) {
       results.push_back(type + ":" + result);
     };
-    reconciler = std::make_unique<Reconciler>(deps);
+    return deps;
   }
 
   void SeedAction(const std::string& actions, bool dry_run = false) {
@@ -435,16 +439,7 @@ TEST_F(InContainerReconcileTest, GracePeriodIsARequeueNotAWait) {
   EXPECT_EQ(kills, (std::vector<std::string>{"-TERM"}));
   // A fresh reconciler (a restarted controller) picks the step up from status once it is due.
   clock += std::chrono::seconds(31);
-  ReconcilerDeps deps;
-  deps.client = fake;
-  deps.get_cached = [this](const std::string& ns, const std::string& name) -> std::shared_ptr<const value> {
-    auto o = fake->Peek(res::kResponseActions, ns, name);
-    return o ? std::make_shared<const value>(*o) : nullptr;
-  };
-  deps.registry = &BuiltinActions();
-  deps.now = [this] { return clock; };
-  deps.sleep = [this](std::chrono::milliseconds) { ++sleeps; };
-  Reconciler restarted(deps);
+  Reconciler restarted(Deps());
   r = restarted.Reconcile("shop/ra-1");
   EXPECT_EQ(r.after.count(), 0);
   EXPECT_FALSE(r.requeue) << r.error;

@@ -231,6 +231,20 @@ struct ActionRun {
   int waits = 0;
 };
 
+StubFile Regular(const std::string& content, const std::string& mode = "644") {
+  StubFile f;
+  f.content = content;
+  f.mode = mode;
+  return f;
+}
+
+StubFile Symlink(const std::string& target) {
+  StubFile f;
+  f.type = StubFile::Type::kSymlink;
+  f.target = target;
+  return f;
+}
+
 std::vector<std::vector<std::string>> CommandsFor(const std::string& pod) {
   std::vector<std::vector<std::string>> out;
   for (const auto& cmd : kubelet->Commands())
@@ -363,10 +377,7 @@ TEST_F(InContainerE2E, CaptureEvidenceThroughTheApiServer) {
 // real object, its status holds the record, and spec.revert: true puts the file back.
 TEST_F(InContainerE2E, QuarantineFileAndRevertThroughTheReconciler) {
   CreatePod("quarantine-1");
-  StubFile miner;
-  miner.content = "miner payload\n";
-  miner.mode = "755";
-  kubelet->AddFile(kNs, "quarantine-1", "app", "/tmp/xmrig", miner);
+  kubelet->AddFile(kNs, "quarantine-1", "app", "/tmp/xmrig", Regular("miner payload\n", "755"));
   const auto inode = kubelet->File(kNs, "quarantine-1", "app", "/tmp/xmrig")->inode;
   CreateResponseAction(kNs, "quarantine-1", R"({"target":{"pod":"quarantine-1"},"actions":[{"type":"quarantineFile"}],
       "alert":{"rule":"Drop and execute new binary in container","priority":"Critical","source":"syscall",
@@ -432,18 +443,9 @@ TEST_F(InContainerE2E, QuarantineFileAndRevertThroughTheReconciler) {
 
 TEST_F(InContainerE2E, QuarantineFileRefusesDotDotAndSymlinks) {
   CreatePod("quarantine-2");
-  StubFile shadow;
-  shadow.content = "root:*:19000:0:99999:7:::\n";
-  shadow.mode = "640";
-  kubelet->AddFile(kNs, "quarantine-2", "app", "/etc/shadow", shadow);
-  StubFile link;
-  link.type = StubFile::Type::kSymlink;
-  link.target = "/etc/shadow";
-  kubelet->AddFile(kNs, "quarantine-2", "app", "/tmp/innocent", link);
-  StubFile dir_link;
-  dir_link.type = StubFile::Type::kSymlink;
-  dir_link.target = "/etc";
-  kubelet->AddFile(kNs, "quarantine-2", "app", "/var/cfg", dir_link);
+  kubelet->AddFile(kNs, "quarantine-2", "app", "/etc/shadow", Regular("root:*:19000:0:99999:7:::\n", "640"));
+  kubelet->AddFile(kNs, "quarantine-2", "app", "/tmp/innocent", Symlink("/etc/shadow"));
+  kubelet->AddFile(kNs, "quarantine-2", "app", "/var/cfg", Symlink("/etc"));
 
   // ".." is refused before any exec.
   {
@@ -473,9 +475,7 @@ TEST_F(InContainerE2E, QuarantineFileRefusesDotDotAndSymlinks) {
 
 TEST_F(InContainerE2E, QuarantineFileInAContainerThatIsGone) {
   CreatePod("quarantine-3");
-  StubFile f;
-  f.content = "x";
-  kubelet->AddFile(kNs, "quarantine-3", "app", "/tmp/dropped", f);
+  kubelet->AddFile(kNs, "quarantine-3", "app", "/tmp/dropped", Regular("x"));
   ActionRun run("quarantine-3", R"({"type":"quarantineFile"})");  // the pod as read before
   run.alert.fields = {{"fd.name", "/tmp/dropped"}, {"container.id", "0123456789ab"}};
   // Gone between the alert and the action: the API server answers the exec with 404.
