@@ -138,6 +138,14 @@ TEST_F(InContainerE2E, ExecThroughTheApiServerProxy) {
       seen = true;
   }
   EXPECT_TRUE(seen);
+  // No stdin and no tty reach the kubelet (its names: input, tty): nothing is ever streamed
+  // into a container (docs/in-container-actions.md, "Transport details").
+  for (const auto& req : kubelet->Requests()) {
+    if (req.find("/exec/") == std::string::npos) continue;
+    EXPECT_EQ(req.find("input=1"), std::string::npos) << req;
+    EXPECT_EQ(req.find("tty=1"), std::string::npos) << req;
+    EXPECT_NE(req.find("output=1"), std::string::npos) << req;  // the check would see the flags
+  }
 }
 
 TEST_F(InContainerE2E, ExecNeedsGetOnPodsExec) {
