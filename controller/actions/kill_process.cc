@@ -158,13 +158,16 @@ Outcome KillProcessAction::Run(const InContainerEnv& env, const ActionContext& c
   // checked: a process with the same PID and another starttime is another process.
   std::optional<Outcome> problem;
   std::string starttime, comm;
+  auto killed = [&]() {
+    return with({State::kSucceeded, "PID " + pid + " (" + comm + ") ignored TERM for " + std::to_string(params.grace_seconds) +
+                                        "s and was killed with KILL", {}});
+  };
   // After KILL: the same process still there a poll later means KILL did not work.
   auto check_killed = [&]() -> Outcome {
     auto after = read_stat(&problem);
     if (problem) return with(*problem);
     if (after && after->starttime == starttime) return with({State::kFailed, "PID " + pid + " is still running after KILL", {}});
-    return with({State::kSucceeded, "PID " + pid + " (" + comm + ") ignored TERM for " + std::to_string(params.grace_seconds) +
-                                        "s and was killed with KILL", {}});
+    return killed();
   };
   // After TERM: ended, reused, still in its grace period, or due for KILL.
   auto after_term = [&](std::chrono::system_clock::time_point kill_at) -> Outcome {
@@ -188,7 +191,7 @@ Outcome KillProcessAction::Run(const InContainerEnv& env, const ActionContext& c
     }
     auto gone = read_stat(&problem);
     if (problem) return with(*problem);
-    if (!gone || gone->starttime != starttime) return check_killed();
+    if (!gone || gone->starttime != starttime) return killed();
     record["step"] = web::json::value::string("killSent");
     return wait("KILL sent to PID " + pid + " (" + comm + "); checking that it ended", kPoll);
   };
@@ -204,7 +207,8 @@ Outcome KillProcessAction::Run(const InContainerEnv& env, const ActionContext& c
     if (*step == "killSent") return check_killed();
     auto kill_at = ParseRfc3339(json::GetString(prev, {"killAt"}).value_or(""));
     if (*step == "termSent" && kill_at) return after_term(*kill_at);
-    return with({State::kFailed, "status.results[].undo.step \"" + *step + "\" is not one this version knows", {}});
+    return with({State::kFailed, "cannot resume from status.results[].undo: step \"" + *step + "\", killAt \"" +
+                                     json::GetString(prev, {"killAt"}).value_or("") + "\"", {}});
   }
 
   auto before = read_stat(&problem);

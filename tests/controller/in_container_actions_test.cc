@@ -182,6 +182,8 @@ TEST(KillProcess, KillAfterGraceWhenTermIsIgnored) {
   EXPECT_EQ(o.state, State::kSucceeded) << o.message;
   EXPECT_NE(o.message.find("killed with KILL"), std::string::npos) << o.message;
   EXPECT_TRUE(killed);
+  EXPECT_EQ(f.Commands().back(), (Argv{"cat", "/proc/42/stat"})) << "one check after KILL";
+  EXPECT_EQ(f.Commands()[f.Commands().size() - 2], (Argv{"kill", "-KILL", "42"}));
   EXPECT_EQ(f.sleeps, 0);
 }
 
