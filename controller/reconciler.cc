@@ -2,6 +2,7 @@
 
 #include "common/json_value.h"
 #include "common/log.h"
+#include <algorithm>
 #include <thread>
 
 #include "controller/actions/in_container.h"
@@ -130,6 +131,7 @@ InContainerEnv Reconciler::Env() const {
   env.client = deps_.client.get();
   env.sleep = deps_.sleep ? deps_.sleep : [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
   env.exec_timeout = deps_.exec_timeout;
+  env.now = deps_.now;
   return env;
 }
 
@@ -313,11 +315,23 @@ ReconcileResult Reconciler::Run(State& s) {
       // Steps that depend on what the container answers: run now, record the outcome.
       if (s.dirty && i > 0 && !WriteStatus(s, &error)) return MayAct() ? Retry(error) : Stopped();
       if (!MayAct()) return Stopped();
-      res.attempts += 1;
-      Outcome out = in_container->Run(Env(), ctx);
+      InContainerEnv env = Env();
+      env.previous = res.undo;
+      Outcome out = in_container->Run(env, ctx);
       if (!out.record.is_null()) res.undo = out.record;
       res.message = Truncate(out.message);
       s.dirty = true;
+      if (out.state == Outcome::State::kWaiting) {
+        // Started and resumable from the record (e.g. KILL due after a grace period): make
+        // that durable and free the worker; resuming is not a new attempt.
+        res.state = ResultState::kRunning;
+        if (!WriteStatus(s, &error)) return MayAct() ? Retry(error) : Stopped();
+        ReconcileResult waiting;
+        waiting.requeue = true;
+        waiting.after = std::max(out.after, std::chrono::milliseconds(1));
+        return waiting;
+      }
+      res.attempts += 1;
       if (out.state == Outcome::State::kRetry && res.attempts < deps_.max_attempts) {
         res.state = ResultState::kRunning;
         std::string werr;

@@ -23,10 +23,14 @@
 namespace riposte::controller {
 
 struct Outcome {
-  enum class State { kSucceeded, kSkipped, kFailed, kRetry };
+  // kWaiting: started, not finished; the reconciler records `record` and reconciles again
+  // after `after` (or sooner), and Run picks up from the record (InContainerEnv::previous).
+  // Nothing waits inside Run, so a reconcile worker is never held for a grace period.
+  enum class State { kSucceeded, kSkipped, kFailed, kRetry, kWaiting };
   State state = State::kSucceeded;
   std::string message;
   web::json::value record;  // kept in status.results[].undo: what was done, what revert needs
+  std::chrono::milliseconds after{0};  // kWaiting: when to look again
 };
 
 struct InContainerEnv {
@@ -34,6 +38,10 @@ struct InContainerEnv {
   // Waits between polls (grace periods); tests pass one that only advances fake time.
   std::function<void(std::chrono::milliseconds)> sleep;
   std::chrono::milliseconds exec_timeout{15000};
+  // Wall clock for deadlines kept in the record (they outlive this process).
+  std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
+  // What the previous attempt of this action recorded (status.results[].undo), null at first.
+  web::json::value previous;
 };
 
 class InContainerAction : public Action {

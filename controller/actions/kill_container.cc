@@ -2,7 +2,7 @@
 
 #include <cctype>
 
-#include "controller/executor.h"
+#include "controller/actions/signal_process.h"
 
 namespace riposte::controller {
 namespace {
@@ -66,7 +66,7 @@ std::string KillContainerAction::Description() const {
 std::vector<ParamSpec> KillContainerAction::Parameters() const {
   return {
       {"timeoutSeconds", "integer", "60", "how long to wait for the pod status to show the restart (1..300)"},
-      {"escalate", "string", "", "\"terminate\": delete the pod when PID 1 cannot be stopped from inside; needs the terminate action enabled"},
+      EscalateParam("PID 1 cannot be stopped from inside"),
   };
 }
 
@@ -84,8 +84,7 @@ ActionParamsPtr KillContainerAction::DecodeParams(const json::Reader& item) cons
   auto p = std::make_shared<KillContainerParams>();
   p->timeout_seconds = item["timeoutSeconds"].IntOr(60);
   if (p->timeout_seconds < 1 || p->timeout_seconds > 300) item["timeoutSeconds"].Error("must be between 1 and 300");
-  p->escalate = item["escalate"].StringOr("");
-  if (!p->escalate.empty() && p->escalate != "terminate") item["escalate"].Error("must be \"terminate\" or absent");
+  p->escalate = DecodeEscalate(item);
   return p;
 }
 
@@ -117,22 +116,11 @@ Outcome KillContainerAction::Run(const InContainerEnv& env, const ActionContext&
     o.record = record;
     return o;
   };
-  auto escalate = [&](const std::string& cause) -> Outcome {
-    if (params.escalate != "terminate") return {State::kFailed, cause + "; set escalate: terminate to delete the pod instead", {}};
-    auto err = Execute(*env.client, DeletePod{ctx.ns, ctx.pod_name, json::GetString(*ctx.pod, {"metadata", "uid"}).value_or(""), 0});
-    if (err) return {err->Retryable() ? State::kRetry : State::kFailed, cause + "; escalating to terminate failed: " + err->ToString(), {}};
-    return {State::kSucceeded, cause + "; escalated to terminate: pod deleted", {}};
-  };
+  auto escalate = [&](const std::string& cause) { return Escalate(env, ctx, params.escalate, cause); };
 
   auto status = RunIn(env, ctx, container, {"cat", "/proc/1/status"});
   if (kube::ExecCommandNotFound(status)) return with(escalate("the image has no cat: PID 1's signal handlers cannot be checked"));
-  if (!status.ok()) {
-    const auto& e = status.error();
-    if (kube::IsNotFound(e)) return with({State::kSucceeded, "the container is gone: nothing to stop", {}});
-    if (kube::IsForbidden(e)) return with({State::kFailed, "exec refused: grant pods/exec get and create (" + e.ToString() + ")", {}});
-    return with({e.Retryable() || e.reason == kube::kExecStreamClosed ? State::kRetry : State::kFailed,
-                 "reading /proc/1/status: " + e.ToString(), {}});
-  }
+  if (!status.ok()) return with(ExecProblem(status.error(), "reading /proc/1/status"));
   if (status->exit_code != 0) return with({State::kFailed, "reading /proc/1/status: exit " + std::to_string(status->exit_code), {}});
   if (!CatchesSignal(status->stdout_data, kSigTerm)) {
     std::string name;
@@ -143,10 +131,9 @@ Outcome KillContainerAction::Run(const InContainerEnv& env, const ActionContext&
     return with(escalate("PID 1 (" + name + ") does not handle SIGTERM: the container cannot be stopped from inside"));
   }
   // The exec usually dies with the container (no status, or exit 137): that is the expected end.
-  auto sent = RunIn(env, ctx, container, {"kill", "-TERM", "1"});
-  if (kube::ExecCommandNotFound(sent)) sent = RunIn(env, ctx, container, {"sh", "-c", "kill -\"$1\" \"$2\"", "riposte-kill", "TERM", "1"});
-  if (kube::ExecCommandNotFound(sent)) return with(escalate("the image has no kill and no sh"));
-  if (!sent.ok() && kube::IsForbidden(sent.error())) return with({State::kFailed, "exec refused: " + sent.error().ToString(), {}});
+  const SignalResult sent = SendSignal(env, ctx, container, "TERM", 1, /*shell_fallback=*/true);
+  if (sent.kind == SignalResult::Kind::kNoTool) return with(escalate("the image has no kill and no sh"));
+  if (sent.error && kube::IsForbidden(*sent.error)) return with(ExecProblem(*sent.error, "kill -TERM 1"));
 
   // Proof from the pod status: a restart, or the container terminated (no restart by policy).
   const auto deadline = std::chrono::seconds(params.timeout_seconds);

@@ -1,12 +1,18 @@
 #include "controller/actions/kill_process.h"
 
-#include "controller/executor.h"
+#include "controller/actions/signal_process.h"
+
+#include <algorithm>
+
+#include "controller/alert.h"
 
 namespace riposte::controller {
 namespace {
 
 using State = Outcome::State;
-constexpr std::chrono::milliseconds kPoll{500};
+// How often a pending step is looked at again (a process that ends after TERM is seen
+// within this delay).
+constexpr std::chrono::milliseconds kPoll{1000};
 
 struct KillProcessParams final : ActionParams {
   int64_t grace_seconds = 5;
@@ -49,22 +55,7 @@ std::optional<Target> ReadTarget(const ActionContext& ctx, std::string* why) {
   return t;
 }
 
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s;
-}
-
 bool Contains(const std::string& s, const char* what) { return s.find(what) != std::string::npos; }
-
-// An exec that did not produce a result, as an outcome.
-Outcome ExecProblem(const kube::ApiError& e, const std::string& step) {
-  if (kube::IsNotFound(e)) return {State::kSucceeded, "the container is gone (" + step + "): nothing left to signal", {}};
-  if (kube::IsForbidden(e)) {
-    return {State::kFailed, step + ": exec refused: grant pods/exec get and create (" + e.ToString() + ")", {}};
-  }
-  if (e.Retryable() || e.reason == kube::kExecStreamClosed) return {State::kRetry, step + ": " + e.ToString(), {}};
-  return {State::kFailed, step + ": " + e.ToString(), {}};
-}
 
 }  // namespace
 
@@ -77,7 +68,7 @@ std::string KillProcessAction::Description() const {
 std::vector<ParamSpec> KillProcessAction::Parameters() const {
   return {
       {"graceSeconds", "integer", "5", "seconds between TERM and KILL (0..60)"},
-      {"escalate", "string", "", "\"terminate\": delete the pod when the process cannot be signalled (no kill in the image); needs the terminate action enabled"},
+      EscalateParam("the process cannot be signalled (no kill in the image)"),
       {"shellFallback", "boolean", "true", "use sh's kill builtin (fixed script, validated arguments) when the image has no kill"},
   };
 }
@@ -98,8 +89,7 @@ ActionParamsPtr KillProcessAction::DecodeParams(const json::Reader& item) const 
   auto p = std::make_shared<KillProcessParams>();
   p->grace_seconds = item["graceSeconds"].IntOr(5);
   if (p->grace_seconds < 0 || p->grace_seconds > 60) item["graceSeconds"].Error("must be between 0 and 60");
-  p->escalate = item["escalate"].StringOr("");
-  if (!p->escalate.empty() && p->escalate != "terminate") item["escalate"].Error("must be \"terminate\" or absent");
+  p->escalate = DecodeEscalate(item);
   p->shell_fallback = item["shellFallback"].BoolOr(true);
   return p;
 }
@@ -145,7 +135,7 @@ Outcome KillProcessAction::Run(const InContainerEnv& env, const ActionContext& c
       if (r.ok() && Contains(r->stderr_data, "No such file")) return std::nullopt;
       if (kube::ExecCommandNotFound(r)) *problem = Outcome{State::kFailed, "the image has no cat: the process cannot be checked", {}};
       else if (!r.ok()) *problem = ExecProblem(r.error(), "reading /proc/" + pid + "/stat");
-      else *problem = Outcome{State::kFailed, "reading /proc/" + pid + "/stat: exit " + std::to_string(r->exit_code) + ": " + Trim(r->stderr_data), {}};
+      else *problem = Outcome{State::kFailed, "reading /proc/" + pid + "/stat: exit " + std::to_string(r->exit_code) + ": " + TrimNewlines(r->stderr_data), {}};
       return std::nullopt;
     }
     auto st = ParseProcStat(r->stdout_data);
@@ -154,7 +144,73 @@ Outcome KillProcessAction::Run(const InContainerEnv& env, const ActionContext& c
     return st;
   };
 
+  auto signal_failed = [&](const SignalResult& r, const std::string& sig) -> Outcome {
+    if (r.error) return ExecProblem(*r.error, "kill -" + sig);
+    return {State::kFailed, "kill -" + sig + ": " + r.detail, {}};
+  };
+  auto wait = [&](std::string message, std::chrono::milliseconds after) {
+    Outcome o{State::kWaiting, std::move(message), record};
+    o.after = after;
+    return o;
+  };
+
+  // From here on the identity is (PID, starttime), read when the exe or arguments were
+  // checked: a process with the same PID and another starttime is another process.
   std::optional<Outcome> problem;
+  std::string starttime, comm;
+  auto killed = [&]() {
+    return with({State::kSucceeded, "PID " + pid + " (" + comm + ") ignored TERM for " + std::to_string(params.grace_seconds) +
+                                        "s and was killed with KILL", {}});
+  };
+  // After KILL: the same process still there a poll later means KILL did not work.
+  auto check_killed = [&]() -> Outcome {
+    auto after = read_stat(&problem);
+    if (problem) return with(*problem);
+    if (after && after->starttime == starttime) return with({State::kFailed, "PID " + pid + " is still running after KILL", {}});
+    return killed();
+  };
+  // After TERM: ended, reused, still in its grace period, or due for KILL.
+  auto after_term = [&](std::chrono::system_clock::time_point kill_at) -> Outcome {
+    auto now = read_stat(&problem);
+    if (problem) return with(*problem);
+    if (!now) return with({State::kSucceeded, "PID " + pid + " (" + comm + ") ended after TERM", {}});
+    if (now->starttime != starttime) {
+      return with({State::kSucceeded, "PID " + pid + " ended after TERM; the PID now belongs to another process, KILL not sent", {}});
+    }
+    const auto clock = env.now();
+    if (clock < kill_at) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(kill_at - clock);  // never 0 before the deadline
+      return wait("TERM sent to PID " + pid + " (" + comm + "); KILL at " + FormatRfc3339(kill_at) + " if it is still running",
+                  std::min<std::chrono::milliseconds>(left, kPoll));
+    }
+    const SignalResult kill = SendSignal(env, ctx, t.container, "KILL", t.pid, params.shell_fallback);
+    if (kill.kind == SignalResult::Kind::kError) return with(signal_failed(kill, "KILL"));
+    if (kill.kind == SignalResult::Kind::kGone) return with({State::kSucceeded, "PID " + pid + " ended after TERM", {}});
+    if (kill.kind != SignalResult::Kind::kSent) {
+      return with({State::kFailed, "PID " + pid + " ignored TERM and KILL could not be sent", {}});
+    }
+    auto gone = read_stat(&problem);
+    if (problem) return with(*problem);
+    if (!gone || gone->starttime != starttime) return killed();
+    record["step"] = web::json::value::string("killSent");
+    return wait("KILL sent to PID " + pid + " (" + comm + "); checking that it ended", kPoll);
+  };
+
+  // A step left pending by an earlier reconcile (this process or a previous leader's).
+  const auto& prev = env.previous;
+  if (auto step = json::GetString(prev, {"step"}); step && json::GetInt(prev, {"pid"}) == t.pid &&
+                                                    json::GetString(prev, {"container"}) == t.container &&
+                                                    json::GetString(prev, {"starttime"})) {
+    record = prev;
+    starttime = *json::GetString(prev, {"starttime"});
+    comm = json::GetString(prev, {"comm"}).value_or("");
+    if (*step == "killSent") return check_killed();
+    auto kill_at = ParseRfc3339(json::GetString(prev, {"killAt"}).value_or(""));
+    if (*step == "termSent" && kill_at) return after_term(*kill_at);
+    return with({State::kFailed, "cannot resume from status.results[].undo: step \"" + *step + "\", killAt \"" +
+                                     json::GetString(prev, {"killAt"}).value_or("") + "\"", {}});
+  }
+
   auto before = read_stat(&problem);
   if (problem) return with(*problem);
   if (!before) return with({State::kSucceeded, "PID " + pid + " had already exited", {}});
@@ -163,7 +219,7 @@ Outcome KillProcessAction::Run(const InContainerEnv& env, const ActionContext& c
   std::string exe;
   if (t.exepath) {
     auto r = exec({"readlink", "/proc/" + pid + "/exe"});
-    if (r.ok() && r->exit_code == 0) exe = Trim(r->stdout_data);
+    if (r.ok() && r->exit_code == 0) exe = TrimNewlines(r->stdout_data);
     else if (!r.ok() && !kube::ExecCommandNotFound(r)) return with(ExecProblem(r.error(), "reading /proc/" + pid + "/exe"));
   }
   if (!exe.empty()) {
@@ -190,91 +246,44 @@ Outcome KillProcessAction::Run(const InContainerEnv& env, const ActionContext& c
     if (!cur.empty()) argv.push_back(cur);
     std::string args;
     for (size_t i = 1; i < argv.size(); ++i) args += (i > 1 ? " " : "") + argv[i];
-    const std::string comm = before->comm.substr(0, 15);
+    const std::string proc_comm = before->comm.substr(0, 15);
     bool same = true;
     if (t.args) same = same && args == *t.args;
-    if (t.cmdline) same = same && (comm + (args.empty() ? "" : " " + args)) == *t.cmdline;
-    if (t.name) same = same && comm == t.name->substr(0, 15);
+    if (t.cmdline) same = same && (proc_comm + (args.empty() ? "" : " " + args)) == *t.cmdline;
+    if (t.name) same = same && proc_comm == t.name->substr(0, 15);
     if (!same) {
-      return with({State::kSkipped, "not signalled: PID " + pid + " runs \"" + comm + " " + args.substr(0, 200) +
+      return with({State::kSkipped, "not signalled: PID " + pid + " runs \"" + proc_comm + " " + args.substr(0, 200) +
                                         "\", not the alert's process (PID reused)", {}});
     }
   }
-  record["starttime"] = web::json::value::string(before->starttime);
-  record["comm"] = web::json::value::string(before->comm);
+  starttime = before->starttime;
+  comm = before->comm;
+  record["starttime"] = web::json::value::string(starttime);
+  record["comm"] = web::json::value::string(comm);
 
-  // kill -SIG PID: the form every kill accepts (busybox takes no -s or --). Without kill, the
-  // shell's builtin through a constant script; the values are positional parameters.
-  enum class Sent { kSent, kGone, kNoTool, kDenied };
-  auto signal = [&](const char* sig, std::optional<Outcome>* err) -> Sent {
-    auto r = exec({"kill", std::string("-") + sig, pid});
-    if (kube::ExecCommandNotFound(r) && params.shell_fallback) {
-      r = exec({"sh", "-c", "kill -\"$1\" \"$2\"", "riposte-kill", sig, pid});
-    }
-    if (kube::ExecCommandNotFound(r)) return Sent::kNoTool;
-    if (!r.ok()) {
-      *err = ExecProblem(r.error(), std::string("kill -") + sig);
-      return Sent::kSent;
-    }
-    if (r->exit_code == 0) return Sent::kSent;
-    if (Contains(r->stderr_data, "No such process")) return Sent::kGone;
-    if (Contains(r->stderr_data, "not permitted")) return Sent::kDenied;
-    *err = Outcome{State::kFailed, std::string("kill -") + sig + ": exit " + std::to_string(r->exit_code) + ": " + Trim(r->stderr_data), {}};
-    return Sent::kSent;
-  };
-  auto escalate = [&](const std::string& cause) -> Outcome {
-    if (params.escalate != "terminate") {
-      return {State::kFailed, cause + "; set escalate: terminate to delete the pod instead", {}};
-    }
-    auto err = Execute(*env.client, DeletePod{ctx.ns, ctx.pod_name, json::GetString(*ctx.pod, {"metadata", "uid"}).value_or(""), 0});
-    if (err) return {err->Retryable() ? State::kRetry : State::kFailed, cause + "; escalating to terminate failed: " + err->ToString(), {}};
-    return {State::kSucceeded, cause + "; escalated to terminate: pod deleted", {}};
-  };
+  const SignalResult term = SendSignal(env, ctx, t.container, "TERM", t.pid, params.shell_fallback);
+  switch (term.kind) {
+    case SignalResult::Kind::kSent: break;
+    case SignalResult::Kind::kError: return with(signal_failed(term, "TERM"));
+    case SignalResult::Kind::kGone: return with({State::kSucceeded, "PID " + pid + " exited before the signal", {}});
+    case SignalResult::Kind::kNoTool:
+      return with(Escalate(env, ctx, params.escalate,
+                           std::string("the image has no kill") + (params.shell_fallback ? " and no sh" : "")));
+    case SignalResult::Kind::kDenied:
+      return with(Escalate(env, ctx, params.escalate,
+                           "kill -TERM " + pid + ": permission denied (the exec runs as the container's user)"));
+  }
 
-  std::optional<Outcome> err;
-  Sent sent = signal("TERM", &err);
-  if (err) return with(*err);
-  if (sent == Sent::kGone) return with({State::kSucceeded, "PID " + pid + " exited before the signal", {}});
-  if (sent == Sent::kNoTool) {
-    return with(escalate(std::string("the image has no kill") + (params.shell_fallback ? " and no sh" : "")));
-  }
-  if (sent == Sent::kDenied) return with(escalate("kill -TERM " + pid + ": permission denied (the exec runs as the container's user)"));
-
-  // Grace: the same (PID, starttime) still running means KILL; a new starttime means the
-  // process exited and the PID was reused, so nothing more is sent.
-  const auto grace = std::chrono::seconds(params.grace_seconds);
-  std::chrono::milliseconds waited{0};
-  for (;;) {
-    if (waited >= grace) break;
-    env.sleep(kPoll);
-    waited += kPoll;
-    auto now = read_stat(&problem);
-    if (problem) return with(*problem);
-    if (!now) return with({State::kSucceeded, "PID " + pid + " (" + before->comm + ") ended after TERM", {}});
-    if (now->starttime != before->starttime) {
-      return with({State::kSucceeded, "PID " + pid + " ended after TERM; the PID now belongs to another process, KILL not sent", {}});
-    }
-  }
-  if (grace.count() == 0) {
-    auto now = read_stat(&problem);
-    if (problem) return with(*problem);
-    if (!now) return with({State::kSucceeded, "PID " + pid + " (" + before->comm + ") ended after TERM", {}});
-    if (now->starttime != before->starttime) {
-      return with({State::kSucceeded, "PID " + pid + " ended after TERM; the PID now belongs to another process, KILL not sent", {}});
-    }
-  }
-  sent = signal("KILL", &err);
-  if (err) return with(*err);
-  if (sent == Sent::kGone) return with({State::kSucceeded, "PID " + pid + " ended after TERM", {}});
-  if (sent != Sent::kSent) return with({State::kFailed, "PID " + pid + " ignored TERM and KILL could not be sent", {}});
-  env.sleep(kPoll);
-  auto after = read_stat(&problem);
-  if (problem) return with(*problem);
-  if (after && after->starttime == before->starttime) {
-    return with({State::kFailed, "PID " + pid + " is still running after KILL", {}});
-  }
-  return with({State::kSucceeded, "PID " + pid + " (" + before->comm + ") ignored TERM for " + std::to_string(params.grace_seconds) +
-                                      "s and was killed with KILL", {}});
+  // The grace period is not waited for here: the deadline goes into the record and the
+  // reconciler comes back (Outcome::kWaiting), so no worker is held for it.
+  const auto clock = env.now();
+  const auto kill_at = params.grace_seconds == 0 ? clock
+                                                 : std::chrono::ceil<std::chrono::seconds>(clock + std::chrono::seconds(params.grace_seconds));
+  record["step"] = web::json::value::string("termSent");
+  record["killAt"] = web::json::value::string(FormatRfc3339(kill_at));
+  if (params.grace_seconds == 0) return after_term(kill_at);
+  return wait("TERM sent to PID " + pid + " (" + comm + "); KILL at " + FormatRfc3339(kill_at) + " if it is still running",
+              std::min<std::chrono::milliseconds>(std::chrono::seconds(params.grace_seconds), kPoll));
 }
 
 }  // namespace riposte::controller

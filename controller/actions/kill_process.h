@@ -5,7 +5,10 @@ namespace riposte::controller {
 
 // Signals the alert's process (proc.vpid) inside its container: TERM, then KILL after a
 // grace period, after checking through /proc that the PID is still the process the alert
-// saw (exe path, else arguments and name), so a reused PID is never signalled.
+// saw (exe path, else arguments and name), so a reused PID is never signalled. The grace
+// period is not waited out in Run: after TERM the KILL deadline and the process's identity
+// (PID, starttime) go into the record and Run returns kWaiting; the next reconcile checks
+// that the same process is still alive and only then sends KILL.
 class KillProcessAction final : public InContainerAction {
  public:
   std::string Name() const override { return "killProcess"; }

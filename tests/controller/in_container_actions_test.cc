@@ -14,6 +14,7 @@
 #include "controller/actions/kill_container.h"
 #include "controller/actions/quarantine_file.h"
 #include "controller/actions/registry.h"
+#include "controller/alert.h"
 #include "common/json_value.h"
 #include "tests/fakes/fake_kube_client.h"
 
@@ -83,12 +84,22 @@ struct Fixture {
   const InContainerAction* action() const {
     return dynamic_cast<const InContainerAction*>(BuiltinActions().Find(json::GetString(item, {"type"}).value()).get());
   }
-  Outcome Run() {
+  Outcome Run(const value& previous = value()) {
     InContainerEnv env;
     env.client = client.get();
     env.sleep = [this](std::chrono::milliseconds) { ++sleeps; };
+    env.now = [this] { return now; };
+    env.previous = previous;
     return action()->Run(env, ctx);
   }
+  // What the reconciler does with kWaiting: call Run again with the recorded state.
+  Outcome Resume(const Outcome& waiting) {
+    EXPECT_EQ(waiting.state, State::kWaiting) << waiting.message;
+    return Run(waiting.record);
+  }
+  // Wall clock for the KILL deadline; not a whole second, so rounding is exercised.
+  std::chrono::system_clock::time_point now =
+      *ParseRfc3339("2026-11-28T10:00:00Z") + std::chrono::milliseconds(300);
   std::vector<Argv> Commands() const {
     std::vector<Argv> out;
     for (const auto& c : client->ExecCalls()) out.push_back(c.argv);
@@ -122,12 +133,22 @@ TEST(KillProcess, TermEndsTheProcess) {
              EXPECT_EQ(argv, (Argv{"kill", "-TERM", "42"}));
              return Out("");
            });
-  Outcome o = f.Run();
+  // TERM, then Run returns at once: the grace period is the reconciler's requeue.
+  Outcome waiting = f.Run();
+  EXPECT_EQ(waiting.state, State::kWaiting) << waiting.message;
+  EXPECT_GT(waiting.after.count(), 0);
+  EXPECT_LE(waiting.after, std::chrono::milliseconds(5000));
+  EXPECT_EQ(json::GetString(waiting.record, {"step"}).value_or(""), "termSent");
+  EXPECT_EQ(json::GetString(waiting.record, {"killAt"}).value_or(""), "2026-11-28T10:00:06Z");  // 10:00:00.3 + 5s, rounded up
+  EXPECT_EQ(json::GetString(waiting.record, {"starttime"}).value_or(""), "1000");
+  EXPECT_TRUE(Has(f.Commands(), Argv{"kill", "-TERM", "42"}));
+  // The next reconcile, still within the grace period, finds the process gone.
+  Outcome o = f.Resume(waiting);
   EXPECT_EQ(o.state, State::kSucceeded) << o.message;
   EXPECT_NE(o.message.find("ended after TERM"), std::string::npos) << o.message;
   EXPECT_FALSE(Has(f.Commands(), Argv{"kill", "-KILL", "42"}));
   EXPECT_EQ(json::GetString(o.record, {"starttime"}).value_or(""), "1000");
-  EXPECT_EQ(f.sleeps, 1);
+  EXPECT_EQ(f.sleeps, 0);
 }
 
 TEST(KillProcess, KillAfterGraceWhenTermIsIgnored) {
@@ -142,22 +163,108 @@ TEST(KillProcess, KillAfterGraceWhenTermIsIgnored) {
              return Out("");
            });
   Outcome o = f.Run();
+  EXPECT_EQ(o.state, State::kWaiting) << o.message;
+  EXPECT_TRUE(Has(f.Commands(), Argv{"kill", "-TERM", "42"}));
+  EXPECT_FALSE(killed) << "KILL before the grace period";
+  // A reconcile inside the grace period (a watch event, or the poll) sends nothing.
+  f.now += std::chrono::seconds(1);
+  o = f.Resume(o);
+  EXPECT_EQ(o.state, State::kWaiting) << o.message;
+  EXPECT_FALSE(killed);
+  EXPECT_LE(o.after, std::chrono::milliseconds(1700));
+  f.now += std::chrono::milliseconds(1600);  // 10:00:02.9: 2 s after TERM, not yet the recorded 10:00:03
+  o = f.Resume(o);
+  EXPECT_EQ(o.state, State::kWaiting) << o.message;
+  EXPECT_FALSE(killed);
+  EXPECT_EQ(o.after, std::chrono::milliseconds(100));
+  f.now += std::chrono::milliseconds(100);
+  o = f.Resume(o);
   EXPECT_EQ(o.state, State::kSucceeded) << o.message;
   EXPECT_NE(o.message.find("killed with KILL"), std::string::npos) << o.message;
-  EXPECT_TRUE(Has(f.Commands(), Argv{"kill", "-TERM", "42"}));
   EXPECT_TRUE(killed);
-  EXPECT_EQ(f.sleeps, 5);  // 4 polls of 500 ms in 2 s, then one after KILL
+  EXPECT_EQ(f.Commands().back(), (Argv{"cat", "/proc/42/stat"})) << "one check after KILL";
+  EXPECT_EQ(f.Commands()[f.Commands().size() - 2], (Argv{"kill", "-KILL", "42"}));
+  EXPECT_EQ(f.sleeps, 0);
+}
+
+TEST(KillProcess, KillThatDoesNotEndTheProcessIsCheckedOnTheNextReconcile) {
+  for (bool ends : {true, false}) {
+    Fixture f(R"({"type":"killProcess","graceSeconds":0})");
+    int stats_after_kill = 0;
+    bool killed = false;
+    f.Script([&]() -> kube::Result<kube::ExecResult> {
+               if (killed && ends && stats_after_kill++ > 0) return Out(Stat(42, "xmrig", 'Z', "1000"));
+               return Out(Stat(42, "xmrig", 'D', "1000"));
+             },
+             [&](const Argv& argv) -> kube::Result<kube::ExecResult> {
+               if (argv == Argv{"kill", "-KILL", "42"}) killed = true;
+               return Out("");
+             });
+    Outcome o = f.Run();
+    EXPECT_TRUE(killed);
+    EXPECT_EQ(o.state, State::kWaiting) << o.message;
+    EXPECT_EQ(json::GetString(o.record, {"step"}).value_or(""), "killSent");
+    const size_t before = f.Commands().size();
+    o = f.Resume(o);
+    EXPECT_EQ(f.Commands().size(), before + 1) << "only the stat is read again: no second KILL";
+    if (ends) {
+      EXPECT_EQ(o.state, State::kSucceeded) << o.message;
+    } else {
+      EXPECT_EQ(o.state, State::kFailed) << o.message;
+      EXPECT_NE(o.message.find("still running after KILL"), std::string::npos) << o.message;
+    }
+    EXPECT_EQ(f.sleeps, 0);
+  }
 }
 
 TEST(KillProcess, PidReusedDuringGraceGetsNoKill) {
   Fixture f(R"({"type":"killProcess","graceSeconds":5})");
   int stats = 0;
-  f.Script([&]() { return Out(Stat(42, stats++ == 0 ? "xmrig" : "sh", 'S', stats == 1 ? "1000" : "2000")); },
+  f.Script([&]() { return ++stats == 1 ? Out(Stat(42, "xmrig", 'S', "1000")) : Out(Stat(42, "sh", 'S', "2000")); },
            [](const Argv&) { return kube::Result<kube::ExecResult>(Out("")); });
   Outcome o = f.Run();
+  EXPECT_EQ(o.state, State::kWaiting) << o.message;
+  f.now += std::chrono::seconds(10);
+  o = f.Resume(o);
   EXPECT_EQ(o.state, State::kSucceeded) << o.message;
   EXPECT_NE(o.message.find("KILL not sent"), std::string::npos) << o.message;
   EXPECT_FALSE(Has(f.Commands(), Argv{"kill", "-KILL", "42"}));
+}
+
+// The pending KILL lives in the status record only: a controller that restarted (or another
+// leader) resumes from it without re-running the checks or TERM, and still sends KILL only
+// to the process with the recorded starttime.
+TEST(KillProcess, PendingKillResumesFromTheRecordAlone) {
+  const value record = value::parse(R"({"container":"app","pid":42,"starttime":"1000","comm":"xmrig",
+                                        "step":"termSent","killAt":"2026-11-28T10:00:00Z"})");
+  for (const char* starttime : {"1000", "2000"}) {
+    Fixture f(R"({"type":"killProcess","graceSeconds":5})");
+    bool killed = false;
+    f.Script([&]() -> kube::Result<kube::ExecResult> {
+               if (killed) return Out("", 1, "No such file or directory");
+               return Out(Stat(42, "xmrig", 'S', starttime));
+             },
+             [&](const Argv& argv) -> kube::Result<kube::ExecResult> {
+               EXPECT_EQ(argv, (Argv{"kill", "-KILL", "42"})) << "no TERM or identity check again";
+               killed = true;
+               return Out("");
+             });
+    Outcome o = f.Run(record);
+    EXPECT_EQ(o.state, State::kSucceeded) << o.message;
+    EXPECT_EQ(killed, std::string(starttime) == "1000") << starttime << ": " << o.message;
+    EXPECT_FALSE(Has(f.Commands(), Argv{"readlink", "/proc/42/exe"}));
+  }
+  // A record for another PID or container (a hand-edited status) is not trusted: start over.
+  Fixture other(R"({"type":"killProcess","graceSeconds":5})");
+  other.Script([]() { return Out(Stat(42, "xmrig", 'S', "1000")); },
+               [](const Argv&) { return kube::Result<kube::ExecResult>(Out("")); });
+  value foreign = record;
+  foreign["pid"] = value::number(43);
+  Outcome o = other.Run(foreign);
+  EXPECT_EQ(o.state, State::kWaiting) << o.message;
+  EXPECT_TRUE(Has(other.Commands(), Argv{"readlink", "/proc/42/exe"}));
+  EXPECT_TRUE(Has(other.Commands(), Argv{"kill", "-TERM", "42"}));
+  EXPECT_FALSE(Has(other.Commands(), Argv{"kill", "-KILL", "42"}));
 }
 
 TEST(KillProcess, PidOfAnotherProcessIsNotSignalled) {

@@ -29,6 +29,10 @@ class ReconcilerTest : public ::testing::Test {
       "labels":{"app":"web","pod-template-hash":"7d9c8f"},
       "ownerReferences":[{"apiVersion":"apps/v1","kind":"ReplicaSet","name":"web-7d9c8f","uid":"rs-1","controller":true}]},
       "spec":{"nodeName":"node-1"},"status":{"conditions":[{"type":"Ready","status":"True"}]}})"));
+    reconciler = std::make_unique<Reconciler>(Deps());
+  }
+
+  ReconcilerDeps Deps() {
     ReconcilerDeps deps;
     deps.client = fake;
     deps.get_cached = [this](const std::string& ns, const std::string& name) -> std::shared_ptr<const value> {
@@ -36,10 +40,12 @@ class ReconcilerTest : public ::testing::Test {
       return o ? std::make_shared<const value>(*o) : nullptr;
     };
     deps.registry = &BuiltinActions();
+    deps.now = [this] { return clock; };
+    deps.sleep = [this](std::chrono::milliseconds) { ++sleeps; };
     deps.on_action = [this](const std::string& type, const std::string& result, std::optional<double>) {
       results.push_back(type + ":" + result);
     };
-    reconciler = std::make_unique<Reconciler>(deps);
+    return deps;
   }
 
   void SeedAction(const std::string& actions, bool dry_run = false) {
@@ -75,6 +81,8 @@ class ReconcilerTest : public ::testing::Test {
   std::shared_ptr<fakes::FakeKubeClient> fake;
   std::unique_ptr<Reconciler> reconciler;
   std::vector<std::string> results;
+  std::chrono::system_clock::time_point clock = std::chrono::system_clock::now();
+  int sleeps = 0;
 };
 
 constexpr const char* kContain =
@@ -368,8 +376,9 @@ namespace {
 // recorded in status.results, and a dry run that execs nothing.
 class InContainerReconcileTest : public ReconcilerTest {
  protected:
-  void SeedAlertAction(bool dry_run) {
-    SeedAction(R"([{"type":"captureEvidence"},{"type":"killProcess","graceSeconds":0}])", dry_run);
+  void SeedAlertAction(bool dry_run, int grace_seconds = 0) {
+    SeedAction(R"([{"type":"captureEvidence"},{"type":"killProcess","graceSeconds":)" + std::to_string(grace_seconds) + "}]",
+               dry_run);
     auto ra = RA();
     ra["spec"]["alert"] = value::parse(R"({"rule":"Drop and execute new binary in container","priority":"Critical",
       "source":"syscall","time":"2026-11-28T10:00:00Z","tags":[],
@@ -396,13 +405,50 @@ class InContainerReconcileTest : public ReconcilerTest {
       } else if (argv[0] == "readlink") {
         r.stdout_data = "/tmp/xmrig\n";
       } else if (argv[0] == "kill") {
-        killed = true;
+        kills.push_back(argv[1]);
+        killed = !ignores_term || argv[1] == "-KILL";
       }
       return r;
     });
   }
   bool killed = false;
+  bool ignores_term = false;
+  std::vector<std::string> kills;
 };
+
+// The grace period between TERM and KILL does not hold the worker: the reconcile returns a
+// delayed requeue with the pending step in status, and a later reconcile sends KILL.
+TEST_F(InContainerReconcileTest, GracePeriodIsARequeueNotAWait) {
+  SeedAlertAction(false, 30);
+  ignores_term = true;
+  ReconcileResult r = reconciler->Reconcile("shop/ra-1");
+  EXPECT_TRUE(r.error.empty()) << r.error;
+  EXPECT_GT(r.after.count(), 0);
+  EXPECT_LE(r.after, std::chrono::seconds(30));
+  EXPECT_EQ(kills, (std::vector<std::string>{"-TERM"}));
+  EXPECT_EQ(sleeps, 0);
+  EXPECT_EQ(Phase(), "Running");
+  auto res = RA().at("status").at("results").at(1);
+  EXPECT_EQ(res.at("state").as_string(), "Running");
+  EXPECT_EQ(res.at("undo").at("step").as_string(), "termSent");
+  EXPECT_EQ(res.at("undo").at("starttime").as_string(), "777");
+  EXPECT_NE(res.at("message").as_string().find("KILL at"), std::string::npos) << res.at("message").as_string();
+  // Early reconciles (the status write's own watch event) keep waiting.
+  r = reconciler->Reconcile("shop/ra-1");
+  EXPECT_GT(r.after.count(), 0);
+  EXPECT_EQ(kills, (std::vector<std::string>{"-TERM"}));
+  // A fresh reconciler (a restarted controller) picks the step up from status once it is due.
+  clock += std::chrono::seconds(31);
+  Reconciler restarted(Deps());
+  r = restarted.Reconcile("shop/ra-1");
+  EXPECT_EQ(r.after.count(), 0);
+  EXPECT_FALSE(r.requeue) << r.error;
+  EXPECT_EQ(kills, (std::vector<std::string>{"-TERM", "-KILL"}));
+  EXPECT_EQ(Phase(), "Succeeded");
+  EXPECT_NE(RA().at("status").at("results").at(1).at("message").as_string().find("killed with KILL"), std::string::npos);
+  EXPECT_EQ(RA().at("status").at("results").at(1).at("attempts").as_integer(), 1) << "resuming is not a new attempt";
+  EXPECT_EQ(sleeps, 0);
+}
 
 TEST_F(InContainerReconcileTest, EvidenceThenKillRecordedInStatus) {
   SeedAlertAction(false);

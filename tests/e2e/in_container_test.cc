@@ -2,8 +2,9 @@
 // and pods/log proxy forwards to a stub kubelet (tests/e2e/stub_kubelet.h) registered as the
 // kubelet of a Node, exactly as it would to a real one. Proven here: subprotocol negotiation
 // (the client offers v5 then v4, a 1.26 kubelet picks v4), argv passing, exit codes, RBAC for
-// exec (get on pods/exec) and logs, tailLines/limitBytes/previous, and killProcess and
-// captureEvidence end to end.
+// exec (get on pods/exec) and logs, tailLines/limitBytes/previous, and killProcess,
+// killContainer, captureEvidence and quarantineFile (with its revert through the reconciler)
+// end to end.
 
 #include <gtest/gtest.h>
 
@@ -12,6 +13,7 @@
 #include "controller/actions/capture_evidence.h"
 #include "controller/actions/in_container.h"
 #include "controller/actions/registry.h"
+#include "controller/reconciler.h"
 #include "kube/config.h"
 #include "kube/kube_client.h"
 #include "tests/e2e/fixtures.h"
@@ -136,6 +138,14 @@ TEST_F(InContainerE2E, ExecThroughTheApiServerProxy) {
       seen = true;
   }
   EXPECT_TRUE(seen);
+  // No stdin and no tty reach the kubelet (its names: input, tty): nothing is ever streamed
+  // into a container (docs/in-container-actions.md, "Transport details").
+  for (const auto& req : kubelet->Requests()) {
+    if (req.find("/exec/") == std::string::npos) continue;
+    EXPECT_EQ(req.find("input=1"), std::string::npos) << req;
+    EXPECT_EQ(req.find("tty=1"), std::string::npos) << req;
+    EXPECT_NE(req.find("output=1"), std::string::npos) << req;  // the check would see the flags
+  }
 }
 
 TEST_F(InContainerE2E, ExecNeedsGetOnPodsExec) {
@@ -209,13 +219,39 @@ struct ActionRun {
     ctx.alert = &alert;
     alert.rule = "Drop and execute new binary in container";
   }
+  // Runs the action as the reconciler does: a kWaiting outcome is run again from its record
+  // once its delay has passed (on a clock moved by hand: no waiting in the test).
   c::Outcome Run(k::KubeClient& client) {
     c::InContainerEnv env;
     env.client = &client;
     env.sleep = [](std::chrono::milliseconds) {};  // the stub's processes change only on signals
-    return action->Run(env, ctx);
+    env.now = [this] { return now; };
+    c::Outcome out = action->Run(env, ctx);
+    for (int i = 0; out.state == c::Outcome::State::kWaiting && i < 100; ++i) {
+      ++waits;
+      now += out.after;
+      env.previous = out.record;
+      out = action->Run(env, ctx);
+    }
+    return out;
   }
+  std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
+  int waits = 0;
 };
+
+StubFile Regular(const std::string& content, const std::string& mode = "644") {
+  StubFile f;
+  f.content = content;
+  f.mode = mode;
+  return f;
+}
+
+StubFile Symlink(const std::string& target) {
+  StubFile f;
+  f.type = StubFile::Type::kSymlink;
+  f.target = target;
+  return f;
+}
 
 std::vector<std::vector<std::string>> CommandsFor(const std::string& pod) {
   std::vector<std::vector<std::string>> out;
@@ -251,6 +287,7 @@ TEST_F(InContainerE2E, KillProcessEscalatesToKillAndFallsBackToTheShell) {
   auto out = run.Run(*admin_);
   EXPECT_EQ(out.state, c::Outcome::State::kSucceeded) << out.message;
   EXPECT_NE(out.message.find("killed with KILL"), std::string::npos) << out.message;
+  EXPECT_GE(run.waits, 1) << "the grace period is a requeue, not a wait inside Run";
   EXPECT_FALSE(kubelet->Alive(kNs, "kill-2", "app", 42));
   const auto cmds = CommandsFor("kill-2");
   auto has = [&](const std::vector<std::string>& want) { return std::find(cmds.begin(), cmds.end(), want) != cmds.end(); };
@@ -341,6 +378,121 @@ TEST_F(InContainerE2E, CaptureEvidenceThroughTheApiServer) {
   // A second run (a retry) changes nothing.
   auto again = run.Run(*admin_);
   EXPECT_EQ(again.state, c::Outcome::State::kSucceeded) << again.message;
+}
+
+
+// quarantineFile through the reconciler, as the controller runs it: the ResponseAction is a
+// real object, its status holds the record, and spec.revert: true puts the file back.
+TEST_F(InContainerE2E, QuarantineFileAndRevertThroughTheReconciler) {
+  CreatePod("quarantine-1");
+  kubelet->AddFile(kNs, "quarantine-1", "app", "/tmp/xmrig", Regular("miner payload\n", "755"));
+  const auto inode = kubelet->File(kNs, "quarantine-1", "app", "/tmp/xmrig")->inode;
+  CreateResponseAction(kNs, "quarantine-1", R"({"target":{"pod":"quarantine-1"},"actions":[{"type":"quarantineFile"}],
+      "alert":{"rule":"Drop and execute new binary in container","priority":"Critical","source":"syscall",
+               "time":"2026-11-28T10:00:00Z","tags":[],
+               "fields":{"fd.name":"/tmp/xmrig","container.id":"0123456789ab"}}})");
+  c::ReconcilerDeps deps;
+  deps.client = admin_;
+  deps.get_cached = [this](const std::string& ns, const std::string& name) -> std::shared_ptr<const value> {
+    auto r = admin_->Get(k::resources::kResponseActions, ns, name);
+    return r.ok() ? std::make_shared<const value>(r.value()) : nullptr;
+  };
+  deps.registry = &c::BuiltinActions();
+  c::Reconciler reconciler(deps);
+  const std::string key = std::string(kNs) + "/quarantine-1";
+  auto converge = [&] {
+    for (int i = 0; i < 10; ++i) {
+      auto r = reconciler.Reconcile(key);
+      if (!r.requeue) return r;
+    }
+    return c::ReconcileResult{true, {}, "did not converge", false};
+  };
+  auto ra = [&] { return C().MustApi("GET", RaPath(kNs, "quarantine-1")); };
+
+  auto r = converge();
+  ASSERT_FALSE(r.requeue) << r.error;
+  auto res = ra().at("status").at("results").at(0);
+  ASSERT_EQ(ra().at("status").at("phase").as_string(), "Succeeded") << res.serialize();
+  const value& undo = res.at("undo");
+  EXPECT_EQ(undo.at("sha256").as_string(), "30047b9cc0c985899920019181986c00ed113e6d48aeb8d3872428a68c4ef52c");
+  EXPECT_EQ(undo.at("size").as_integer(), 14);
+  EXPECT_EQ(undo.at("mode").as_string(), "755");
+  EXPECT_EQ(undo.at("originalPath").as_string(), "/tmp/xmrig");
+  const std::string dest = "/tmp/.riposte-quarantine/quarantine-1-30047b9cc0c9";
+  EXPECT_EQ(undo.at("quarantinePath").as_string(), dest);
+  EXPECT_FALSE(kubelet->File(kNs, "quarantine-1", "app", "/tmp/xmrig").has_value());
+  auto moved = kubelet->File(kNs, "quarantine-1", "app", dest);
+  ASSERT_TRUE(moved.has_value());
+  EXPECT_EQ(moved->mode, "0");
+  EXPECT_EQ(moved->inode, inode) << "moved, not copied";
+  EXPECT_EQ(kubelet->File(kNs, "quarantine-1", "app", "/tmp/.riposte-quarantine")->mode, "700");
+  const auto cmds = CommandsFor("quarantine-1");
+  ASSERT_FALSE(cmds.empty());
+  EXPECT_EQ(cmds[0], (std::vector<std::string>{"readlink", "-f", "--", "/tmp/xmrig"}));
+  EXPECT_NE(std::find(cmds.begin(), cmds.end(), std::vector<std::string>{"mv", "-n", "--", "/tmp/xmrig", dest}), cmds.end());
+
+  C().MustApi("PATCH", RaPath(kNs, "quarantine-1"), R"({"spec":{"revert":true}})", "application/merge-patch+json");
+  r = converge();
+  ASSERT_FALSE(r.requeue) << r.error;
+  EXPECT_EQ(ra().at("status").at("phase").as_string(), "Reverted") << ra().at("status").serialize();
+  auto back = kubelet->File(kNs, "quarantine-1", "app", "/tmp/xmrig");
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ(back->mode, "755");
+  EXPECT_EQ(back->content, "miner payload\n");
+  EXPECT_EQ(back->inode, inode);
+  EXPECT_FALSE(kubelet->File(kNs, "quarantine-1", "app", dest).has_value());
+
+  // Deleting it now only drops the finalizer: nothing is restored twice.
+  C().MustApi("DELETE", RaPath(kNs, "quarantine-1"));
+  r = converge();
+  EXPECT_FALSE(r.requeue) << r.error;
+  EXPECT_EQ(C().Api("GET", RaPath(kNs, "quarantine-1")).status, 404);
+}
+
+TEST_F(InContainerE2E, QuarantineFileRefusesDotDotAndSymlinks) {
+  CreatePod("quarantine-2");
+  kubelet->AddFile(kNs, "quarantine-2", "app", "/etc/shadow", Regular("root:*:19000:0:99999:7:::\n", "640"));
+  kubelet->AddFile(kNs, "quarantine-2", "app", "/tmp/innocent", Symlink("/etc/shadow"));
+  kubelet->AddFile(kNs, "quarantine-2", "app", "/var/cfg", Symlink("/etc"));
+
+  // ".." is refused before any exec.
+  {
+    ActionRun run("quarantine-2", R"({"type":"quarantineFile"})");
+    run.alert.fields = {{"fd.name", "/tmp/../etc/shadow"}, {"container.id", "0123456789ab"}};
+    auto out = run.Run(*admin_);
+    EXPECT_EQ(out.state, c::Outcome::State::kSkipped) << out.message;
+    EXPECT_NE(out.message.find("\"..\" component"), std::string::npos) << out.message;
+    EXPECT_TRUE(CommandsFor("quarantine-2").empty());
+  }
+  // A symlink as the file, and a symlinked directory on the path: resolved in the container,
+  // refused, nothing moved or changed.
+  for (const char* path : {"/tmp/innocent", "/var/cfg/shadow"}) {
+    const size_t before = CommandsFor("quarantine-2").size();
+    ActionRun run("quarantine-2", R"({"type":"quarantineFile"})");
+    run.alert.fields = {{"fd.name", path}, {"container.id", "0123456789ab"}};
+    auto out = run.Run(*admin_);
+    EXPECT_EQ(out.state, c::Outcome::State::kSkipped) << out.message;
+    EXPECT_NE(out.message.find("resolves to /etc/shadow (a symlink on the path)"), std::string::npos) << out.message;
+    const auto cmds = CommandsFor("quarantine-2");
+    ASSERT_EQ(cmds.size(), before + 1) << path;
+    EXPECT_EQ(cmds.back(), (std::vector<std::string>{"readlink", "-f", "--", path}));
+  }
+  EXPECT_EQ(kubelet->File(kNs, "quarantine-2", "app", "/etc/shadow")->mode, "640");
+  EXPECT_EQ(kubelet->File(kNs, "quarantine-2", "app", "/tmp/innocent")->type, StubFile::Type::kSymlink);
+}
+
+TEST_F(InContainerE2E, QuarantineFileInAContainerThatIsGone) {
+  CreatePod("quarantine-3");
+  kubelet->AddFile(kNs, "quarantine-3", "app", "/tmp/dropped", Regular("x"));
+  ActionRun run("quarantine-3", R"({"type":"quarantineFile"})");  // the pod as read before
+  run.alert.fields = {{"fd.name", "/tmp/dropped"}, {"container.id", "0123456789ab"}};
+  // Gone between the alert and the action: the API server answers the exec with 404.
+  C().MustApi("DELETE", std::string("/api/v1/namespaces/") + kNs + "/pods/quarantine-3?gracePeriodSeconds=0");
+  auto out = run.Run(*admin_);
+  EXPECT_EQ(out.state, c::Outcome::State::kFailed) << out.message;
+  EXPECT_NE(out.message.find("the container is gone"), std::string::npos) << out.message;
+  EXPECT_TRUE(CommandsFor("quarantine-3").empty());
+  EXPECT_TRUE(kubelet->File(kNs, "quarantine-3", "app", "/tmp/dropped").has_value());
 }
 
 }  // namespace

@@ -12,9 +12,11 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <optional>
 #include <stdexcept>
@@ -94,6 +96,195 @@ std::string StatusJson(int exit_code, const std::string& start_error) {
          R"(","reason":"NonZeroExitCode","details":{"causes":[{"reason":"ExitCode","message":")" + code + R"("}]}})";
 }
 
+
+// ---- The in-memory file tree ------------------------------------------------------------
+
+using Files = std::map<std::string, StubFile>;
+struct FileRun {
+  int exit_code = 0;
+  std::string out, err;
+};
+std::atomic<int64_t> next_inode{5000};
+constexpr const char* kDevice = "64769";
+
+std::vector<std::string> Split(const std::string& path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i <= path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    if (j > i) out.push_back(path.substr(i, j - i));
+    i = j + 1;
+  }
+  return out;
+}
+
+std::string Parent(const std::string& path) {
+  const auto i = path.rfind('/');
+  return i == 0 || i == std::string::npos ? "/" : path.substr(0, i);
+}
+
+const StubFile* Lookup(const Files& files, const std::string& path) {
+  static const StubFile root{StubFile::Type::kDirectory, "", "", "755", 2};
+  if (path == "/") return &root;
+  auto it = files.find(path);
+  return it == files.end() ? nullptr : &it->second;
+}
+
+// readlink -f (GNU): every symlink resolved; all but the last component must exist.
+std::optional<std::string> Resolve(const Files& files, const std::string& path) {
+  std::vector<std::string> todo = Split(path);
+  std::reverse(todo.begin(), todo.end());
+  std::string cur;
+  int hops = 0;
+  while (!todo.empty()) {
+    const std::string comp = todo.back();
+    todo.pop_back();
+    const std::string next = cur + "/" + comp;
+    const StubFile* f = Lookup(files, next);
+    if (f == nullptr) {
+      if (!todo.empty()) return std::nullopt;
+      cur = next;
+      break;
+    }
+    if (f->type == StubFile::Type::kSymlink) {
+      if (++hops > 40) return std::nullopt;
+      auto parts = Split(f->target);
+      for (auto it = parts.rbegin(); it != parts.rend(); ++it) todo.push_back(*it);
+      if (!f->target.empty() && f->target[0] == '/') cur.clear();
+      continue;
+    }
+    if (f->type == StubFile::Type::kFile && !todo.empty()) return std::nullopt;
+    cur = next;
+  }
+  return cur.empty() ? "/" : cur;
+}
+
+std::string Sha256Hex(const std::string& data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < len; ++i) {
+    out += hex[md[i] >> 4];
+    out += hex[md[i] & 15];
+  }
+  return out;
+}
+
+// stat -c FORMAT (lstat: a symlink is described, not followed).
+std::string StatLine(const std::string& format, const StubFile& f) {
+  std::string out;
+  for (size_t i = 0; i < format.size(); ++i) {
+    if (format[i] != '%' || i + 1 == format.size()) {
+      out += format[i];
+      continue;
+    }
+    switch (format[++i]) {
+      case 's':
+        out += std::to_string(f.type == StubFile::Type::kFile ? f.content.size()
+                              : f.type == StubFile::Type::kSymlink ? f.target.size() : 4096);
+        break;
+      case 'a': out += f.mode; break;
+      case 'u': case 'g': out += "0"; break;
+      case 'i': out += std::to_string(f.inode); break;
+      case 'd': out += kDevice; break;
+      case 'F':
+        out += f.type == StubFile::Type::kDirectory ? "directory"
+               : f.type == StubFile::Type::kSymlink ? "symbolic link"
+               : f.content.empty() ? "regular empty file" : "regular file";
+        break;
+      default: out += '%'; out += format[i];
+    }
+  }
+  return out + "\n";
+}
+
+// "mkdir -p": nullopt, or the error.
+std::optional<std::string> MakeDirs(Files& files, const std::string& path) {
+  std::string cur;
+  for (const auto& comp : Split(path)) {
+    cur += "/" + comp;
+    const StubFile* f = Lookup(files, cur);
+    if (f == nullptr) {
+      StubFile d;
+      d.type = StubFile::Type::kDirectory;
+      d.mode = "755";
+      d.inode = next_inode++;
+      files[cur] = d;
+    } else if (f->type != StubFile::Type::kDirectory) {
+      return "mkdir: cannot create directory '" + cur + "': File exists\n";
+    }
+  }
+  return std::nullopt;
+}
+
+// Runs a file command; nullopt when argv is not one of the allowlisted shapes.
+std::optional<FileRun> RunFileCommand(Files& files, const std::vector<std::string>& argv) {
+  FileRun r;
+  auto fail = [&](std::string err) {
+    r.exit_code = 1;
+    r.err = std::move(err);
+    return r;
+  };
+  const size_t n = argv.size();
+  if (n == 4 && argv[0] == "readlink" && argv[1] == "-f" && argv[2] == "--") {
+    auto p = Resolve(files, argv[3]);
+    if (!p) return fail("");
+    r.out = *p + "\n";
+    return r;
+  }
+  if (n == 5 && argv[0] == "stat" && argv[1] == "-c" && argv[3] == "--") {
+    const StubFile* f = Lookup(files, argv[4]);
+    if (f == nullptr) return fail("stat: cannot statx '" + argv[4] + "': No such file or directory\n");
+    r.out = StatLine(argv[2], *f);
+    return r;
+  }
+  if (n == 3 && argv[0] == "sha256sum" && argv[1] == "--") {
+    auto p = Resolve(files, argv[2]);
+    const StubFile* f = p ? Lookup(files, *p) : nullptr;
+    if (f == nullptr) return fail("sha256sum: " + argv[2] + ": No such file or directory\n");
+    if (f->type != StubFile::Type::kFile) return fail("sha256sum: " + argv[2] + ": Is a directory\n");
+    r.out = Sha256Hex(f->content) + "  " + argv[2] + "\n";
+    return r;
+  }
+  if (n == 4 && argv[0] == "mkdir" && argv[1] == "-p" && argv[2] == "--") {
+    if (auto err = MakeDirs(files, argv[3])) return fail(*err);
+    return r;
+  }
+  if (n == 4 && argv[0] == "chmod" && argv[2] == "--") {
+    const std::string& mode = argv[1];
+    if (mode.empty() || mode.size() > 4 || mode.find_first_not_of("01234567") != std::string::npos)
+      return fail("chmod: invalid mode: '" + mode + "'\n");
+    auto p = Resolve(files, argv[3]);
+    if (!p || Lookup(files, *p) == nullptr || *p == "/")
+      return fail("chmod: cannot access '" + argv[3] + "': No such file or directory\n");
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%o", static_cast<unsigned>(std::stoul(mode, nullptr, 8)));
+    files[*p].mode = buf;
+    return r;
+  }
+  if (n == 5 && argv[0] == "mv" && argv[1] == "-n" && argv[2] == "--") {
+    const std::string& src = argv[3];
+    std::string dest = argv[4];
+    const StubFile* from = Lookup(files, src);
+    if (from == nullptr) return fail("mv: cannot stat '" + src + "': No such file or directory\n");
+    if (from->type == StubFile::Type::kDirectory) return fail("mv: the stub moves no directories\n");
+    if (const StubFile* d = Lookup(files, dest); d != nullptr && d->type == StubFile::Type::kDirectory)
+      dest += src.substr(src.rfind('/'));
+    if (Lookup(files, dest) != nullptr) return r;  // -n: never overwrite, and say nothing
+    const StubFile* parent = Lookup(files, Parent(dest));
+    if (parent == nullptr || parent->type != StubFile::Type::kDirectory)
+      return fail("mv: cannot move '" + src + "' to '" + dest + "': No such file or directory\n");
+    StubFile moved = *from;
+    files.erase(src);
+    files[dest] = std::move(moved);
+    return r;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 StubKubelet::StubKubelet() {
@@ -156,6 +347,25 @@ bool StubKubelet::Alive(const std::string& ns, const std::string& pod, const std
   for (const auto& p : it->second.processes)
     if (p.pid == pid) return p.alive;
   return false;
+}
+
+void StubKubelet::AddFile(const std::string& ns, const std::string& pod, const std::string& container,
+                          const std::string& path, StubFile f) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Files& files = containers_[ns + "/" + pod + "/" + container].files;
+  if (auto err = MakeDirs(files, Parent(path))) throw std::runtime_error(*err);
+  f.inode = next_inode++;
+  files[path] = std::move(f);
+}
+
+std::optional<StubFile> StubKubelet::File(const std::string& ns, const std::string& pod, const std::string& container,
+                                          const std::string& path) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = containers_.find(ns + "/" + pod + "/" + container);
+  if (it == containers_.end()) return std::nullopt;
+  auto f = it->second.files.find(path);
+  if (f == it->second.files.end()) return std::nullopt;
+  return f->second;
 }
 
 std::vector<StubKubelet::Command> StubKubelet::Commands() const {
@@ -261,6 +471,12 @@ StubKubelet::Run StubKubelet::Execute(const std::string& key, const std::vector<
       for (const auto& a : p.argv) cmd += (cmd.empty() ? "" : " ") + a;
       r.out += "root " + std::to_string(p.pid) + " 1 0 10:00 ? 00:00:00 " + cmd + "\n";
     }
+    return r;
+  }
+  if (auto fr = RunFileCommand(c.files, argv)) {
+    r.exit_code = fr->exit_code;
+    r.out = std::move(fr->out);
+    r.err = std::move(fr->err);
     return r;
   }
   // Not an allowlisted shape: as if the binary did not exist.

@@ -9,14 +9,17 @@
 // offered), an empty first message, output, one metav1.Status on channel 3, then a close;
 // logs as plain text, a 400 for a missing previous instance. It runs no program: commands
 // are matched against an allowlist of argv shapes and played against a process table and
-// logs the test owns (cat /proc/N/{stat,cmdline}, readlink /proc/N/exe, kill -SIG N, ps -ef).
-// Anything else fails the way a missing binary does. It never signals a real process.
+// logs the test owns (cat /proc/N/{stat,cmdline}, readlink /proc/N/exe, kill -SIG N, ps -ef),
+// and against a small in-memory file tree (readlink -f, stat -c FORMAT, sha256sum, mkdir -p,
+// chmod MODE, mv -n; each with "--"). Anything else fails the way a missing binary does. It
+// never signals a real process nor touches a real file.
 
 #include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -34,6 +37,15 @@ struct StubProcess {
   bool alive = true;
 };
 
+struct StubFile {
+  enum class Type { kFile, kDirectory, kSymlink };
+  Type type = Type::kFile;
+  std::string content;  // kFile
+  std::string target;   // kSymlink
+  std::string mode = "644";  // octal, as stat %a prints it ("0" for 000)
+  int64_t inode = 0;    // set by the stub
+};
+
 class StubKubelet {
  public:
   StubKubelet();  // listening on 127.0.0.1, a random port, TLS with a throw-away certificate
@@ -49,6 +61,11 @@ class StubKubelet {
   // Binaries the container's image lacks (e.g. "kill" for a Debian base image).
   void RemoveBinary(const std::string& ns, const std::string& pod, const std::string& container, const std::string& bin);
   bool Alive(const std::string& ns, const std::string& pod, const std::string& container, int pid) const;
+  // The container's files: parent directories are made as needed (mode 755).
+  void AddFile(const std::string& ns, const std::string& pod, const std::string& container, const std::string& path,
+               StubFile f);
+  std::optional<StubFile> File(const std::string& ns, const std::string& pod, const std::string& container,
+                               const std::string& path) const;
   // Every command run, in order ("ns/pod/container" and argv), and every request line.
   struct Command {
     std::string container_key;
@@ -65,6 +82,7 @@ class StubKubelet {
     std::vector<StubProcess> processes;
     std::map<bool, std::string> logs;  // previous -> text
     std::set<std::string> missing;
+    std::map<std::string, StubFile> files;  // absolute path -> file; "/" is implied
   };
   void AcceptLoop();
   void Serve(int fd);
