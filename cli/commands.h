@@ -16,5 +16,6 @@ int RunController(const Args& args);
 int RunAudit(const Args& args);
 int RunScan(const Args& args);
 int RunVerify(const Args& args);
+int RunIncidents(const Args& args);
 
 }  // namespace riposte::cli

@@ -18,6 +18,7 @@ constexpr Command kCommands[] = {
     {"webhook", "validating admission webhook for Ingress objects (HTTPS)", riposte::cli::RunWebhook},
     {"actions", "list response actions, their parameters and RBAC", riposte::cli::RunActions},
     {"controller", "respond to Falco alerts through the Kubernetes API", riposte::cli::RunController},
+    {"incidents", "timeline of the responses in a namespace or for a pod (table, json)", riposte::cli::RunIncidents},
     {"scan", "check Ingress manifests offline (files, dirs, stdin)", riposte::cli::RunScan},
     {"audit", "exposure report for a live cluster (text, json, html)", riposte::cli::RunAudit},
     {"verify", "check that the cluster is protected: dry-run attack, webhook, controller", riposte::cli::RunVerify},

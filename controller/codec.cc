@@ -166,7 +166,52 @@ bool DecodeResponseAction(const Value& obj, ResponseAction* out, json::Errors* e
     s.results.push_back(std::move(res));
   });
   s.conditions = DecodeConditions(st["conditions"]);
+  if (st["incident"].Object()) s.incident = DecodeIncident(*st["incident"].get());
   return errors->empty();
+}
+
+std::optional<IncidentSummary> DecodeIncident(const Value& v) {
+  Reader r(v);
+  if (!r.Object()) return std::nullopt;
+  IncidentSummary in;
+  in.alert_count = Count(r["alertCount"]);
+  in.first_seen = r["firstSeen"].StringOr("");
+  in.last_seen = r["lastSeen"].StringOr("");
+  r["rules"].Items([&](const Reader& e) {
+    if (!e.Object() || !e["rule"].String()) return;
+    in.rules.push_back({e["rule"].StringOr(""), Count(e["count"])});
+  });
+  in.other_rules_count = Count(r["otherRulesCount"]);
+  r["lastOutputs"].Items([&](const Reader& e) {
+    if (!e.Object()) return;
+    in.last_outputs.push_back({e["time"].StringOr(""), e["rule"].StringOr(""), e["output"].StringOr("")});
+  });
+  return in;
+}
+
+Value EncodeIncident(const IncidentSummary& in) {
+  auto v = Value::object();
+  v["alertCount"] = Value::number(ToInt64(in.alert_count));
+  if (!in.first_seen.empty()) v["firstSeen"] = Value::string(in.first_seen);
+  if (!in.last_seen.empty()) v["lastSeen"] = Value::string(in.last_seen);
+  auto rules = Value::array(in.rules.size());
+  for (size_t i = 0; i < in.rules.size(); ++i) {
+    rules[i] = Value::object();
+    rules[i]["rule"] = Value::string(in.rules[i].rule);
+    rules[i]["count"] = Value::number(ToInt64(in.rules[i].count));
+  }
+  v["rules"] = std::move(rules);
+  v["otherRulesCount"] = Value::number(ToInt64(in.other_rules_count));
+  auto outputs = Value::array(in.last_outputs.size());
+  for (size_t i = 0; i < in.last_outputs.size(); ++i) {
+    const auto& o = in.last_outputs[i];
+    outputs[i] = Value::object();
+    outputs[i]["time"] = Value::string(o.time);
+    outputs[i]["rule"] = Value::string(o.rule);
+    outputs[i]["output"] = Value::string(o.output);
+  }
+  v["lastOutputs"] = std::move(outputs);
+  return v;
 }
 
 bool DecodeResponsePolicy(const Value& obj, ResponsePolicy* out, json::Errors* errors) {
@@ -316,6 +361,8 @@ Value EncodeStatus(const ResponseActionStatus& s) {
   }
   v["results"] = std::move(results);
   if (!s.conditions.empty()) v["conditions"] = EncodeConditions(s.conditions);
+  // Written by the incident flush, not by the reconciler: sent back as read.
+  if (s.incident) v["incident"] = EncodeIncident(*s.incident);
   return v;
 }
 

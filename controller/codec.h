@@ -28,6 +28,9 @@ bool DecodeResponsePolicy(const json::Value& obj, ResponsePolicy* out, json::Err
 json::Value EncodeNewResponseAction(const ResponseAction& ra);
 json::Value EncodeActionItems(const std::vector<ActionItem>& items);
 json::Value EncodeStatus(const ResponseActionStatus& status);
+// status.incident (read leniently: unreadable entries are skipped).
+std::optional<IncidentSummary> DecodeIncident(const json::Value& status_incident);
+json::Value EncodeIncident(const IncidentSummary& incident);
 // The object to PUT to the status subresource: what was read, with the status replaced.
 json::Value EncodeStatusUpdate(const ResponseAction& ra);
 json::Value EncodeCondition(const Condition& c);

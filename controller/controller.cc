@@ -132,6 +132,12 @@ ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOpt
     if (s != Suppression::kNone) metrics_.Suppressed(std::string(SuppressionName(s)));
     status_counters_->Record(p, s, std::chrono::system_clock::now());
   };
+  incidents_ = std::make_unique<IncidentAggregator>(
+      client_, opts_.incident_limits,
+      [this](const std::string& ns, const std::string& name) { return actions_inf_->Get(ns, name); });
+  id.attach_to_incident = [this](const Alert& alert, const std::string& ns, const std::string& name) {
+    return incidents_->Attach(ns, name, alert);
+  };
   ingestor_ = std::make_unique<AlertIngestor>(id);
   metrics_.SetIngestCounters(&ingestor_->counters());
 
@@ -144,14 +150,36 @@ ResponseController::ResponseController(kube::KubeClientPtr client, ControllerOpt
       "riposte_policy_status_writes_total",
       "ResponsePolicy status counter flushes per policy: written, conflict (retried), failed (kept), dropped.",
       {"result"});
-  status_flusher_ = std::make_unique<PeriodicRunner>(opts_.policy_status_interval, [this, w = &writes] {
-    auto st = status_counters_->Flush();
-    last_flush_ok_ = st.failed == 0;
+  auto& incident_writes = metrics_.registry().AddCounter(
+      "riposte_incident_status_writes_total",
+      "ResponseAction incident record flushes per ResponseAction: written, conflict (retried), failed (kept), "
+      "dropped (ResponseAction gone).",
+      {"result"});
+  auto count_writes = [](metrics::CounterFamily* w, const StatusFlushStats& st) {
     w->With({"written"}).Inc(static_cast<double>(st.written));
     w->With({"conflict"}).Inc(static_cast<double>(st.conflicts));
     w->With({"failed"}).Inc(static_cast<double>(st.failed));
     w->With({"dropped"}).Inc(static_cast<double>(st.dropped));
+  };
+  metrics_.AddSection([this] {
+    return "# HELP riposte_incident_alerts_total Alerts suppressed by a cooldown and attached to the incident record "
+           "of the ResponseAction holding it (attached), or dropped because too many ResponseActions waited for a "
+           "flush (dropped).\n# TYPE riposte_incident_alerts_total counter\n"
+           "riposte_incident_alerts_total{result=\"attached\"} " + std::to_string(incidents_->attached()) +
+           "\nriposte_incident_alerts_total{result=\"dropped\"} " + std::to_string(incidents_->dropped()) +
+           "\n# HELP riposte_incident_pending ResponseActions with attached alerts not yet written.\n"
+           "# TYPE riposte_incident_pending gauge\nriposte_incident_pending " + std::to_string(incidents_->pending()) +
+           "\n";
   });
+  status_flusher_ = std::make_unique<PeriodicRunner>(opts_.policy_status_interval,
+                                                     [this, w = &writes, iw = &incident_writes, count_writes] {
+    auto st = status_counters_->Flush();
+    auto ist = incidents_->Flush();
+    last_flush_ok_ = st.failed == 0 && ist.failed == 0;
+    count_writes(w, st);
+    count_writes(iw, ist);
+  });
+  incidents_->SetFlushSoon([this] { status_flusher_->RunSoon(); });
 
   for (auto& t : opts_.leader_tasks)
     if (t.render_metrics) metrics_.AddSection(t.render_metrics);
@@ -179,6 +207,7 @@ void ResponseController::Stop() {
   // Counts of the last interval are not lost on a clean shutdown; but when the last flush
   // failed the API is likely unreachable, and shutdown must not wait on its timeouts.
   if (last_flush_ok_ && status_counters_->pending_policies() > 0) status_counters_->Flush();
+  if (last_flush_ok_ && incidents_->pending() > 0) incidents_->Flush();
   queue_->ShutDown();
   policy_queue_->ShutDown();
   prefetch_->Stop();  // a worker waiting for a prefetched pod stops waiting
@@ -240,7 +269,7 @@ void ResponseController::OnResponseAction(const kube::ObjectPtr& obj) {
   if (policy && pod && created && cooldown) {
     int64_t secs = std::strtoll(cooldown->c_str(), nullptr, 10);
     guards_->ObserveExisting(*policy, json::GetString(*obj, {"metadata", "namespace"}).value_or(""), *pod, *created,
-                             secs);
+                             secs, json::GetString(*obj, {"metadata", "name"}).value_or(""));
   }
   queue_->Add(kube::ObjectKey(*obj));
 }

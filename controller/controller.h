@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "controller/guards.h"
+#include "controller/incidents.h"
 #include "controller/ingest.h"
 #include "controller/leader_task.h"
 #include "controller/metrics.h"
@@ -45,8 +46,10 @@ struct ControllerOptions {
   std::chrono::milliseconds lease_duration{15000}, renew_deadline{10000}, retry_period{2000};
   // Leader-only work given from outside (the periodic exposure audit, from cli/).
   std::vector<LeaderTask> leader_tasks;
-  // How often ResponsePolicy status counters are written (batched per policy).
+  // How often ResponsePolicy status counters and ResponseAction incident records are written
+  // (batched per object).
   std::chrono::milliseconds policy_status_interval{5000};
+  IncidentLimits incident_limits;
   // Separate clients (each with its own client-side rate limit), so that a backlog of
   // reconcile work can neither delay Lease renewals past the renew deadline nor hold every
   // alert's 2xx behind it. Null = the main client.
@@ -90,6 +93,7 @@ class ResponseController {
   bool Ready() const;
   bool IsLeader() const { return elector_ && elector_->IsLeader(); }
   PolicyStatusCounters& policy_status() { return *status_counters_; }
+  IncidentAggregator& incidents() { return *incidents_; }
   // Names of the policies alerts are matched against (valid ones only).
   std::vector<std::string> PolicyNames() const;
 
@@ -126,6 +130,7 @@ class ResponseController {
   std::unique_ptr<Reconciler> reconciler_;
   std::unique_ptr<AlertIngestor> ingestor_;
   std::unique_ptr<PolicyStatusCounters> status_counters_;
+  std::unique_ptr<IncidentAggregator> incidents_;
   std::unique_ptr<PeriodicRunner> status_flusher_;
   std::atomic<bool> last_flush_ok_{true};
   metrics::CounterFamily* reconciles_ = nullptr;  // riposte_reconciles_total{result}

@@ -64,10 +64,13 @@ Guards::Ticket Guards::Admit(const Policy& policy, const AlertTarget& target) {
   }
   const auto now = now_();
   auto it = targets_.find(key);
-  if (it != targets_.end() && it->second.expires > now && policy.guards.cooldown_seconds > 0)
-    return Suppress(Suppression::kCooldown,
-                    "pod " + target.ns + "/" + target.pod + " already had a response from policy " + policy.name +
-                        " within cooldownSeconds=" + std::to_string(policy.guards.cooldown_seconds));
+  if (it != targets_.end() && it->second.expires > now && policy.guards.cooldown_seconds > 0) {
+    auto t = Suppress(Suppression::kCooldown,
+                      "pod " + target.ns + "/" + target.pod + " already had a response from policy " + policy.name +
+                          " within cooldownSeconds=" + std::to_string(policy.guards.cooldown_seconds));
+    t.incident = it->second.name;
+    return t;
+  }
   const auto window_start = now - seconds(60);
   auto& recent = per_policy_[policy.name];
   if (CountSince(recent, window_start) >= static_cast<size_t>(policy.guards.max_actions_per_minute))
@@ -110,12 +113,13 @@ Guards::Ticket Guards::Admit(const Policy& policy, const AlertTarget& target) {
   return t;
 }
 
-void Guards::Commit(const Ticket& ticket) {
+void Guards::Commit(const Ticket& ticket, const std::string& name) {
   std::lock_guard lock(mu_);
   auto it = targets_.find(ticket.key);
   if (it != targets_.end()) {
     it->second.pending = false;
     it->second.last = ticket.at;
+    it->second.name = name;
   }
   ticket_destructive_.erase(ticket.key);
   settled_.notify_all();
@@ -146,13 +150,16 @@ void Guards::Abort(const Ticket& ticket) {
 }
 
 void Guards::ObserveExisting(const std::string& policy, const std::string& ns, const std::string& pod,
-                             Clock::time_point created, int64_t cooldown_seconds) {
+                             Clock::time_point created, int64_t cooldown_seconds, const std::string& name) {
   std::lock_guard lock(mu_);
   auto expires = created + seconds(cooldown_seconds);
   if (expires <= now_()) return;
   auto& e = targets_[Key(policy, ns, pod)];
   if (expires > e.expires) e.expires = expires;
-  if (created > e.last) e.last = created;
+  if (created > e.last || (created == e.last && e.name.empty())) {
+    e.last = created;
+    if (!name.empty()) e.name = name;
+  }
 }
 
 std::string Guards::ResponseName(const Policy& policy, const AlertTarget& target, Clock::time_point at,

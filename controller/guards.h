@@ -52,19 +52,23 @@ class Guards {
     std::string message;
     std::string key;  // set when admitted: pass to Commit/Abort
     std::chrono::system_clock::time_point at;
+    // kCooldown: the ResponseAction that holds the target's cooldown, when known; the alert
+    // is attached to its incident record (controller/incidents.h).
+    std::string incident;
   };
 
   // Decides whether `policy` may respond to `target` now. When admitted the target is
   // reserved: concurrent callers for the same (policy, target) wait (up to
   // wait_for_inflight) for Commit/Abort. Thread-safe.
   Ticket Admit(const Policy& policy, const AlertTarget& target);
-  // The ResponseAction is durably recorded: the cooldown starts.
-  void Commit(const Ticket& ticket);
+  // The ResponseAction `name` is durably recorded: the cooldown starts.
+  void Commit(const Ticket& ticket, const std::string& name = "");
   // Recording failed: release the reservation so a retry of the alert can respond.
   void Abort(const Ticket& ticket);
   // A ResponseAction seen in the API (from any replica, or before a restart).
   void ObserveExisting(const std::string& policy, const std::string& ns, const std::string& pod,
-                       std::chrono::system_clock::time_point created, int64_t cooldown_seconds);
+                       std::chrono::system_clock::time_point created, int64_t cooldown_seconds,
+                       const std::string& name = "");
 
   // Deterministic ResponseAction name for an admitted response: the same policy, pod and
   // cooldown window give the same name on every replica. With no cooldown each alert gets
@@ -80,6 +84,7 @@ class Guards {
     bool pending = false;
     std::chrono::system_clock::time_point last;  // time of the last committed response
     std::chrono::system_clock::time_point expires;
+    std::string name;  // the ResponseAction of `last`
   };
   static std::string Key(const std::string& policy, const std::string& ns, const std::string& pod);
   void Prune(std::chrono::system_clock::time_point now);

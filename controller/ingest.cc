@@ -68,6 +68,10 @@ IngestReply AlertIngestor::Handle(std::string_view body) {
       s["policy"] = value::string(policy->name);
       s["reason"] = value::string(std::string(SuppressionName(ticket.reason)));
       s["message"] = value::string(ticket.message);
+      if (!ticket.incident.empty() && deps_.attach_to_incident) {
+        s["responseAction"] = value::string(ticket.incident);
+        s["attached"] = value::boolean(deps_.attach_to_incident(alert, alert.target->ns, ticket.incident));
+      }
       suppressed[suppressed.size()] = s;
       if (deps_.on_decision) deps_.on_decision(*policy, ticket.reason, "");
       log::Info("response suppressed", {{"alert", alert_id}, {"policy", policy->name},
@@ -84,7 +88,7 @@ IngestReply AlertIngestor::Handle(std::string_view body) {
     std::string msg;
     auto outcome = deps_.recorder->Create(alert.target->ns, BuildResponseAction(req), &msg);
     if (outcome == RecordOutcome::kCreated || outcome == RecordOutcome::kAlreadyExists) {
-      deps_.guards->Commit(ticket);
+      deps_.guards->Commit(ticket, req.name);
       ++counters_.recorded;
       auto r = value::object();
       r["policy"] = value::string(policy->name);

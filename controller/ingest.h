@@ -57,6 +57,9 @@ struct IngestDeps {
   WallClock now = [] { return std::chrono::system_clock::now(); };
   // Called for every suppression and recorded response (status counters, metrics).
   std::function<void(const Policy&, Suppression, const std::string& name)> on_decision;
+  // An alert suppressed by the cooldown of a known ResponseAction is attached to its incident
+  // record (controller/incidents.h); false when the record had to drop it (flood cap).
+  std::function<bool(const Alert&, const std::string& ns, const std::string& response_action)> attach_to_incident;
 };
 
 class AlertIngestor {

@@ -36,4 +36,11 @@ std::string DerivedName(std::string_view prefix, std::string_view base) {
   return head.empty() ? "r-" + hash : head + "-" + hash;
 }
 
+std::string TruncateUtf8(const std::string& s, size_t max) {
+  if (s.size() <= max) return s;
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
 }  // namespace riposte::controller

@@ -30,4 +30,8 @@ std::string DerivedName(std::string_view prefix, std::string_view base);
 // enough names (not for security).
 std::string HashHex(std::string_view s);
 
+// At most `max` bytes of `s`, cut on a UTF-8 character boundary (alert text copied into a
+// resource).
+std::string TruncateUtf8(const std::string& s, size_t max);
+
 }  // namespace riposte::controller

@@ -25,6 +25,7 @@
 
 #include "controller/guards.h"
 #include "controller/policy.h"
+#include "controller/status_batch.h"
 #include "kube/informer.h"
 #include "kube/kube_client.h"
 
@@ -40,12 +41,7 @@ class PolicyStatusCounters {
   // One decision of `policy` on a matched alert: kNone = a response was recorded.
   void Record(const Policy& policy, Suppression decision, std::chrono::system_clock::time_point at);
 
-  struct FlushStats {
-    size_t written = 0;    // policies whose status was patched
-    size_t conflicts = 0;  // 409s retried (within this flush)
-    size_t failed = 0;     // policies whose deltas are kept for the next flush
-    size_t dropped = 0;    // policies gone: deltas discarded
-  };
+  using FlushStats = StatusFlushStats;
   FlushStats Flush();
   size_t pending_policies() const;
 
@@ -61,13 +57,11 @@ class PolicyStatusCounters {
     std::optional<std::chrono::system_clock::time_point> last_match;
     void Merge(const Delta& o);
   };
-  enum class WriteResult { kWritten, kKeep, kDrop };
-  WriteResult Write(const std::string& name, const Delta& d, FlushStats* stats);
+  StatusWriteResult Write(const std::string& name, const Delta& d, FlushStats* stats);
 
   kube::KubeClientPtr client_;
   std::function<kube::ObjectPtr(const std::string&)> cached_;
-  mutable std::mutex mu_;
-  std::map<std::string, Delta> pending_;
+  PendingStatusDeltas<Delta> pending_;
 };
 
 // The merge patch that adds `matched`, ... to the counters in `current` (a ResponsePolicy;

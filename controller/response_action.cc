@@ -4,18 +4,6 @@
 #include "controller/names.h"
 
 namespace riposte::controller {
-namespace {
-
-// Copies a bounded, valid-UTF-8-preserving prefix (cuts on a character boundary).
-std::string Truncate(const std::string& s, size_t max) {
-  if (s.size() <= max) return s;
-  size_t n = max;
-  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
-  return s.substr(0, n);
-}
-
-}  // namespace
-
 ResponseAction NewResponseAction(const ResponseRequest& req) {
   const Policy& p = *req.policy;
   const Alert& a = *req.alert;
@@ -40,15 +28,15 @@ ResponseAction NewResponseAction(const ResponseRequest& req) {
   spec.policy_ref = p.name;
   AlertRef al;
   al.uuid = a.uuid;
-  al.rule = Truncate(a.rule, 512);
+  al.rule = TruncateUtf8(a.rule, 512);
   al.priority = std::string(PriorityName(a.priority));
-  al.source = Truncate(a.source, 64);
+  al.source = TruncateUtf8(a.source, 64);
   al.time = FormatRfc3339(a.time);
-  al.hostname = Truncate(a.hostname, 253);
-  al.output = Truncate(a.output, 4096);
+  al.hostname = TruncateUtf8(a.hostname, 253);
+  al.output = TruncateUtf8(a.output, 4096);
   al.tags.assign(a.tags.begin(), a.tags.begin() + static_cast<long>(std::min<size_t>(a.tags.size(), 64)));
   for (const char* f : kActionAlertFields) {
-    if (const std::string* v = a.Field(f)) al.fields[f] = Truncate(*v, 4096);
+    if (const std::string* v = a.Field(f)) al.fields[f] = TruncateUtf8(*v, 4096);
   }
   spec.alert = std::move(al);
   return ra;

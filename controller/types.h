@@ -108,6 +108,25 @@ struct ActionResult {
   web::json::value undo;
 };
 
+// status.incident: the alerts for the same target that arrived while this response held the
+// target's cooldown, the triggering alert included (controller/incidents.h writes it).
+struct IncidentRuleCount {
+  std::string rule;
+  uint64_t count = 0;
+};
+struct IncidentOutput {
+  std::string time;  // the alert's time (RFC 3339)
+  std::string rule;
+  std::string output;  // length-capped
+};
+struct IncidentSummary {
+  uint64_t alert_count = 0;
+  std::string first_seen, last_seen;
+  std::vector<IncidentRuleCount> rules;  // most frequent first; bounded
+  uint64_t other_rules_count = 0;        // alerts of the rules beyond that bound
+  std::vector<IncidentOutput> last_outputs;  // oldest first; bounded
+};
+
 struct ResponseActionStatus {
   Phase phase = Phase::kPending;
   int64_t observed_generation = 0;
@@ -116,6 +135,7 @@ struct ResponseActionStatus {
   std::string node;  // the pod's node when the response started
   std::vector<ActionResult> results;
   std::vector<Condition> conditions;
+  std::optional<IncidentSummary> incident;
 };
 
 struct ResponseAction {

@@ -294,5 +294,54 @@ TEST_F(ControllerIntegration, SigtermDoesNotWorkOffTheBacklog) {
   EXPECT_LT(succeeded(), kBacklog);
 }
 
+// One incident record per target: the 999 alerts the cooldown suppresses are attached to the
+// one ResponseAction and written in one status patch (the shutdown flush; the interval is long).
+TEST_F(ControllerIntegration, FloodIsAttachedToOneIncidentRecordInOneStatusWrite) {
+  StartController({"--policy-status-interval", "10m"});
+  CreatePolicy("contain-shells", kContainPolicy);
+  std::string name;
+  for (int i = 0; i < 1000; ++i) {
+    auto r = controller->PostAlert(CorpusLine(0));
+    ASSERT_LT(r.status, 300) << r.body;
+    if (i == 0) name = r.Json().at("responses").at(0).at("responseAction").as_string();
+    else ASSERT_EQ(r.Json().at("suppressed").at(0).at("responseAction").as_string(), name) << r.body;
+  }
+  EXPECT_NE(controller->GetOps("/metrics").second.find("riposte_incident_alerts_total{result=\"attached\"} 999"),
+            std::string::npos);
+  ASSERT_TRUE(controller->Stop()) << controller->log();
+  auto ra = server->Api("GET", "/apis/riposte.io/v1alpha1/namespaces/shop/responseactions/" + name).Json();
+  auto in = ra.at("status").at("incident");
+  EXPECT_EQ(in.at("alertCount").as_integer(), 1000) << in.serialize();
+  EXPECT_EQ(in.at("rules").size(), 1u);
+  EXPECT_EQ(in.at("rules").at(0).at("count").as_integer(), 1000);
+  EXPECT_EQ(in.at("lastOutputs").size(), 5u);
+  EXPECT_EQ(server->StatCount("patch responseactions.riposte.io/status shop/" + name), 1) << "999 alerts, one write";
+}
+
+TEST_F(ControllerIntegration, IncidentWriteConflictsAndOutagesAreRetriedWithoutLosingAlerts) {
+  StartController({"--policy-status-interval", "1s"});
+  CreatePolicy("contain-shells", kContainPolicy);
+  auto r = controller->PostAlert(CorpusLine(0));
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto name = r.Json().at("responses").at(0).at("responseAction").as_string();
+  const std::string status_path = "/apis/riposte.io/v1alpha1/namespaces/shop/responseactions/" + name + "/status";
+  auto alert_count = [&] {
+    auto v = server->Api("GET", "/apis/riposte.io/v1alpha1/namespaces/shop/responseactions/" + name).Json();
+    if (!v.has_field("status") || !v.at("status").has_field("incident")) return int64_t{0};
+    return static_cast<int64_t>(v.at("status").at("incident").at("alertCount").as_integer());
+  };
+  // Someone else wrote in between, twice: the flush re-reads and retries.
+  server->InjectError(status_path, 409, 2, 0, "patch");
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(controller->PostAlert(CorpusLine(0)).status, 200);
+  ASSERT_TRUE(Eventually([&] { return alert_count() == 4; }, 20s)) << alert_count() << "\n" << controller->log();
+  EXPECT_NE(controller->GetOps("/metrics").second.find("riposte_incident_status_writes_total{result=\"conflict\"}"),
+            std::string::npos);
+  // The API refuses status writes for a while: the alerts wait for a later flush.
+  server->InjectError(status_path, 500, 6, 0, "patch");
+  for (int i = 0; i < 2; ++i) ASSERT_EQ(controller->PostAlert(CorpusLine(0)).status, 200);
+  ASSERT_TRUE(Eventually([&] { return alert_count() == 6; }, 30s)) << alert_count() << "\n" << controller->log();
+  EXPECT_EQ(PhaseOf(name), "Succeeded") << "the reconciler's status survives the incident writes";
+}
+
 }  // namespace
 }  // namespace riposte::controller

@@ -61,6 +61,8 @@ bool FieldMatches(const json::value& obj, const std::string& selector) {
     else if (field == "metadata.namespace") actual = riposte::json::GetString(obj, {"metadata", "namespace"}).value_or("");
     else if (field == "spec.nodeName") actual = riposte::json::GetString(obj, {"spec", "nodeName"}).value_or("");
     else if (field == "status.phase") actual = riposte::json::GetString(obj, {"status", "phase"}).value_or("");
+    else if (field.rfind("involvedObject.", 0) == 0)  // Events, as the API server indexes them
+      actual = riposte::json::GetString(obj, {"involvedObject", field.substr(15).c_str()}).value_or("");
     if ((actual == value) == neg) return false;
     if (comma == selector.size()) break;
   }
