@@ -24,18 +24,11 @@ ReadError FromApiError(const kube::ApiError& e) {
 
 const ReadError kCancelled{"Cancelled", 0, "audit cancelled before this resource was listed"};
 
-// The --configmap of a controller, resolved as analyze.cc does ($(POD_NAMESPACE) expanded,
-// "name" relative to the workload's namespace).
+// The --configmap of a controller, resolved as the analysis does.
 std::optional<NsName> ControllerConfigMap(const std::vector<std::string>& args, const std::string& workload_ns) {
-  auto flag = FlagValue(args, "configmap");
-  if (!flag) return std::nullopt;
-  std::string ref = *flag;
-  const std::string var = "$(POD_NAMESPACE)";
-  for (size_t pos = ref.find(var); pos != std::string::npos; pos = ref.find(var, pos + workload_ns.size())) {
-    ref.replace(pos, var.size(), workload_ns);
-  }
-  if (auto slash = ref.find('/'); slash != std::string::npos) return NsName{ref.substr(0, slash), ref.substr(slash + 1)};
-  return NsName{workload_ns, ref};
+  auto cm = ControllerConfigMapFlag(args, workload_ns);
+  if (!cm) return std::nullopt;
+  return NsName{cm->ns, cm->name};
 }
 
 // The ingress-nginx controller containers of a pod spec holder (pod or pod template).

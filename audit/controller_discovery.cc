@@ -34,15 +34,6 @@ int PortFromAddress(const std::string& addr) {
   return port;
 }
 
-// Replaces $(POD_NAMESPACE) the way the kubelet expands env references in args.
-std::string ExpandNamespace(std::string s, const std::string& ns) {
-  const std::string var = "$(POD_NAMESPACE)";
-  for (size_t pos = s.find(var); pos != std::string::npos; pos = s.find(var, pos + ns.size())) {
-    s.replace(pos, var.size(), ns);
-  }
-  return s;
-}
-
 class ControllerDiscovery {
  public:
   explicit ControllerDiscovery(AnalysisState& st) : st_(st) {}
@@ -165,15 +156,10 @@ class ControllerDiscovery {
     std::string defaults = c.version ? "defaults of " + ctrl.version : "defaults of old releases (version unknown)";
 
     std::map<std::string, std::string> data;
-    if (auto cm = FlagValue(c.args, "configmap")) {
-      s.configmap = ExpandNamespace(*cm, ctrl.workload.ns);
-      std::string ns = ctrl.workload.ns, name = s.configmap;
-      if (auto slash = s.configmap.find('/'); slash != std::string::npos) {
-        ns = s.configmap.substr(0, slash);
-        name = s.configmap.substr(slash + 1);
-      }
+    if (auto cm = ControllerConfigMapFlag(c.args, ctrl.workload.ns)) {
+      s.configmap = cm->ref;
       for (const auto& obj : st_.snap.Objects(res::kConfigMaps)) {
-        if (Meta(obj, "namespace") == ns && Meta(obj, "name") == name) {
+        if (Meta(obj, "namespace") == cm->ns && Meta(obj, "name") == cm->name) {
           s.configmap_found = true;
           data = Labels(json::Find(obj, {"data"}));
         }

@@ -100,4 +100,28 @@ std::optional<bool> ParseBool(std::string s) {
   return std::nullopt;
 }
 
+std::string ExpandNamespace(std::string s, const std::string& ns) {
+  const std::string var = "$(POD_NAMESPACE)";
+  for (size_t pos = s.find(var); pos != std::string::npos; pos = s.find(var, pos + ns.size())) {
+    s.replace(pos, var.size(), ns);
+  }
+  return s;
+}
+
+std::optional<ConfigMapFlag> ControllerConfigMapFlag(const std::vector<std::string>& args,
+                                                     const std::string& workload_ns) {
+  auto flag = FlagValue(args, "configmap");
+  if (!flag) return std::nullopt;
+  ConfigMapFlag out;
+  out.ref = ExpandNamespace(*flag, workload_ns);
+  if (auto slash = out.ref.find('/'); slash != std::string::npos) {
+    out.ns = out.ref.substr(0, slash);
+    out.name = out.ref.substr(slash + 1);
+  } else {
+    out.ns = workload_ns;
+    out.name = out.ref;
+  }
+  return out;
+}
+
 }  // namespace riposte::audit::k8s

@@ -35,4 +35,17 @@ std::optional<std::string> FlagValue(const std::vector<std::string>& args, const
 // true/1/yes/on and false/0/no/off, any case.
 std::optional<bool> ParseBool(std::string s);
 
+// Replaces $(POD_NAMESPACE) the way the kubelet expands env references in args.
+std::string ExpandNamespace(std::string s, const std::string& ns);
+
+// An ingress-nginx controller's --configmap: as written with $(POD_NAMESPACE) expanded
+// ("ns/name" or "name"), and resolved, a bare name being in the workload's namespace.
+struct ConfigMapFlag {
+  std::string ref;
+  std::string ns, name;
+};
+// nullopt when the container has no --configmap.
+std::optional<ConfigMapFlag> ControllerConfigMapFlag(const std::vector<std::string>& args,
+                                                     const std::string& workload_ns);
+
 }  // namespace riposte::audit::k8s

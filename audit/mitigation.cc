@@ -44,10 +44,9 @@ const std::vector<VirtualPatch>& Table() {
       {"CVE-2025-1974", V::kAdmissionPort, {},
        "the attacker sends an AdmissionReview straight to ingress-nginx's admission port, never through the API "
        "server, so no admission webhook sees it"},
-      {"CVE-2025-15566", V::kConfigMapValue, {},
-       "the payload is in the ConfigMap named by auth-proxy-set-headers, which the webhook never receives (it "
-       "judges Ingresses); `riposte audit` and `riposte scan` check the ConfigMaps existing Ingresses name "
-       "(RIP-CM-HEADER)"},
+      {"CVE-2025-15566", V::kConfigMapValue, {"RIP-CM-HEADER"},
+       "the payload is in the ConfigMap named by auth-proxy-set-headers / custom-headers: the configmaps entry "
+       "judges every write of a ConfigMap an Ingress names, and the ingress entry an Ingress naming a poisoned one"},
       {"CVE-2026-1580", V::kAnnotation, {"RIP-ANN-TYPE", "RIP-ANN-CONTROL"}, "auth-method must be one HTTP method"},
       {"CVE-2026-24512", V::kPath, {"RIP-PATH-CHARS"},
        "quotes, whitespace, ';', '#' and braces are rejected in paths"},
@@ -132,6 +131,75 @@ std::vector<std::string> Significant(const std::vector<std::string>& names, cons
   return out;
 }
 
+// How one entry of Riposte's configuration sends objects to the webhook: the Ingress entry for
+// every class, the ConfigMap entry in addition for ConfigMap payloads. Reasons about the
+// ConfigMap entry start with `prefix`.
+struct Entry {
+  const char* resource;  // as in the entry's rules: "ingresses"
+  const char* singular;  // "Ingress"
+  const char* plural;    // "Ingresses"
+  const char* one;       // "an Ingress"
+  std::string prefix;
+  const std::string& failure_policy;
+  bool covers;
+  const RiposteWebhookScope& scope;
+};
+
+Entry IngressEntry(const RiposteWebhookStatus& st) {
+  return {"ingresses", "Ingress", "Ingresses", "an Ingress", "", st.failure_policy, st.covers_ingress, st.scope};
+}
+
+Entry ConfigMapsEntry(const RiposteWebhookStatus& st) {
+  return {"configmaps", "ConfigMap", "ConfigMaps", "a ConfigMap", "entry " + st.configmaps.webhook + ": ",
+          st.configmaps.failure_policy, st.configmaps.covers, st.configmaps.scope};
+}
+
+// Does the entry send CREATE and UPDATE to the webhook, and what happens when it cannot answer.
+void EntryReach(const Report& r, const Entry& e, Verdict* v) {
+  const RiposteWebhookStatus& st = r.riposte;
+  if (!e.covers) {
+    v->Down(MitigationState::kUnmitigated, e.prefix + "ValidatingWebhookConfiguration " + st.configuration +
+                                               " does not send CREATE and UPDATE of " + e.resource + " to it");
+  }
+  if (e.failure_policy != "Fail") {
+    if (!st.endpoints_ready && !st.service.empty() && !Unreadable(r, res::kEndpoints)) {
+      v->Down(MitigationState::kUnmitigated, e.prefix + "failurePolicy " + e.failure_policy +
+                                                 " and no ready endpoints (Service " + st.service + "): every " + e.singular +
+                                                 " is admitted unchecked");
+    } else {
+      v->Down(MitigationState::kPartlyMitigated, e.prefix + "failurePolicy " + e.failure_policy + ": " + e.plural +
+                                                     " are admitted unchecked whenever the webhook cannot be reached");
+    }
+  }
+}
+
+// Which namespaces and objects the entry sends to the webhook.
+void EntryScope(const Report& r, const Controller& c, const Entry& e, Verdict* v) {
+  const RiposteWebhookScope& s = e.scope;
+  if (!s.only_namespaces.empty()) {
+    auto watched = Watched(c);
+    bool all_in = watched.has_value() &&
+                  std::all_of(watched->begin(), watched->end(), [&](const std::string& n) { return Contains(s.only_namespaces, n); });
+    if (!all_in) {
+      v->Down(MitigationState::kPartlyMitigated,
+              e.prefix + "namespaceSelector sends only namespace(s) " + Join(s.only_namespaces) + " to the webhook");
+    }
+  }
+  if (auto excluded = Significant(s.excluded_namespaces, c, OwnNamespace(r.riposte)); !excluded.empty()) {
+    v->Down(MitigationState::kPartlyMitigated, e.prefix + "namespaceSelector excludes namespace(s) " + Join(excluded));
+  }
+  if (!s.label_conditions.empty()) {
+    v->Down(MitigationState::kPartlyMitigated,
+            e.prefix + "namespaceSelector also selects by label (" + Join(s.label_conditions, "; ") +
+                "): namespaces it leaves out are not checked (the audit does not read Namespaces to tell which)");
+  }
+  if (!s.object_selector.empty()) {
+    v->Down(MitigationState::kPartlyMitigated, e.prefix + "objectSelector (" + s.object_selector + "): whoever writes " +
+                                                   e.one + " chooses its labels and can keep it away from the "
+                                                   "webhook");
+  }
+}
+
 // Everything that applies to every CVE of the controller: is the webhook there, does it see
 // the controller's Ingresses, and does it deny what it finds.
 Verdict WebhookVerdict(const Report& r, const Controller& c) {
@@ -144,20 +212,7 @@ Verdict WebhookVerdict(const Report& r, const Controller& c) {
                : "Riposte's webhook is not installed");
     return v;
   }
-  if (!st.covers_ingress) {
-    v.Down(MitigationState::kUnmitigated,
-           "ValidatingWebhookConfiguration " + st.configuration + " does not send CREATE and UPDATE of ingresses to it");
-  }
-  if (st.failure_policy != "Fail") {
-    if (!st.endpoints_ready && !st.service.empty() && !Unreadable(r, res::kEndpoints)) {
-      v.Down(MitigationState::kUnmitigated, "failurePolicy " + st.failure_policy + " and no ready endpoints (Service " +
-                                                st.service + "): every Ingress is admitted unchecked");
-    } else {
-      v.Down(MitigationState::kPartlyMitigated, "failurePolicy " + st.failure_policy +
-                                                    ": Ingresses are admitted unchecked whenever the webhook "
-                                                    "cannot be reached");
-    }
-  }
+  EntryReach(r, IngressEntry(st), &v);
   const RipostePolicySummary& p = st.policy;
   if (!p.known) {
     v.Down(MitigationState::kPartlyMitigated,
@@ -178,30 +233,28 @@ Verdict WebhookVerdict(const Report& r, const Controller& c) {
       v.Down(MitigationState::kPartlyMitigated, "exemptNamespaces in the policy: " + Join(exempt));
     }
   }
-  const RiposteWebhookScope& s = st.scope;
-  if (!s.only_namespaces.empty()) {
-    auto watched = Watched(c);
-    bool all_in = watched.has_value() &&
-                  std::all_of(watched->begin(), watched->end(), [&](const std::string& n) { return Contains(s.only_namespaces, n); });
-    if (!all_in) {
-      v.Down(MitigationState::kPartlyMitigated,
-             "namespaceSelector sends only namespace(s) " + Join(s.only_namespaces) + " to the webhook");
-    }
-  }
-  if (auto excluded = Significant(s.excluded_namespaces, c, OwnNamespace(st)); !excluded.empty()) {
-    v.Down(MitigationState::kPartlyMitigated, "namespaceSelector excludes namespace(s) " + Join(excluded));
-  }
-  if (!s.label_conditions.empty()) {
-    v.Down(MitigationState::kPartlyMitigated,
-           "namespaceSelector also selects by label (" + Join(s.label_conditions, "; ") +
-               "): namespaces it leaves out are not checked (the audit does not read Namespaces to tell which)");
-  }
-  if (!s.object_selector.empty()) {
-    v.Down(MitigationState::kPartlyMitigated, "objectSelector (" + s.object_selector +
-                                                  "): whoever writes an Ingress chooses its labels and can keep it "
-                                                  "away from the webhook");
-  }
+  EntryScope(r, c, IngressEntry(st), &v);
   return v;
+}
+
+// A ConfigMap payload also needs the ConfigMap entry: an Ingress naming a poisoned ConfigMap is
+// judged through the Ingress entry, a later write of the ConfigMap only through this one.
+void ConfigMapEntryCheck(const Report& r, const Controller& c, Verdict* v) {
+  const RiposteWebhookStatus& st = r.riposte;
+  if (st.configmaps.webhook.empty()) {
+    v->Down(MitigationState::kUnmitigated,
+            "ValidatingWebhookConfiguration " + st.configuration +
+                " has no entry for configmaps (chart value webhook.configMaps.enabled): a later write of a ConfigMap "
+                "an Ingress names is admitted unchecked");
+    return;
+  }
+  const Entry e = ConfigMapsEntry(st);
+  EntryReach(r, e, v);
+  EntryScope(r, c, e, v);
+  if (st.policy.known && !st.policy.configmap_index) {
+    v->Down(MitigationState::kUnmitigated,
+            "the webhook runs without --configmap-index: the ConfigMaps it receives are admitted unjudged");
+  }
 }
 
 void PrefixCheck(const Report& r, const Controller& c, Verdict* v) {
@@ -241,10 +294,10 @@ CveMitigation Assess(const Report& r, const Controller& c, const Verdict& common
   CveMitigation m;
   m.cve = std::string(vp.cve);
   for (auto rule : vp.rules) m.rules.emplace_back(rule);
-  if (vp.vector == V::kAdmissionPort || vp.vector == V::kConfigMapValue) {
+  if (vp.vector == V::kAdmissionPort) {
     m.admission_blockable = false;
     const std::string why = "not blockable at admission: " + std::string(vp.how);
-    if (vp.vector == V::kAdmissionPort && c.admission_restricted) {
+    if (c.admission_restricted) {
       m.state = MitigationState::kPartlyMitigated;
       m.mitigated_by = "networkpolicy";
       m.reasons = {why, "NetworkPolicy " + Join(c.network_policies) + " restricts the admission port " +
@@ -253,17 +306,18 @@ CveMitigation Assess(const Report& r, const Controller& c, const Verdict& common
     } else {
       m.state = MitigationState::kUnmitigated;
       m.reasons = {why};
-      if (vp.vector == V::kAdmissionPort) {
-        m.reasons.push_back("restrict port " + std::to_string(c.admission_port) +
-                            " to the API server with a NetworkPolicy, or run without --validating-webhook");
-      }
+      m.reasons.push_back("restrict port " + std::to_string(c.admission_port) +
+                          " to the API server with a NetworkPolicy, or run without --validating-webhook");
       m.summary = "exposed and unmitigated (" + Join(m.reasons, "; ") + ")";
     }
     return m;
   }
   Verdict v = common;
   if (r.riposte.installed) {
-    if (vp.vector == V::kAnnotation || vp.vector == V::kSnippet) PrefixCheck(r, c, &v);
+    if (vp.vector == V::kAnnotation || vp.vector == V::kSnippet || vp.vector == V::kConfigMapValue) {
+      PrefixCheck(r, c, &v);  // the ConfigMap is found through its Ingress's annotation
+    }
+    if (vp.vector == V::kConfigMapValue) ConfigMapEntryCheck(r, c, &v);
     if (vp.vector == V::kSnippet) SnippetCheck(r, c, &v);
     RuleCheck(r, m.rules, &v);
     if (Contains(c.cves, "CVE-2025-1974")) {

@@ -5,10 +5,12 @@
 // registration (rules, failurePolicy, namespaceSelector, objectSelector) and its policy (mode,
 // exempt namespaces, snippets, IngressClasses, annotation prefix, disabled rules).
 //
-// Some CVEs cannot be stopped by any admission webhook: CVE-2025-1974, CVE-2025-24513 and
-// CVE-2026-24514 are requests sent straight to ingress-nginx's own admission port (a
-// NetworkPolicy is the mitigation, reported as such), and CVE-2025-15566's payload sits in a
-// ConfigMap the webhook never receives.
+// CVE-2025-15566's payload sits in a ConfigMap an Ingress names: it is blocked only when the
+// configuration also has Riposte's configmaps entry (judged like the Ingress entry: CREATE and
+// UPDATE covered, failurePolicy, namespace and object selectors) and the webhook runs
+// --configmap-index. Some CVEs cannot be stopped by any admission webhook: CVE-2025-1974,
+// CVE-2025-24513 and CVE-2026-24514 are requests sent straight to ingress-nginx's own admission
+// port (a NetworkPolicy is the mitigation, reported as such).
 
 #include <span>
 #include <string_view>

@@ -307,6 +307,13 @@ std::string RenderHtml(const Report& r) {
     if (!sc.label_conditions.empty()) out << "; by label " << Esc(JoinText(sc.label_conditions));
     if (!sc.object_selector.empty()) out << "; objectSelector " << Esc(sc.object_selector);
     out << ".</p>";
+    const RiposteConfigMapsEntry& cms = r.riposte.configmaps;
+    out << "<p id=\"riposte-configmaps\">ConfigMaps: "
+        << (cms.webhook.empty() ? std::string("no entry, so the ConfigMaps Ingresses name are not judged at admission")
+                                : "entry " + Esc(cms.webhook) + ", failurePolicy " + Esc(cms.failure_policy) +
+                                      (cms.covers ? "" : ", not covering CREATE and UPDATE") +
+                                      (p.known && !p.configmap_index ? ", webhook without --configmap-index" : ""))
+        << ".</p>";
   }
   if (!r.riposte.problems.empty()) {
     out << "<ul class=\"plain\">";

@@ -117,6 +117,15 @@ value ControllerJson(const Controller& c) {
   return o;
 }
 
+value ScopeJson(const RiposteWebhookScope& sc) {
+  value scope = Obj();
+  scope["excludedNamespaces"] = StrArray(sc.excluded_namespaces);
+  scope["onlyNamespaces"] = StrArray(sc.only_namespaces);
+  scope["labelConditions"] = StrArray(sc.label_conditions);
+  scope["objectSelector"] = Str(sc.object_selector);
+  return scope;
+}
+
 value RiposteJson(const RiposteWebhookStatus& r) {
   value rip = Obj();
   rip["installed"] = value::boolean(r.installed);
@@ -128,12 +137,13 @@ value RiposteJson(const RiposteWebhookStatus& r) {
   rip["coversIngress"] = value::boolean(r.covers_ingress);
   rip["problems"] = StrArray(r.problems);
   rip["webhook"] = Str(r.webhook);
-  value scope = Obj();
-  scope["excludedNamespaces"] = StrArray(r.scope.excluded_namespaces);
-  scope["onlyNamespaces"] = StrArray(r.scope.only_namespaces);
-  scope["labelConditions"] = StrArray(r.scope.label_conditions);
-  scope["objectSelector"] = Str(r.scope.object_selector);
-  rip["scope"] = scope;
+  rip["scope"] = ScopeJson(r.scope);
+  value cms = Obj();
+  cms["webhook"] = Str(r.configmaps.webhook);
+  cms["failurePolicy"] = Str(r.configmaps.failure_policy);
+  cms["coversConfigMaps"] = value::boolean(r.configmaps.covers);
+  cms["scope"] = ScopeJson(r.configmaps.scope);
+  rip["configMaps"] = cms;
   value pol = Obj();
   pol["known"] = value::boolean(r.policy.known);
   pol["source"] = Str(r.policy.source);
@@ -145,6 +155,7 @@ value RiposteJson(const RiposteWebhookStatus& r) {
   pol["snippetsAllowed"] = value::boolean(r.policy.snippets_allowed);
   pol["snippetNamespaces"] = StrArray(r.policy.snippet_namespaces);
   pol["disabledRules"] = StrArray(r.policy.disabled_rules);
+  pol["configMapIndex"] = value::boolean(r.policy.configmap_index);
   rip["policy"] = pol;
   return rip;
 }

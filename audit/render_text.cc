@@ -46,6 +46,15 @@ std::string Join(const std::vector<std::string>& parts, const char* sep = ", ") 
 
 const char* YesNo(const std::optional<bool>& b) { return !b ? "unknown" : (*b ? "yes" : "no"); }
 
+// "all except a, b; by label ...; objectSelector ..." and the end of the line.
+void Scope(std::ostream& out, const RiposteWebhookScope& sc) {
+  out << (sc.only_namespaces.empty() ? std::string("all") : "only " + Join(sc.only_namespaces));
+  if (!sc.excluded_namespaces.empty()) out << " except " << Join(sc.excluded_namespaces);
+  if (!sc.label_conditions.empty()) out << "; by label " << Join(sc.label_conditions, "; ");
+  if (!sc.object_selector.empty()) out << "; objectSelector " << Clean(sc.object_selector);
+  out << "\n";
+}
+
 }  // namespace
 
 std::string TextEscape(std::string_view text) { return Clean(text); }
@@ -88,13 +97,18 @@ std::string RenderText(const Report& r) {
     } else {
       out << "  policy: unknown (" << Clean(p.error) << ")\n";
     }
-    const RiposteWebhookScope& sc = r.riposte.scope;
-    out << "  namespaces: "
-        << (sc.only_namespaces.empty() ? std::string("all") : "only " + Join(sc.only_namespaces));
-    if (!sc.excluded_namespaces.empty()) out << " except " << Join(sc.excluded_namespaces);
-    if (!sc.label_conditions.empty()) out << "; by label " << Join(sc.label_conditions, "; ");
-    if (!sc.object_selector.empty()) out << "; objectSelector " << Clean(sc.object_selector);
-    out << "\n";
+    out << "  namespaces: ";
+    Scope(out, r.riposte.scope);
+    const RiposteConfigMapsEntry& cms = r.riposte.configmaps;
+    if (cms.webhook.empty()) {
+      out << "  configmaps: no entry (ConfigMaps Ingresses name are not judged at admission)\n";
+    } else {
+      out << "  configmaps: entry " << Clean(cms.webhook) << ", failurePolicy " << Clean(cms.failure_policy)
+          << (cms.covers ? "" : ", not covering CREATE and UPDATE")
+          << (r.riposte.policy.known && !r.riposte.policy.configmap_index ? ", webhook without --configmap-index" : "")
+          << "; namespaces: ";
+      Scope(out, cms.scope);
+    }
   }
   if (!r.unreadable.empty()) {
     out << "\nCould not read (results for these are incomplete):\n";

@@ -139,6 +139,15 @@ struct RiposteWebhookScope {
   std::string object_selector;                   // "" = none
 };
 
+// The entry (webhooks[]) of Riposte's ValidatingWebhookConfiguration that sends ConfigMaps to it
+// (the chart's webhook.configMaps): ConfigMaps Ingresses reference are judged at admission there.
+struct RiposteConfigMapsEntry {
+  std::string webhook;          // name within the configuration; "" = the configuration has none
+  std::string failure_policy;   // "Fail" / "Ignore"
+  bool covers = false;          // rules include configmaps CREATE+UPDATE
+  RiposteWebhookScope scope;
+};
+
 // The policy Riposte's webhook runs (core/policy.h), as far as the audit can read it.
 struct RipostePolicySummary {
   bool known = false;
@@ -151,6 +160,8 @@ struct RipostePolicySummary {
   bool snippets_allowed = false;
   std::vector<std::string> snippet_namespaces;
   std::vector<std::string> disabled_rules;
+  // The webhook container runs --configmap-index: without it ConfigMaps are admitted unjudged.
+  bool configmap_index = false;
 };
 
 struct RiposteWebhookStatus {
@@ -164,6 +175,7 @@ struct RiposteWebhookStatus {
   bool covers_ingress = false;  // rules include ingresses CREATE+UPDATE
   std::vector<std::string> problems;
   RiposteWebhookScope scope;
+  RiposteConfigMapsEntry configmaps;
   RipostePolicySummary policy;
 };
 

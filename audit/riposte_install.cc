@@ -231,9 +231,12 @@ void ReadPolicy(const ClusterSnapshot& snap, const std::string& svc_ns, const st
   const value* container = WebhookContainer(tmpl);
   if (container == nullptr) return unknown(dep_name + " has no container running `riposte webhook`");
   const auto args = CommandAndArgs(*container);
+  const auto index = FlagValue(args, "configmap-index");
+  const bool configmap_index = index && ParseBool(*index).value_or(false);
   const auto file = FlagValue(args, "policy");
   if (!file || file->empty()) {
     Summarize(*core::DefaultPolicy(), out);
+    out->configmap_index = configmap_index;
     out->source = "defaults (" + dep_name + " runs the webhook without --policy)";
     return;
   }
@@ -253,29 +256,39 @@ void ReadPolicy(const ClusterSnapshot& snap, const std::string& svc_ns, const st
                      " (the webhook keeps running its last good policy, which the audit cannot see)");
     }
     Summarize(*policy, out);
+    out->configmap_index = configmap_index;
     out->source = cm_ref + " key " + key + " (" + dep_name + " --policy=" + *file + ")";
     return;
   }
   unknown(cm_ref + " (" + dep_name + " --policy=" + *file + ") was not found");
 }
 
+// The namespaceSelector and objectSelector of the entry named `webhook`; the same for every
+// entry of Riposte's configuration.
+void ReadScope(const ClusterSnapshot& snap, const std::string& configuration, const std::string& webhook,
+               RiposteWebhookScope* scope) {
+  if (webhook.empty()) return;
+  for (const auto& vwc : snap.Objects(res::kValidatingWebhookConfigurations)) {
+    if (Meta(vwc, "name") != configuration) continue;
+    const auto* hooks = Arr(vwc, {"webhooks"});
+    if (hooks == nullptr) continue;
+    for (const auto& h : *hooks) {
+      if (Str(h, {"name"}) != webhook) continue;
+      ReadNamespaceSelector(At(h, {"namespaceSelector"}), scope);
+      const value* os = At(h, {"objectSelector"});
+      if (os != nullptr && os->is_object()) scope->object_selector = SelectorText(*os);
+      return;
+    }
+    return;
+  }
+}
+
 }  // namespace
 
 void ReadRiposteInstall(const ClusterSnapshot& snap, RiposteWebhookStatus* st) {
   if (!st->installed) return;
-  for (const auto& vwc : snap.Objects(res::kValidatingWebhookConfigurations)) {
-    if (Meta(vwc, "name") != st->configuration) continue;
-    const auto* hooks = Arr(vwc, {"webhooks"});
-    if (hooks == nullptr) continue;
-    for (const auto& h : *hooks) {
-      if (Str(h, {"name"}) != st->webhook) continue;
-      ReadNamespaceSelector(At(h, {"namespaceSelector"}), &st->scope);
-      const value* os = At(h, {"objectSelector"});
-      if (os != nullptr && os->is_object()) st->scope.object_selector = SelectorText(*os);
-      break;
-    }
-    break;
-  }
+  ReadScope(snap, st->configuration, st->webhook, &st->scope);
+  ReadScope(snap, st->configuration, st->configmaps.webhook, &st->configmaps.scope);
   std::string svc_ns, svc_name;
   if (auto slash = st->service.find('/'); slash != std::string::npos) {
     svc_ns = st->service.substr(0, slash);

@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <fstream>
 #include <string>
 
@@ -19,20 +18,12 @@
 #include "audit/snapshot.h"
 #include "cli/commands.h"
 #include "common/flags.h"
+#include "kube/api_time.h"
 #include "kube/config.h"
 
 namespace riposte::cli {
 
 namespace {
-
-std::string NowRfc3339() {
-  std::time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // Writes next to the target and renames, so a failed run never leaves half a report. A target
 // that exists and is not a regular file (/dev/null, a FIFO, a terminal) is written in place:
@@ -119,7 +110,7 @@ int RunAudit(const Args& args) {
   }
 
   const audit::AnalyzeOptions analyze{.checker = audit::NewEngineChecker(),
-                                      .generated_at = no_timestamp ? "" : NowRfc3339(),
+                                      .generated_at = no_timestamp ? "" : kube::FormatTime(std::chrono::system_clock::now()),
                                       .migration = migration};
   audit::Report report;
   if (!snapshot_in.empty()) {

@@ -10,6 +10,7 @@
 
 #include "common/k8s_names.h"
 #include "controller/names.h"
+#include "kube/api_time.h"
 
 namespace riposte::controller {
 namespace {
@@ -130,14 +131,7 @@ std::optional<std::chrono::system_clock::time_point> ParseRfc3339(std::string_vi
   return tp + std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(nanos));
 }
 
-std::string FormatRfc3339(std::chrono::system_clock::time_point t) {
-  time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string FormatRfc3339(std::chrono::system_clock::time_point t) { return kube::FormatTime(t); }
 
 bool ParseAlert(std::string_view body, Alert* out, AlertError* error, const AlertLimits& limits) {
   *out = Alert{};

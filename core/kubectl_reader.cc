@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "core/text.h"
+#include "core/yaml_documents.h"
 
 namespace riposte::core {
 
@@ -921,21 +922,6 @@ Split SplitYamlStream(std::string_view text) {
   return out;
 }
 
-bool IsBlankYaml(std::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const char c = text[i];
-    if (c == '#') {
-      while (i < text.size() && text[i] != '\n') ++i;
-    } else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-      ++i;
-    } else {
-      return false;
-    }
-  }
-  return true;
-}
-
 // GuessJSONStream: the first 4096 bytes, after Unicode spaces, start with '{'.
 bool LooksLikeJson(std::string_view text) {
   std::string_view head = text.substr(0, 4096);
@@ -1197,7 +1183,7 @@ ReadResult ReadKubectlManifests(std::string_view text, const std::set<std::strin
   for (const auto& [line, message] : split.errors) out.errors.push_back({0, {line, 1}, message});
   size_t index = 0;
   for (const Piece& piece : split.pieces) {
-    if (IsBlankYaml(piece.text)) continue;
+    if (IsBlankDocument(piece.text)) continue;
     ++out.documents;
     ParseOutcome parsed = ParseYamlPiece(piece, limits);
     if (!parsed.doc) {

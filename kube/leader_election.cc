@@ -3,25 +3,13 @@
 #include <ctime>
 
 #include "common/json_value.h"
+#include "kube/api_time.h"
 #include "common/log.h"
 
 namespace riposte::kube {
 namespace {
 
 using web::json::value;
-
-// metav1.MicroTime: RFC 3339 in UTC with microseconds.
-std::string MicroTime(std::chrono::system_clock::time_point t) {
-  const auto secs = std::chrono::time_point_cast<std::chrono::seconds>(t);
-  const time_t tt = std::chrono::system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  const size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count();
-  std::snprintf(buf + n, sizeof buf - n, ".%06lldZ", static_cast<long long>(us));
-  return buf;
-}
 
 // The Lease fields leader election reads and writes (coordination.k8s.io/v1).
 struct LeaseRecord {
@@ -41,8 +29,8 @@ void WriteLease(value& lease, const std::string& holder, int64_t duration_s, std
   auto& spec = json::Mutable(lease, {"spec"});
   spec["holderIdentity"] = holder.empty() ? value::null() : value::string(holder);
   spec["leaseDurationSeconds"] = value::number(duration_s);
-  spec["renewTime"] = value::string(MicroTime(renew));
-  if (acquire) spec["acquireTime"] = value::string(MicroTime(*acquire));
+  spec["renewTime"] = value::string(FormatMicroTime(renew));
+  if (acquire) spec["acquireTime"] = value::string(FormatMicroTime(*acquire));
   if (transitions) spec["leaseTransitions"] = value::number(*transitions);
 }
 

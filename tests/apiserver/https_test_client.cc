@@ -35,40 +35,11 @@ HttpsTestClient::HttpsTestClient(std::string host, int port, std::string ca_pem)
 RawResponse HttpsTestClient::Request(const std::string& method, const std::string& target,
                                      const std::string& body, const std::string& content_type,
                                      const std::string& token) const {
-  boost::asio::io_context io;
-  auto ctx = ClientContext(ca_pem_);
-  ssl::stream<tcp::socket> stream(io, *ctx);
-  beast::error_code ec;
-  tcp::resolver resolver(io);
-  auto results = resolver.resolve(host_, std::to_string(port_), ec);
-  if (!ec) boost::asio::connect(stream.next_layer(), results, ec);
-  if (ec) throw std::runtime_error("connect " + host_ + ":" + std::to_string(port_) + ": " + ec.message());
-  stream.set_verify_callback(ssl::host_name_verification(host_));
-  stream.handshake(ssl::stream_base::client, ec);
-  if (ec) throw std::runtime_error("TLS handshake: " + ec.message());
-  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-  req.set(http::field::host, host_);
-  if (!token.empty()) req.set(http::field::authorization, "Bearer " + token);
-  if (!content_type.empty()) req.set(http::field::content_type, content_type);
-  req.body() = body;
-  req.prepare_payload();
-  http::write(stream, req, ec);
-  if (ec) throw std::runtime_error("write: " + ec.message());
-  beast::flat_buffer buf;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(512 * 1024 * 1024);
-  http::read(stream, buf, parser, ec);
-  if (ec) throw std::runtime_error("read: " + ec.message());
-  RawResponse out;
-  out.status = parser.get().result_int();
-  out.body = parser.get().body();
-  for (const auto& f : parser.get()) {
-    std::string name(f.name_string());
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    out.headers[name] = std::string(f.value());
-  }
-  stream.shutdown(ec);
-  return out;
+  riposte::testing::HttpsTarget t;
+  t.address = host_;
+  t.port = port_;
+  t.ca_pem = ca_pem_;
+  return RawResponse{riposte::testing::VerifiedHttpsRequest(t, method, target, body, content_type, token)};
 }
 
 WatchStream::WatchStream(const std::string& host, int port, const std::string& ca_pem,

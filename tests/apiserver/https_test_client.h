@@ -1,6 +1,7 @@
 #pragma once
 // A deliberately raw HTTPS client for tests of the API test server (and for tests that need to
-// poke it without the kube/ client): one request per connection, CA pinned to the server's.
+// poke it without the kube/ client): one request per connection (tests/support's
+// VerifiedHttpsRequest), CA pinned to the server's.
 
 #include <cpprest/json.h>
 
@@ -14,12 +15,12 @@
 #include <string>
 #include <thread>
 
+#include "tests/support/https_client.h"
+
 namespace riposte::testapi {
 
-struct RawResponse {
-  int status = 0;
-  std::string body;
-  std::map<std::string, std::string> headers;  // lower-case names
+// The shared client's result (status, lower-case headers, body) read as JSON on demand.
+struct RawResponse : riposte::testing::HttpResult {
   web::json::value Json() const;  // throws when the body is not JSON
 };
 

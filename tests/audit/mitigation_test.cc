@@ -31,7 +31,7 @@ TEST(VirtualPatchTable, OneEntryPerCveOfTheAuditTable) {
 
 TEST(VirtualPatchTable, RulesExistAndAreStillEmitted) {
   for (const auto& e : VirtualPatchTable()) {
-    const bool blockable = e.vector != AttackVector::kAdmissionPort && e.vector != AttackVector::kConfigMapValue;
+    const bool blockable = e.vector != AttackVector::kAdmissionPort;
     EXPECT_EQ(blockable, !e.rules.empty()) << e.cve;
     for (auto id : e.rules) {
       EXPECT_NE(core::FindRule(id), nullptr) << e.cve << " names unknown rule " << id;
@@ -42,10 +42,10 @@ TEST(VirtualPatchTable, RulesExistAndAreStillEmitted) {
 
 // The engine's own attributions (rule catalogue and annotation type table) agree with the
 // table: every CVE the engine claims to catch is admission-blockable here, with the only
-// exceptions being the CVEs whose delivery no webhook sees. CVE-2025-1974's payload class
+// exception the CVE whose delivery no webhook sees: CVE-2025-1974's payload class
 // (ssl_engine / load_module text) is caught by RIP-ANN-DIRECTIVE when it comes through the
-// API server, but the CVE itself is the direct request to ingress-nginx's admission port;
-// CVE-2025-15566 is RIP-CM-HEADER, which judges ConfigMaps only in `riposte audit/scan`.
+// API server, but the CVE itself is the direct request to ingress-nginx's admission port.
+// CVE-2025-15566 (RIP-CM-HEADER) is blockable through the webhook's configmaps entry.
 TEST(VirtualPatchTable, AgreesWithTheEngineAttributions) {
   std::set<std::string> engine;
   for (const auto& r : core::AllRules()) {
@@ -57,7 +57,7 @@ TEST(VirtualPatchTable, AgreesWithTheEngineAttributions) {
   for (const auto& t : core::AllAnnotationTypes()) {
     for (auto cve : t.cves) engine.insert(std::string(cve));
   }
-  const std::set<std::string> not_blockable_by_design = {"CVE-2025-1974", "CVE-2025-15566"};
+  const std::set<std::string> not_blockable_by_design = {"CVE-2025-1974"};
   for (const auto& cve : engine) {
     const VirtualPatch* vp = FindVirtualPatch(cve);
     ASSERT_NE(vp, nullptr) << cve << " is attributed by the engine but missing from the audit's tables";
@@ -112,11 +112,12 @@ TEST(Mitigation, EnforcingOnEveryNamespaceMitigatesTheBlockableClasses) {
     EXPECT_EQ(m->mitigated_by, "riposte");
     EXPECT_TRUE(m->summary.starts_with("exposed but mitigated by Riposte (enforce, all namespaces)")) << m->summary;
   }
-  // The ConfigMap-borne CVE stays unmitigated whatever the webhook does.
+  // The ConfigMap-borne CVE needs the configmaps entry, which this installation lacks.
   const CveMitigation* cm = Find(c, "CVE-2025-15566");
   ASSERT_NE(cm, nullptr);
   EXPECT_EQ(cm->state, S::kUnmitigated);
-  EXPECT_FALSE(cm->admission_blockable);
+  EXPECT_TRUE(cm->admission_blockable);
+  EXPECT_TRUE(AnyReason(cm->reasons, "has no entry for configmaps")) << cm->summary;
   // The admission DoS is mitigated in part by the NetworkPolicy, not by Riposte.
   const CveMitigation* dos = Find(c, "CVE-2026-24514");
   ASSERT_NE(dos, nullptr);
@@ -150,6 +151,24 @@ class MitigationVariant : public ::testing::Test {
     }
     throw std::runtime_error("no riposte VWC");
   }
+  // The chart's configmaps entry (webhook.configMaps) with `failure_policy`, and the webhook
+  // running --configmap-index as the chart then makes it.
+  value& AddConfigMapsEntry(const std::string& failure_policy) {
+    for (auto& vwc : snap_.objects[res::kValidatingWebhookConfigurations]) {
+      if (vwc["metadata"]["name"].as_string() != "riposte") continue;
+      value entry = vwc["webhooks"][0];
+      entry["name"] = value::string("configmaps.validate.riposte.io");
+      entry["failurePolicy"] = value::string(failure_policy);
+      entry["rules"] = value::parse(
+          R"([{"apiGroups":[""],"apiVersions":["v1"],"operations":["CREATE","UPDATE"],"resources":["configmaps"]}])");
+      value& hooks = vwc["webhooks"];
+      hooks[hooks.size()] = entry;
+      WebhookArgs()[WebhookArgs().size()] = value::string("--configmap-index");
+      return hooks[hooks.size() - 1];
+    }
+    throw std::runtime_error("no riposte VWC");
+  }
+  value& WebhookArgs() { return snap_.objects[res::kDeployments][1]["spec"]["template"]["spec"]["containers"][0]["args"]; }
   value& ControllerArgs() { return snap_.objects[res::kDeployments][0]["spec"]["template"]["spec"]["containers"][0]["args"]; }
   void AddControllerArg(const std::string& arg) {
     value& args = ControllerArgs();
@@ -300,6 +319,85 @@ TEST_F(MitigationVariant, OpenAdmissionPortCapsEveryClassAtPartly) {
   ASSERT_NE(nightmare, nullptr);
   EXPECT_EQ(nightmare->state, S::kPartlyMitigated);  // the NetworkPolicy, not Riposte
   EXPECT_EQ(nightmare->mitigated_by, "networkpolicy");
+}
+
+TEST_F(MitigationVariant, ConfigMapsEntryFailingClosedMitigatesTheConfigMapCve) {
+  AddConfigMapsEntry("Fail");
+  Controller c = Run();
+  EXPECT_EQ(report_.riposte.configmaps.webhook, "configmaps.validate.riposte.io");
+  EXPECT_TRUE(report_.riposte.configmaps.covers);
+  EXPECT_TRUE(report_.riposte.policy.configmap_index);
+  EXPECT_EQ(report_.riposte.configmaps.scope.excluded_namespaces, (std::vector<std::string>{"kube-system", "riposte"}));
+  const CveMitigation* m = Find(c, "CVE-2025-15566");
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(m->state, S::kMitigated) << m->summary;
+  EXPECT_TRUE(m->admission_blockable);
+  EXPECT_EQ(m->rules, std::vector<std::string>{"RIP-CM-HEADER"});
+  EXPECT_TRUE(m->summary.starts_with("exposed but mitigated by Riposte (enforce, all namespaces): RIP-CM-HEADER"))
+      << m->summary;
+  // Not a reason to lower the Ingress classes: the entry is read on its own.
+  EXPECT_EQ(c.virtual_patch, S::kMitigated);
+}
+
+TEST_F(MitigationVariant, ConfigMapsEntryFailingOpenIsPartly) {
+  AddConfigMapsEntry("Ignore");  // the chart's default
+  Controller c = Run();
+  const CveMitigation* m = Find(c, "CVE-2025-15566");
+  EXPECT_EQ(m->state, S::kPartlyMitigated);
+  EXPECT_TRUE(AnyReason(m->reasons, "entry configmaps.validate.riposte.io: failurePolicy Ignore: ConfigMaps are "
+                                    "admitted unchecked whenever the webhook cannot be reached"))
+      << m->summary;
+  // Without ready endpoints every ConfigMap passes.
+  snap_.objects[res::kEndpoints].clear();
+  EXPECT_EQ(Find(Run(), "CVE-2025-15566")->state, S::kUnmitigated);
+}
+
+TEST_F(MitigationVariant, ConfigMapsEntryNotCoveringUpdatesIsUnmitigated) {
+  AddConfigMapsEntry("Fail")["rules"][0]["operations"] = value::parse(R"(["CREATE"])");
+  Controller c = Run();
+  EXPECT_FALSE(report_.riposte.configmaps.covers);
+  EXPECT_EQ(Find(c, "CVE-2025-15566")->state, S::kUnmitigated);
+  EXPECT_TRUE(AnyReason(Find(c, "CVE-2025-15566")->reasons, "does not send CREATE and UPDATE of configmaps"));
+  EXPECT_EQ(Find(c, "CVE-2026-24512")->state, S::kMitigated);  // the Ingress entry is untouched
+}
+
+TEST_F(MitigationVariant, ConfigMapsEntryNamespaceCoverageIsItsOwn) {
+  AddConfigMapsEntry("Fail")["namespaceSelector"]["matchExpressions"][0]["values"] =
+      value::parse(R"(["riposte","kube-system","blog"])");
+  Controller c = Run();
+  EXPECT_EQ(Find(c, "CVE-2025-15566")->state, S::kPartlyMitigated);
+  EXPECT_TRUE(AnyReason(Find(c, "CVE-2025-15566")->reasons,
+                        "entry configmaps.validate.riposte.io: namespaceSelector excludes namespace(s) blog"));
+  EXPECT_EQ(Find(c, "CVE-2026-24512")->state, S::kMitigated);
+}
+
+TEST_F(MitigationVariant, ConfigMapsEntryNeedsTheWebhookIndex) {
+  AddConfigMapsEntry("Fail");
+  value& args = WebhookArgs();
+  args = value::parse(R"(["webhook","--policy=/etc/riposte/policy/policy.yaml"])");
+  Controller c = Run();
+  EXPECT_FALSE(report_.riposte.policy.configmap_index);
+  EXPECT_EQ(Find(c, "CVE-2025-15566")->state, S::kUnmitigated);
+  EXPECT_TRUE(AnyReason(Find(c, "CVE-2025-15566")->reasons, "without --configmap-index"));
+}
+
+TEST_F(MitigationVariant, ConfigMapsEntryListedFirstDoesNotPassForTheIngressEntry) {
+  value& vwc = [&]() -> value& {
+    for (auto& v : snap_.objects[res::kValidatingWebhookConfigurations]) {
+      if (v["metadata"]["name"].as_string() == "riposte") return v;
+    }
+    throw std::runtime_error("no riposte VWC");
+  }();
+  AddConfigMapsEntry("Ignore");
+  value hooks = value::array();
+  hooks[0] = vwc["webhooks"][1];
+  hooks[1] = vwc["webhooks"][0];
+  vwc["webhooks"] = hooks;
+  Controller c = Run();
+  EXPECT_EQ(report_.riposte.webhook, "ingress.validate.riposte.io");
+  EXPECT_EQ(report_.riposte.failure_policy, "Fail");
+  EXPECT_EQ(report_.riposte.configmaps.webhook, "configmaps.validate.riposte.io");
+  EXPECT_EQ(c.virtual_patch, S::kMitigated);
 }
 
 TEST_F(MitigationVariant, PolicyFailureModes) {

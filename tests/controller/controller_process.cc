@@ -1,11 +1,8 @@
 #include "tests/controller/controller_process.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +14,7 @@
 #include "tests/support/certs.h"
 #include "tests/support/eventually.h"
 #include "tests/support/files.h"
+#include "tests/support/https_client.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -154,30 +152,7 @@ testapi::RawResponse ControllerProcess::PostAlert(const std::string& body, const
 }
 
 std::pair<int, std::string> ControllerProcess::GetOps(const std::string& path) const {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return {0, ""};
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(metrics_port_));
-  inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return {0, ""};
-  }
-  std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
-  if (write(fd, req.data(), req.size()) < 0) {
-    close(fd);
-    return {0, ""};
-  }
-  std::string resp;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) > 0) resp.append(buf, static_cast<size_t>(n));
-  close(fd);
-  if (resp.size() < 12) return {0, ""};
-  int status = std::atoi(resp.substr(9, 3).c_str());
-  auto body_at = resp.find("\r\n\r\n");
-  return {status, body_at == std::string::npos ? "" : resp.substr(body_at + 4)};
+  return riposte::testing::HttpGet(metrics_port_, path);
 }
 
 }  // namespace riposte::controller::testing

@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "kube/api_time.h"
 #include "kube/config.h"
 #include "common/json_value.h"
 #include "kube/resource.h"
@@ -96,15 +97,6 @@ bool RiposteImage(const std::string& image) {
   repo = repo.substr(0, colon);
   std::string last = slash == std::string::npos ? repo : repo.substr(slash + 1);
   return last == "riposte";
-}
-
-std::string Now() {
-  const time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 }  // namespace
@@ -312,11 +304,11 @@ void ClusterEmulator::Deployments(const std::string& ns) {
     if (same) continue;
     st["conditions"][0] = value::parse(R"({"type":"Available","reason":"MinimumReplicasAvailable"})");
     st["conditions"][0]["status"] = value::string(available ? "True" : "False");
-    st["conditions"][0]["lastUpdateTime"] = value::string(Now());
-    st["conditions"][0]["lastTransitionTime"] = value::string(Now());
+    st["conditions"][0]["lastUpdateTime"] = value::string(kube::FormatTime(std::chrono::system_clock::now()));
+    st["conditions"][0]["lastTransitionTime"] = value::string(kube::FormatTime(std::chrono::system_clock::now()));
     st["conditions"][1] = value::parse(R"({"type":"Progressing","status":"True","reason":"NewReplicaSetAvailable"})");
-    st["conditions"][1]["lastUpdateTime"] = value::string(Now());
-    st["conditions"][1]["lastTransitionTime"] = value::string(Now());
+    st["conditions"][1]["lastUpdateTime"] = value::string(kube::FormatTime(std::chrono::system_clock::now()));
+    st["conditions"][1]["lastTransitionTime"] = value::string(kube::FormatTime(std::chrono::system_clock::now()));
     value patch = value::object();
     patch["status"] = st;
     client_->Patch(res::kDeployments, ns, Name(dep), patch, {}, "status");
@@ -582,9 +574,9 @@ void ClusterEmulator::Kubelet(const std::string& ns) {
     s.status_written = text;
     l.unlock();
     for (int i = 0; i < 4; ++i) {
-      status["conditions"][i]["lastTransitionTime"] = value::string(Now());
+      status["conditions"][i]["lastTransitionTime"] = value::string(kube::FormatTime(std::chrono::system_clock::now()));
     }
-    if (!json::Find(pod, {"status", "startTime"})) status["startTime"] = value::string(Now());
+    if (!json::Find(pod, {"status", "startTime"})) status["startTime"] = value::string(kube::FormatTime(std::chrono::system_clock::now()));
     value patch = value::object();
     patch["status"] = status;
     auto w = client_->Patch(res::kPods, ns, name, patch, {}, "status");

@@ -1,18 +1,20 @@
 #pragma once
-// Child processes for the end-to-end harness. Every child runs in its own process group, so a
-// stop reaches whatever it spawned, and gets SIGKILL from the kernel when the thread that
-// started it dies (PR_SET_PDEATHSIG): a crashed or killed test binary leaks no etcd or
-// kube-apiserver. Nothing goes through a shell.
+// Child processes for the end-to-end harness, on tests/support's ChildProcess and RunProcess.
+// Every child runs in its own process group, so a stop reaches whatever it spawned, and gets
+// SIGKILL from the kernel when the thread that started it dies (PR_SET_PDEATHSIG): a crashed or
+// killed test binary leaks no etcd or kube-apiserver. Nothing goes through a shell.
 
 #include <sys/types.h>
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "tests/support/eventually.h"
 #include "tests/support/files.h"
+#include "tests/support/process.h"
 
 namespace riposte::e2e {
 
@@ -35,24 +37,21 @@ class ManagedProcess {
   void Signal(int sig);    // to the group (SIGSTOP/SIGCONT freeze and thaw it)
   bool Running();          // reaps an exited child
   // Exit status as from waitpid (-1 while running or never started).
-  int status() const { return status_; }
-  pid_t pid() const { return pid_; }
+  int status() const { return child_ ? child_->status() : status_; }
+  pid_t pid() const { return child_ ? child_->pid() : -1; }
   const std::string& log_file() const { return log_file_; }
   std::string Log() const;
   // Waits until the log contains `needle`; false on timeout or when the child exited without it.
   bool WaitForLog(const std::string& needle, std::chrono::milliseconds timeout);
 
  private:
-  pid_t pid_ = -1;
-  int status_ = -1;
+  std::unique_ptr<riposte::testing::ChildProcess> child_;
+  int status_ = -1;  // of the last child, once stopped or killed
   std::string log_file_;
 };
 
-struct CommandResult {
-  int exit_code = -1;  // -1: killed at the deadline or by a signal
-  std::string out, err;
-  std::string Describe() const;  // "exit N\nstdout: ...\nstderr: ..." for assertion messages
-};
+// exit_code -1: killed at the deadline or by a signal. Describe() for assertion messages.
+using CommandResult = riposte::testing::ProcessResult;
 
 // Runs a short-lived command to completion (helm, kubectl, riposte audit) with `stdin_text` on
 // its standard input; killed with its group at the deadline.
@@ -60,21 +59,14 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
                          const std::map<std::string, std::string>& env = {},
                          std::chrono::seconds deadline = std::chrono::seconds(120));
 
-// A port on 127.0.0.1 that was free a moment ago (bind to 0, read, close).
-int FreeLoopbackPort();
-
 // The shared helpers (tests/support), under the names the harness uses.
+using riposte::testing::FreeLoopbackPort;
 using riposte::testing::MakeTempDir;
 using riposte::testing::ReadFile;
 // Written atomically (a reader never sees half a kubeconfig), private by default.
 inline void WriteFile(const std::string& path, const std::string& content, int mode = 0600) {
   riposte::testing::ReplaceFile(path, content, mode);
 }
-// Every wait in the suite has a condition; against a real API server a poll every 50 ms at
-// most is plenty.
-template <typename Pred>
-bool Eventually(Pred pred, std::chrono::milliseconds timeout) {
-  return riposte::testing::Eventually(pred, timeout, std::chrono::milliseconds(50));
-}
+using riposte::testing::Eventually;
 
 }  // namespace riposte::e2e

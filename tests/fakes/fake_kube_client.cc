@@ -3,8 +3,7 @@
 
 #include <chrono>
 
-#include <ctime>
-
+#include "kube/api_time.h"
 #include "kube/selector.h"
 #include "tests/apiserver/patch.h"
 
@@ -16,15 +15,6 @@ using kube::Result;
 
 namespace {
 constexpr size_t kMaxHistory = 100000;
-
-std::string Now() {
-  const time_t t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 bool HasFinalizers(const json::value& obj) { return !riposte::json::GetStringList(obj, {"metadata", "finalizers"}).empty(); }
 
@@ -134,7 +124,7 @@ json::value FakeKubeClient::StoreLocked(const kube::Resource& res, const std::st
   if (create) {
     riposte::json::Mutable(obj, {"metadata", "uid"}) =
         json::value::string("00000000-0000-4000-8000-" + std::to_string(1000000000000 + ++uid_));
-    riposte::json::Mutable(obj, {"metadata", "creationTimestamp"}) = json::value::string(Now());
+    riposte::json::Mutable(obj, {"metadata", "creationTimestamp"}) = json::value::string(kube::FormatTime(std::chrono::system_clock::now()));
     riposte::json::Mutable(obj, {"metadata", "generation"}) = json::value::number(1);
   }
   json::value stored = std::move(obj);
@@ -357,7 +347,7 @@ Result<json::value> FakeKubeClient::DeleteLocked(const kube::Resource& res, cons
   if (opts.dry_run) return it->second;
   if (HasFinalizers(it->second)) {
     json::value next = it->second;
-    riposte::json::Mutable(next, {"metadata", "deletionTimestamp"}) = json::value::string(Now());
+    riposte::json::Mutable(next, {"metadata", "deletionTimestamp"}) = json::value::string(kube::FormatTime(std::chrono::system_clock::now()));
     json::value stored = StoreLocked(res, ns, std::move(next), false);
     EmitLocked(res, ns, kube::WatchEventType::kModified, stored);
     return stored;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <boost/asio.hpp>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -25,6 +26,22 @@ namespace ssl = boost::asio::ssl;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
+
+namespace {
+
+HttpResult FromMessage(bhttp::response<bhttp::string_body> msg) {
+  HttpResult r;
+  r.status = static_cast<int>(msg.result_int());
+  for (const auto& f : msg) {
+    std::string k(f.name_string());
+    for (auto& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers[k] = std::string(f.value());
+  }
+  r.body = std::move(msg.body());
+  return r;
+}
+
+}  // namespace
 
 struct TestClient::Impl {
   asio::io_context ioc;
@@ -114,15 +131,7 @@ HttpResult TestClient::ReadResponse() {
     r.error = ec.message();
     return r;
   }
-  auto msg = parser.release();
-  r.status = static_cast<int>(msg.result_int());
-  for (const auto& f : msg) {
-    std::string k(f.name_string());
-    for (auto& c : k) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    r.headers[k] = std::string(f.value());
-  }
-  r.body = msg.body();
-  return r;
+  return FromMessage(parser.release());
 }
 
 HttpResult TestClient::Request(const std::string& method, const std::string& target, const std::string& body,
@@ -238,6 +247,48 @@ HttpResult Fetch(uint16_t port, const std::string& method, const std::string& ta
     return r;
   }
   return c.Request(method, target, body, content_type);
+}
+
+HttpResult VerifiedHttpsRequest(const HttpsTarget& t, const std::string& method, const std::string& path,
+                                const std::string& body, const std::string& content_type, const std::string& bearer_token,
+                                size_t body_limit) {
+  const std::string name = t.server_name.empty() ? t.address : t.server_name;
+  asio::io_context io;
+  ssl::context ctx(ssl::context::tls_client);
+  ctx.add_certificate_authority(asio::buffer(t.ca_pem));
+  ctx.set_verify_mode(ssl::verify_peer);
+  ssl::stream<tcp::socket> stream(io, ctx);
+  beast::error_code ec;
+  tcp::resolver resolver(io);
+  auto results = resolver.resolve(t.address, std::to_string(t.port), ec);
+  if (!ec) asio::connect(stream.next_layer(), results, ec);
+  if (ec) throw std::runtime_error("connect " + t.address + ":" + std::to_string(t.port) + ": " + ec.message());
+  if (!t.server_name.empty()) SSL_set_tlsext_host_name(stream.native_handle(), t.server_name.c_str());
+  stream.set_verify_callback(ssl::host_name_verification(name));
+  stream.handshake(ssl::stream_base::client, ec);
+  if (ec) throw std::runtime_error("TLS handshake with " + name + ": " + ec.message());
+  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), path, 11};
+  req.set(bhttp::field::host, name);
+  if (!bearer_token.empty()) req.set(bhttp::field::authorization, "Bearer " + bearer_token);
+  if (!content_type.empty()) req.set(bhttp::field::content_type, content_type);
+  req.body() = body;
+  req.prepare_payload();
+  bhttp::write(stream, req, ec);
+  if (ec) throw std::runtime_error("write: " + ec.message());
+  beast::flat_buffer buf;
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(body_limit);
+  bhttp::read(stream, buf, parser, ec);
+  if (ec) throw std::runtime_error("read: " + ec.message());
+  HttpResult out = FromMessage(parser.release());
+  stream.shutdown(ec);
+  return out;
+}
+
+std::pair<int, std::string> HttpGet(int port, const std::string& path) {
+  HttpResult r = Fetch(static_cast<uint16_t>(port), "GET", path, "", /*tls=*/false, /*content_type=*/"");
+  if (r.status == 0) return {0, ""};
+  return {r.status, r.body};
 }
 
 }  // namespace riposte::testing

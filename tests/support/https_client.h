@@ -1,11 +1,15 @@
 #pragma once
-// A small blocking HTTP(S) client for tests of servers: it can also send raw bytes, pin a TLS
-// version and present a client certificate. It does not verify the server's certificate
-// (tests check what was served explicitly, e.g. PeerCommonName()).
+// The one HTTP(S) client of the tests. TestClient: a small blocking client for tests of
+// servers; it can also send raw bytes, pin a TLS version and present a client certificate, and
+// does not verify the server's certificate (tests check what was served explicitly, e.g.
+// PeerCommonName()). VerifiedHttpsRequest: one request the way a real client sees the server,
+// with the certificate verified against a pinned CA.
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/support/certs.h"
@@ -59,5 +63,25 @@ class TestClient {
 // One request on a fresh connection.
 HttpResult Fetch(uint16_t port, const std::string& method, const std::string& target, const std::string& body = "",
                  bool tls = true, const std::string& content_type = "application/json");
+
+// Where VerifiedHttpsRequest connects and whom it expects there: connect to address:port, send
+// SNI for server_name (e.g. riposte-alerts.riposte-system.svc, as an in-cluster client would) and
+// verify the certificate for it (or for address when server_name is "") against ca_pem.
+struct HttpsTarget {
+  std::string address = "127.0.0.1";
+  int port = 0;
+  std::string server_name;  // "" = address, and no SNI
+  std::string ca_pem;
+};
+
+// One request on a fresh, verified TLS connection. Throws std::runtime_error on connection,
+// TLS, write and read failures (the message names which); HTTP errors are results.
+HttpResult VerifiedHttpsRequest(const HttpsTarget& target, const std::string& method, const std::string& path,
+                                const std::string& body = "", const std::string& content_type = "",
+                                const std::string& bearer_token = "", size_t body_limit = 512 * 1024 * 1024);
+
+// Plain-HTTP GET on loopback (metrics and health listeners): {status, body}; {0, ""} when the
+// connection fails.
+std::pair<int, std::string> HttpGet(int port, const std::string& path);
 
 }  // namespace riposte::testing

@@ -4,31 +4,17 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdio>
-#include <ctime>
 
 #include "tests/fakes/fake_kube_client.h"
 #include "tests/support/certs.h"
 #include "tests/support/files.h"
 #include "common/json_value.h"
+#include "kube/api_time.h"
 #include "kube/resource.h"
 #include "verify/verify.h"
 
 namespace riposte::verify {
 namespace {
-
-// metav1.MicroTime as the API server writes it: RFC 3339 in UTC with microseconds.
-std::string MicroTime(std::chrono::system_clock::time_point t) {
-  const auto secs = std::chrono::time_point_cast<std::chrono::seconds>(t);
-  const time_t tt = std::chrono::system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[40];
-  const size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(t - secs).count();
-  std::snprintf(buf + n, sizeof buf - n, ".%06lldZ", static_cast<long long>(micros));
-  return buf;
-}
 
 using web::json::value;
 namespace res = kube::resources;
@@ -135,7 +121,7 @@ class VerifyTest : public ::testing::Test {
     lease["metadata"]["namespace"] = value::string("riposte");
     lease["spec"]["holderIdentity"] = value::string(holder);
     lease["spec"]["leaseDurationSeconds"] = value::number(15);
-    lease["spec"]["renewTime"] = value::string(MicroTime(renewed));
+    lease["spec"]["renewTime"] = value::string(kube::FormatMicroTime(renewed));
     if (fake_.Peek(res::kLeases, "riposte", "riposte-controller")) fake_.Delete(res::kLeases, "riposte", "riposte-controller");
     fake_.Seed(res::kLeases, lease);
   }
