@@ -17,6 +17,9 @@
 // create p99, RSS < 64 MiB.
 //
 //   controller_bench [--kubeconfig FILE] [--ingestion-only] [--latency-alerts N] [--flood N]
+//                    [--controller-binary PATH]
+// --controller-binary runs another build of `riposte` (a baseline) under the same bench code,
+// so two builds can be compared in alternating runs on the same machine.
 
 #include <utility>  // before asio: boost 1.74 uses std::exchange without including it
 #include "common/json_value.h"
@@ -221,6 +224,7 @@ struct Args {
   bool ingestion_only = false;
   int latency_alerts = 300;
   int flood = 100000;
+  std::string controller_binary;  // "" = the riposte built with this bench
 };
 
 bool ParseArgs(int argc, char** argv, Args* a) {
@@ -235,6 +239,7 @@ bool ParseArgs(int argc, char** argv, Args* a) {
     else if (arg == "--kubeconfig" && i + 1 < argc) a->kubeconfig = argv[++i];
     else if (arg == "--latency-alerts") { if (!next(&a->latency_alerts)) return false; }
     else if (arg == "--flood") { if (!next(&a->flood)) return false; }
+    else if (arg == "--controller-binary" && i + 1 < argc) a->controller_binary = argv[++i];
     else return false;
   }
   return true;
@@ -316,7 +321,8 @@ std::string Ratio(double v, double base) {
 int main(int argc, char** argv) {
   Args args;
   if (!ParseArgs(argc, argv, &args)) {
-    std::fprintf(stderr, "usage: controller_bench [--kubeconfig FILE] [--ingestion-only] [--latency-alerts N] [--flood N]\n");
+    std::fprintf(stderr, "usage: controller_bench [--kubeconfig FILE] [--ingestion-only] [--latency-alerts N] [--flood N] "
+                         "[--controller-binary PATH]\n");
     return 2;
   }
   const auto start = Clock::now();
@@ -377,6 +383,7 @@ int main(int argc, char** argv) {
   opts.kubeconfig = cluster.kubeconfig;
   opts.extra_args = {"--log-level", "warn", "--workers", "2"};
   opts.identity = "bench-" + run;
+  opts.binary = args.controller_binary;
   ControllerProcess controller(cluster.dir, opts);
   controller.Start();
   if (!controller.WaitReady(std::chrono::seconds(60))) {
@@ -465,6 +472,7 @@ int main(int argc, char** argv) {
   const double rate = ingest.ok / ingest.seconds;
 
   std::printf("controller_bench (2 cores shared, loopback, %s, riposte controller --workers 2)\n", cluster.Describe().c_str());
+  if (!args.controller_binary.empty()) std::printf("controller binary %s\n", args.controller_binary.c_str());
   std::printf("baseline API create, idle server p50 %.2f ms  p99 %.2f ms  (n=%zu)\n", base_p50, base_p99, create_ms.size());
   if (args.ingestion_only) {
     std::printf("ingestion (durable, 8 clients)   %.0f alerts/s  (%d accepted, %d 503, %d failed, %.2f s; %zu ResponseActions in the API)\n",

@@ -8,7 +8,9 @@
 #include <chrono>
 #include <thread>
 
+#include "common/json_value.h"
 #include "controller/controller.h"
+#include "kube/api_error.h"
 #include "kube/resource.h"
 #include "tests/fakes/fake_kube_client.h"
 #include "tests/support/eventually.h"
@@ -54,6 +56,37 @@ TEST(ControllerClients, LeaseAndAlertRecordingDoNotUseTheReconcileClient) {
                election->ActionsFor("get", "leases.coordination.k8s.io").empty());
   for (const auto& a : main->Actions()) EXPECT_NE(a.resource, "leases.coordination.k8s.io") << a.verb;
   for (const auto& a : recorder->Actions()) EXPECT_EQ(a.resource, "responseactions.riposte.io") << a.verb;
+}
+
+// The recorder starts the pod read before the create is sent (it runs while the API server
+// handles the create) and hands the created object on for acting at once; a create the
+// server refused is not acted on.
+TEST(ControllerClients, RecorderStartsThePodReadWithTheCreateAndHandsOnOnlyCreatedObjects) {
+  auto client = std::make_shared<fakes::FakeKubeClient>();
+  std::vector<std::string> creating;
+  std::vector<value> created;
+  bool creating_seen_by_server = false;
+  client->AddReactor([&](const fakes::Action& a) -> std::optional<kube::Result<value>> {
+    if (a.verb == "create") creating_seen_by_server = creating.size() == 1;
+    return std::nullopt;
+  });
+  KubeResponseRecorder recorder(
+      client, [&](const std::string& ns, const std::string& pod) { creating.push_back(ns + "/" + pod); },
+      [&](value&& obj) { created.push_back(std::move(obj)); });
+  auto ra = value::parse(R"({"apiVersion":"riposte.io/v1alpha1","kind":"ResponseAction",
+      "metadata":{"name":"r1","namespace":"shop"},"spec":{"target":{"pod":"web-1"},"actions":[{"type":"event"}]}})");
+  std::string message;
+  ASSERT_EQ(recorder.Create("shop", ra, &message), RecordOutcome::kCreated) << message;
+  EXPECT_EQ(creating, std::vector<std::string>{"shop/web-1"}) << "one pod read per create";
+  EXPECT_TRUE(creating_seen_by_server) << "the read starts before the create reaches the server";
+  ASSERT_EQ(created.size(), 1u);
+  EXPECT_EQ(json::GetString(created[0], {"metadata", "name"}), "r1");
+
+  // Refused by the server: the read was started, but nothing is acted on.
+  client->FailNext("create", "", kube::MakeError(kube::ErrorKind::kServerError, "etcd timeout"));
+  EXPECT_EQ(recorder.Create("shop", ra, &message), RecordOutcome::kUnavailable);
+  EXPECT_EQ(creating.size(), 2u);
+  EXPECT_EQ(created.size(), 1u) << "a failed create is not handed on";
 }
 
 }  // namespace

@@ -101,7 +101,8 @@ void ControllerProcess::Start() {
                                    "--lease-duration-seconds", "3",
                                    "--log-format", "json"};
   args.insert(args.end(), opts_.extra_args.begin(), opts_.extra_args.end());
-  child_ = std::make_unique<riposte::testing::ChildProcess>(RIPOSTE_BINARY, args, log_path);
+  child_ = std::make_unique<riposte::testing::ChildProcess>(opts_.binary.empty() ? std::string(RIPOSTE_BINARY) : opts_.binary,
+                                                             args, log_path);
   if (!child_->started()) {
     child_.reset();
     throw std::runtime_error("spawn riposte controller failed");

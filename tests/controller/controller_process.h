@@ -19,6 +19,7 @@ struct ControllerProcessOptions {
   std::string kubeconfig;
   std::vector<std::string> extra_args;
   std::string identity = "test-controller";
+  std::string binary;  // "" = RIPOSTE_BINARY (benches point this at a baseline build)
 };
 
 class ControllerProcess {
