@@ -3,7 +3,6 @@
 #include "common/json_value.h"
 #include "common/log.h"
 #include <algorithm>
-#include <thread>
 
 #include "controller/actions/in_container.h"
 #include "controller/actions/isolate.h"
@@ -129,7 +128,6 @@ void Reconciler::PostEvent(const State& s, const std::string& reason, const std:
 InContainerEnv Reconciler::Env() const {
   InContainerEnv env;
   env.client = deps_.client.get();
-  env.sleep = deps_.sleep ? deps_.sleep : [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
   env.exec_timeout = deps_.exec_timeout;
   env.now = deps_.now;
   return env;
@@ -311,7 +309,11 @@ ReconcileResult Reconciler::Run(State& s) {
     if (res.start_time.empty()) res.start_time = s.now;
     if (res.undo.is_null() && !plan.undo.is_null()) res.undo = plan.undo;
     const auto* in_container = dynamic_cast<const InContainerAction*>(action.get());
-    if (in_container != nullptr && !dry_run && !plan.skipped) {
+    // A step left pending by an earlier Run is finished from its record even where the checks
+    // made before its side effect would now refuse (a restarted container no longer has the
+    // alert's container.id).
+    const bool resuming = in_container != nullptr && res.state == ResultState::kRunning && PendingStep(res.undo);
+    if (in_container != nullptr && !dry_run && (!plan.skipped || resuming)) {
       // Steps that depend on what the container answers: run now, record the outcome.
       if (s.dirty && i > 0 && !WriteStatus(s, &error)) return MayAct() ? Retry(error) : Stopped();
       if (!MayAct()) return Stopped();

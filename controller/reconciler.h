@@ -56,9 +56,6 @@ struct ReconcilerDeps {
   // (leadership lost, shutting down). The reconcile then ends without writing anything.
   std::function<bool()> may_act;
   int max_attempts = 8;  // per action, for retryable errors
-  // Waits between the polls of in-container actions (killContainer's wait for the restart). Tests
-  // replace it; default: sleep.
-  std::function<void(std::chrono::milliseconds)> sleep;
   std::chrono::milliseconds exec_timeout{15000};  // per pods/exec command
 };
 

@@ -1,6 +1,9 @@
 #include "controller/actions/in_container.h"
 
+#include <algorithm>
 #include <charconv>
+
+#include "controller/alert.h"
 
 namespace riposte::controller {
 
@@ -180,6 +183,28 @@ std::optional<std::string> PidNamespaceRefusal(const web::json::value& pod) {
     return std::string("the pod shares one process namespace: PID 1 is the pod's pause process");
   }
   return std::nullopt;
+}
+
+std::optional<std::string> PendingStep(const web::json::value& record) { return json::GetString(record, {"step"}); }
+
+std::chrono::system_clock::time_point DeadlineIn(const InContainerEnv& env, int64_t seconds) {
+  const auto now = env.now();
+  if (seconds <= 0) return now;
+  return std::chrono::ceil<std::chrono::seconds>(now + std::chrono::seconds(seconds));
+}
+
+Outcome Waiting(const InContainerEnv& env, std::string message, web::json::value record,
+                std::chrono::system_clock::time_point deadline) {
+  Outcome o{Outcome::State::kWaiting, std::move(message), std::move(record)};
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - env.now());
+  o.after = std::clamp<std::chrono::milliseconds>(left, std::chrono::milliseconds(1), kPendingPoll);
+  return o;
+}
+
+Outcome CannotResume(const web::json::value& record, const std::string& deadline_field) {
+  return {Outcome::State::kFailed, "cannot resume from status.results[].undo: step \"" + PendingStep(record).value_or("") +
+                                       "\", " + deadline_field + " \"" + json::GetString(record, {deadline_field}).value_or("") + "\"",
+          {}};
 }
 
 }  // namespace riposte::controller

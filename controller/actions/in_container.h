@@ -35,8 +35,6 @@ struct Outcome {
 
 struct InContainerEnv {
   kube::KubeClient* client = nullptr;
-  // Waits between polls (grace periods); tests pass one that only advances fake time.
-  std::function<void(std::chrono::milliseconds)> sleep;
   std::chrono::milliseconds exec_timeout{15000};
   // Wall clock for deadlines kept in the record (they outlive this process).
   std::function<std::chrono::system_clock::time_point()> now = [] { return std::chrono::system_clock::now(); };
@@ -88,6 +86,29 @@ std::optional<ProcStat> ParseProcStat(const std::string& line);
 // Runs a command in the container; the one place actions call Exec.
 kube::Result<kube::ExecResult> RunIn(const InContainerEnv& env, const ActionContext& ctx, const std::string& container,
                                      const std::vector<std::string>& argv);
+
+// ---- Steps that span reconciles (Outcome::kWaiting) ---------------------------------
+// A Run that has to wait (a grace period, a restart) records the pending step under "step"
+// with its deadline and returns kWaiting; the next Run finds it in InContainerEnv::previous.
+
+// How often a pending step is looked at again, at most.
+inline constexpr std::chrono::milliseconds kPendingPoll{1000};
+
+// The step a previous Run left in its record, or nullopt.
+std::optional<std::string> PendingStep(const web::json::value& record);
+
+// `seconds` from now, rounded up to a whole second (the record keeps RFC 3339 seconds);
+// now itself for 0.
+std::chrono::system_clock::time_point DeadlineIn(const InContainerEnv& env, int64_t seconds);
+
+// kWaiting with `record`, to be looked at again when `deadline` is due or after
+// kPendingPoll, whichever comes first (never 0 before the deadline).
+Outcome Waiting(const InContainerEnv& env, std::string message, web::json::value record,
+                std::chrono::system_clock::time_point deadline);
+
+// A record whose step cannot be resumed (hand-edited, or from another version): fail and say
+// what was found.
+Outcome CannotResume(const web::json::value& record, const std::string& deadline_field);
 
 // The pod refuses in-container signals: hostPID (PIDs are the node's) or a shared process
 // namespace (PID 1 is the pod's pause process). The reason, or nullopt.

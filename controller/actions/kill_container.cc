@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "controller/alert.h"
+
 #include "controller/actions/signal_process.h"
 
 namespace riposte::controller {
@@ -40,6 +42,55 @@ Snapshot Read(const web::json::value& pod, const std::string& container) {
     }
   });
   return s;
+}
+
+std::string WaitMessage(const std::string& container, std::chrono::system_clock::time_point deadline) {
+  return "TERM sent to PID 1 of container " + container + "; waiting until " + FormatRfc3339(deadline) +
+         " for the pod status to show it stopped";
+}
+
+// After TERM: the pod status (read once by this reconcile, ctx.pod) shows the restart, the
+// stop, the pod gone, or nothing yet.
+Outcome AwaitStop(const InContainerEnv& env, const ActionContext& ctx, const web::json::value& prev, int64_t timeout_seconds) {
+  const auto container = json::GetString(prev, {"container"});
+  const auto restarts_before = json::GetInt(prev, {"restartCountBefore"});
+  const auto deadline = ParseRfc3339(json::GetString(prev, {"deadline"}).value_or(""));
+  if (PendingStep(prev) != "termSent" || !container || !restarts_before || !deadline) {
+    Outcome o = CannotResume(prev, "deadline");
+    o.record = prev;
+    return o;
+  }
+  web::json::value record = prev;
+  auto with = [&](Outcome o) {
+    o.record = record;
+    return o;
+  };
+  const std::string uid = json::GetString(prev, {"podUid"}).value_or("");
+  if (ctx.pod == nullptr) return with({State::kSucceeded, "the pod is gone after TERM", {}});
+  if (!uid.empty() && json::GetString(*ctx.pod, {"metadata", "uid"}).value_or("") != uid) {
+    return with({State::kSucceeded, "the pod is gone after TERM (a new pod of the same name replaced it)", {}});
+  }
+  const Snapshot now = Read(*ctx.pod, *container);
+  const std::string id_before = json::GetString(prev, {"containerIdBefore"}).value_or("");
+  if (now.restarts > *restarts_before || (!now.container_id.empty() && now.container_id != id_before)) {
+    record["restartCount"] = web::json::value::number(now.restarts);
+    record["containerId"] = web::json::value::string(now.container_id);
+    record["exitCode"] = web::json::value::number(now.terminated_exit);
+    record["reason"] = web::json::value::string(now.terminated_reason);
+    return with({State::kSucceeded, "container " + *container + " stopped (exit " + std::to_string(now.terminated_exit) +
+                                        (now.terminated_reason.empty() ? "" : ", " + now.terminated_reason) +
+                                        ") and was restarted (restartCount " + std::to_string(now.restarts) + ")", {}});
+  }
+  if (now.terminated_now) {
+    record["exitCode"] = web::json::value::number(now.terminated_exit);
+    return with({State::kSucceeded, "container " + *container + " stopped (exit " + std::to_string(now.terminated_exit) +
+                                        "); restartPolicy does not restart it", {}});
+  }
+  if (env.now() >= *deadline) {
+    return with({State::kFailed, "TERM sent to PID 1 of " + *container + " but the pod status shows no stop within " +
+                                     std::to_string(timeout_seconds) + "s", {}});
+  }
+  return Waiting(env, WaitMessage(*container, *deadline), record, *deadline);
 }
 
 }  // namespace
@@ -104,6 +155,10 @@ std::string KillContainerAction::Describe(const ActionContext& ctx) const {
 
 Outcome KillContainerAction::Run(const InContainerEnv& env, const ActionContext& ctx) const {
   const auto& params = ParamsOf<KillContainerParams>(ctx);
+  // TERM was sent by an earlier reconcile: only the pod status is read (the reconciler's read
+  // of this reconcile), never signalled again. The container comes from the record: after a
+  // restart it no longer has the alert's container.id.
+  if (PendingStep(env.previous)) return AwaitStop(env, ctx, env.previous, params.timeout_seconds);
   if (ctx.pod == nullptr) return {State::kSucceeded, "the pod is gone: nothing to stop", {}};
   if (auto why = Refusal(ctx)) return {State::kSkipped, *why, {}};
   std::string why;
@@ -135,34 +190,15 @@ Outcome KillContainerAction::Run(const InContainerEnv& env, const ActionContext&
   if (sent.kind == SignalResult::Kind::kNoTool) return with(escalate("the image has no kill and no sh"));
   if (sent.error && kube::IsForbidden(*sent.error)) return with(ExecProblem(*sent.error, "kill -TERM 1"));
 
-  // Proof from the pod status: a restart, or the container terminated (no restart by policy).
-  const auto deadline = std::chrono::seconds(params.timeout_seconds);
-  std::chrono::milliseconds waited{0};
-  for (;;) {
-    auto pod = env.client->Get(kube::resources::kPods, ctx.ns, ctx.pod_name);
-    if (!pod.ok() && kube::IsNotFound(pod.error())) return with({State::kSucceeded, "the pod is gone after TERM", {}});
-    if (pod.ok()) {
-      const Snapshot now = Read(pod.value(), container);
-      if (now.restarts > before.restarts || (!now.container_id.empty() && now.container_id != before.container_id)) {
-        record["restartCount"] = web::json::value::number(now.restarts);
-        record["exitCode"] = web::json::value::number(now.terminated_exit);
-        record["reason"] = web::json::value::string(now.terminated_reason);
-        return with({State::kSucceeded, "container " + container + " stopped (exit " + std::to_string(now.terminated_exit) +
-                                            (now.terminated_reason.empty() ? "" : ", " + now.terminated_reason) +
-                                            ") and was restarted (restartCount " + std::to_string(now.restarts) + ")", {}});
-      }
-      if (now.terminated_now) {
-        record["exitCode"] = web::json::value::number(now.terminated_exit);
-        return with({State::kSucceeded, "container " + container + " stopped (exit " + std::to_string(now.terminated_exit) +
-                                            "); restartPolicy does not restart it", {}});
-      }
-    }
-    if (waited >= deadline) break;
-    env.sleep(std::chrono::seconds(1));
-    waited += std::chrono::seconds(1);
-  }
-  return with({State::kFailed, "TERM sent to PID 1 of " + container + " but the pod status shows no stop within " +
-                                   std::to_string(params.timeout_seconds) + "s", {}});
+  // The restart is not waited for here: what identifies it (the container's restartCount and
+  // containerID before TERM, the pod's uid) and the deadline go into the record, and the
+  // reconciler comes back (Outcome::kWaiting), so no worker is held for timeoutSeconds.
+  const auto deadline = DeadlineIn(env, params.timeout_seconds);
+  record["containerIdBefore"] = web::json::value::string(before.container_id);
+  record["podUid"] = web::json::value::string(json::GetString(*ctx.pod, {"metadata", "uid"}).value_or(""));
+  record["step"] = web::json::value::string("termSent");
+  record["deadline"] = web::json::value::string(FormatRfc3339(deadline));
+  return Waiting(env, WaitMessage(container, deadline), record, deadline);
 }
 
 }  // namespace riposte::controller

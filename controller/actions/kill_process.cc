@@ -10,9 +10,6 @@ namespace riposte::controller {
 namespace {
 
 using State = Outcome::State;
-// How often a pending step is looked at again (a process that ends after TERM is seen
-// within this delay).
-constexpr std::chrono::milliseconds kPoll{1000};
 
 struct KillProcessParams final : ActionParams {
   int64_t grace_seconds = 5;
@@ -148,11 +145,6 @@ Outcome KillProcessAction::Run(const InContainerEnv& env, const ActionContext& c
     if (r.error) return ExecProblem(*r.error, "kill -" + sig);
     return {State::kFailed, "kill -" + sig + ": " + r.detail, {}};
   };
-  auto wait = [&](std::string message, std::chrono::milliseconds after) {
-    Outcome o{State::kWaiting, std::move(message), record};
-    o.after = after;
-    return o;
-  };
 
   // From here on the identity is (PID, starttime), read when the exe or arguments were
   // checked: a process with the same PID and another starttime is another process.
@@ -177,11 +169,9 @@ Outcome KillProcessAction::Run(const InContainerEnv& env, const ActionContext& c
     if (now->starttime != starttime) {
       return with({State::kSucceeded, "PID " + pid + " ended after TERM; the PID now belongs to another process, KILL not sent", {}});
     }
-    const auto clock = env.now();
-    if (clock < kill_at) {
-      const auto left = std::chrono::ceil<std::chrono::milliseconds>(kill_at - clock);  // never 0 before the deadline
-      return wait("TERM sent to PID " + pid + " (" + comm + "); KILL at " + FormatRfc3339(kill_at) + " if it is still running",
-                  std::min<std::chrono::milliseconds>(left, kPoll));
+    if (env.now() < kill_at) {
+      return Waiting(env, "TERM sent to PID " + pid + " (" + comm + "); KILL at " + FormatRfc3339(kill_at) + " if it is still running",
+                     record, kill_at);
     }
     const SignalResult kill = SendSignal(env, ctx, t.container, "KILL", t.pid, params.shell_fallback);
     if (kill.kind == SignalResult::Kind::kError) return with(signal_failed(kill, "KILL"));
@@ -193,22 +183,20 @@ Outcome KillProcessAction::Run(const InContainerEnv& env, const ActionContext& c
     if (problem) return with(*problem);
     if (!gone || gone->starttime != starttime) return killed();
     record["step"] = web::json::value::string("killSent");
-    return wait("KILL sent to PID " + pid + " (" + comm + "); checking that it ended", kPoll);
+    return Waiting(env, "KILL sent to PID " + pid + " (" + comm + "); checking that it ended", record, env.now() + kPendingPoll);
   };
 
   // A step left pending by an earlier reconcile (this process or a previous leader's).
   const auto& prev = env.previous;
-  if (auto step = json::GetString(prev, {"step"}); step && json::GetInt(prev, {"pid"}) == t.pid &&
-                                                    json::GetString(prev, {"container"}) == t.container &&
-                                                    json::GetString(prev, {"starttime"})) {
+  if (auto step = PendingStep(prev); step && json::GetInt(prev, {"pid"}) == t.pid &&
+                                     json::GetString(prev, {"container"}) == t.container && json::GetString(prev, {"starttime"})) {
     record = prev;
     starttime = *json::GetString(prev, {"starttime"});
     comm = json::GetString(prev, {"comm"}).value_or("");
     if (*step == "killSent") return check_killed();
     auto kill_at = ParseRfc3339(json::GetString(prev, {"killAt"}).value_or(""));
     if (*step == "termSent" && kill_at) return after_term(*kill_at);
-    return with({State::kFailed, "cannot resume from status.results[].undo: step \"" + *step + "\", killAt \"" +
-                                     json::GetString(prev, {"killAt"}).value_or("") + "\"", {}});
+    return with(CannotResume(prev, "killAt"));
   }
 
   auto before = read_stat(&problem);
@@ -276,14 +264,12 @@ Outcome KillProcessAction::Run(const InContainerEnv& env, const ActionContext& c
 
   // The grace period is not waited for here: the deadline goes into the record and the
   // reconciler comes back (Outcome::kWaiting), so no worker is held for it.
-  const auto clock = env.now();
-  const auto kill_at = params.grace_seconds == 0 ? clock
-                                                 : std::chrono::ceil<std::chrono::seconds>(clock + std::chrono::seconds(params.grace_seconds));
+  const auto kill_at = DeadlineIn(env, params.grace_seconds);
   record["step"] = web::json::value::string("termSent");
   record["killAt"] = web::json::value::string(FormatRfc3339(kill_at));
   if (params.grace_seconds == 0) return after_term(kill_at);
-  return wait("TERM sent to PID " + pid + " (" + comm + "); KILL at " + FormatRfc3339(kill_at) + " if it is still running",
-              std::min<std::chrono::milliseconds>(std::chrono::seconds(params.grace_seconds), kPoll));
+  return Waiting(env, "TERM sent to PID " + pid + " (" + comm + "); KILL at " + FormatRfc3339(kill_at) + " if it is still running",
+                 record, kill_at);
 }
 
 }  // namespace riposte::controller

@@ -53,7 +53,6 @@ struct Fixture {
   AlertRef alert;
   ActionParamsPtr params;
   ActionContext ctx;
-  int sleeps = 0;
 
   explicit Fixture(const std::string& item_json) : item(value::parse(item_json)) {
     pod = value::parse(R"({
@@ -87,7 +86,6 @@ struct Fixture {
   Outcome Run(const value& previous = value()) {
     InContainerEnv env;
     env.client = client.get();
-    env.sleep = [this](std::chrono::milliseconds) { ++sleeps; };
     env.now = [this] { return now; };
     env.previous = previous;
     return action()->Run(env, ctx);
@@ -148,7 +146,6 @@ TEST(KillProcess, TermEndsTheProcess) {
   EXPECT_NE(o.message.find("ended after TERM"), std::string::npos) << o.message;
   EXPECT_FALSE(Has(f.Commands(), Argv{"kill", "-KILL", "42"}));
   EXPECT_EQ(json::GetString(o.record, {"starttime"}).value_or(""), "1000");
-  EXPECT_EQ(f.sleeps, 0);
 }
 
 TEST(KillProcess, KillAfterGraceWhenTermIsIgnored) {
@@ -184,7 +181,6 @@ TEST(KillProcess, KillAfterGraceWhenTermIsIgnored) {
   EXPECT_TRUE(killed);
   EXPECT_EQ(f.Commands().back(), (Argv{"cat", "/proc/42/stat"})) << "one check after KILL";
   EXPECT_EQ(f.Commands()[f.Commands().size() - 2], (Argv{"kill", "-KILL", "42"}));
-  EXPECT_EQ(f.sleeps, 0);
 }
 
 TEST(KillProcess, KillThatDoesNotEndTheProcessIsCheckedOnTheNextReconcile) {
@@ -213,7 +209,6 @@ TEST(KillProcess, KillThatDoesNotEndTheProcessIsCheckedOnTheNextReconcile) {
       EXPECT_EQ(o.state, State::kFailed) << o.message;
       EXPECT_NE(o.message.find("still running after KILL"), std::string::npos) << o.message;
     }
-    EXPECT_EQ(f.sleeps, 0);
   }
 }
 
@@ -552,38 +547,98 @@ std::string ProcStatus(bool catches_term) {
          (catches_term ? "0000000018016a07" : "0000000000000000") + "\n";
 }
 
-TEST(KillContainer, TermToPidOneAndTheRestartIsReadFromPodStatus) {
-  Fixture f(R"({"type":"killContainer","timeoutSeconds":10})");
-  f.client->Seed(kube::resources::kPods, f.pod);
-  f.pod = f.client->Peek(kube::resources::kPods, "shop", "web-1").value();
-  int polls = 0;
-  f.client->SetExecHandler([&](const std::string&, const std::string&, const std::string& container, const Argv& argv)
+// The kubelet's part after TERM to PID 1: the container exits 143 and comes back.
+void Restart(fakes::FakeKubeClient& client) {
+  auto pod = client.Peek(kube::resources::kPods, "shop", "web-1").value();
+  pod["status"]["containerStatuses"][0]["restartCount"] = value::number(2);
+  pod["status"]["containerStatuses"][0]["containerID"] = value::string("containerd://99999999999999999999");
+  pod["status"]["containerStatuses"][0]["lastState"] = value::parse(R"({"terminated":{"exitCode":143,"reason":"Error"}})");
+  EXPECT_TRUE(client.UpdateStatus(kube::resources::kPods, "shop", pod).ok());
+}
+
+// A killContainer fixture whose PID 1 handles TERM; counts pod reads and signals.
+struct StopFixture : Fixture {
+  int pod_reads = 0, terms = 0;
+  explicit StopFixture(const std::string& item_json) : Fixture(item_json) {
+    client->Seed(kube::resources::kPods, pod);
+    pod = client->Peek(kube::resources::kPods, "shop", "web-1").value();
+    client->SetExecHandler([this](const std::string&, const std::string&, const std::string& container, const Argv& argv)
                                -> kube::Result<kube::ExecResult> {
-    EXPECT_EQ(container, "app");
-    if (argv == Argv{"cat", "/proc/1/status"}) return Out(ProcStatus(true));
-    EXPECT_EQ(argv, (Argv{"kill", "-TERM", "1"}));
-    // The kubelet's part, later: the container exits 143 and comes back.
-    auto pod = f.client->Peek(kube::resources::kPods, "shop", "web-1").value();
-    pod["status"]["containerStatuses"][0]["restartCount"] = value::number(2);
-    pod["status"]["containerStatuses"][0]["containerID"] = value::string("containerd://99999999999999999999");
-    pod["status"]["containerStatuses"][0]["lastState"] = value::parse(R"({"terminated":{"exitCode":143,"reason":"Error"}})");
-    EXPECT_TRUE(f.client->UpdateStatus(kube::resources::kPods, "shop", pod).ok());
-    // The exec dies with the container's PID namespace.
-    kube::ApiError e = kube::MakeError(kube::ErrorKind::kTransport, "stream ended");
-    e.reason = kube::kExecStreamClosed;
-    return e;
-  });
-  f.client->AddReactor([&](const fakes::Action& a) -> std::optional<kube::Result<value>> {
-    if (a.verb == "get" && a.resource == "pods") ++polls;
-    return std::nullopt;
-  });
-  Outcome o = f.Run();
+      EXPECT_EQ(container, "app");
+      if (argv == Argv{"cat", "/proc/1/status"}) return Out(ProcStatus(true));
+      EXPECT_EQ(argv, (Argv{"kill", "-TERM", "1"}));
+      ++terms;
+      // The exec dies with the container's PID namespace.
+      kube::ApiError e = kube::MakeError(kube::ErrorKind::kTransport, "stream ended");
+      e.reason = kube::kExecStreamClosed;
+      return e;
+    });
+    client->AddReactor([this](const fakes::Action& a) -> std::optional<kube::Result<value>> {
+      if (a.verb == "get" && a.resource == "pods") ++pod_reads;
+      return std::nullopt;
+    });
+  }
+  // What the reconciler does on a later reconcile: read the pod once, then Run from the record.
+  Outcome ResumeWithFreshPod(const value& record) {
+    auto now_pod = client->Get(kube::resources::kPods, "shop", "web-1");
+    if (now_pod.ok()) pod = now_pod.value();
+    ctx.pod = now_pod.ok() ? &pod : nullptr;
+    return Run(record);
+  }
+};
+
+// TERM, then Run returns before the kubelet has restarted anything: the wait for the restart
+// is the reconciler's requeue, with what identifies the restart kept in the record.
+TEST(KillContainer, ReturnsAfterTermAndTheRestartIsReadOnALaterReconcile) {
+  StopFixture f(R"({"type":"killContainer","timeoutSeconds":10})");
+  Outcome waiting = f.Run();
+  ASSERT_EQ(waiting.state, State::kWaiting) << waiting.message;
+  EXPECT_EQ(f.terms, 1);
+  EXPECT_EQ(f.pod_reads, 0) << "Run does not poll the pod";
+  EXPECT_GT(waiting.after.count(), 0);
+  EXPECT_LE(waiting.after, std::chrono::milliseconds(1000));
+  EXPECT_EQ(waiting.record.at("step").as_string(), "termSent");
+  EXPECT_EQ(waiting.record.at("container").as_string(), "app");
+  EXPECT_EQ(waiting.record.at("restartCountBefore").as_integer(), 1);
+  EXPECT_EQ(waiting.record.at("containerIdBefore").as_string(), "containerd://0123456789abcdef0123");
+  EXPECT_EQ(waiting.record.at("podUid").as_string(), f.pod.at("metadata").at("uid").as_string());
+  // Deadline: 10 s after the signal, rounded up to the second.
+  EXPECT_EQ(waiting.record.at("deadline").as_string(), "2026-11-28T10:00:11Z");
+  EXPECT_NE(waiting.message.find("waiting until 2026-11-28T10:00:11Z"), std::string::npos) << waiting.message;
+
+  // Not restarted yet: keep waiting, nothing signalled again.
+  f.now += std::chrono::seconds(1);
+  Outcome still = f.ResumeWithFreshPod(waiting.record);
+  ASSERT_EQ(still.state, State::kWaiting) << still.message;
+  EXPECT_EQ(f.pod_reads, 1);
+
+  Restart(*f.client);
+  f.now += std::chrono::seconds(1);
+  Outcome o = f.ResumeWithFreshPod(still.record);
   EXPECT_EQ(o.state, State::kSucceeded) << o.message;
   EXPECT_NE(o.message.find("exit 143, Error"), std::string::npos) << o.message;
   EXPECT_NE(o.message.find("restartCount 2"), std::string::npos) << o.message;
   EXPECT_EQ(o.record.at("restartCountBefore").as_integer(), 1);
   EXPECT_EQ(o.record.at("restartCount").as_integer(), 2);
-  EXPECT_EQ(polls, 1);
+  EXPECT_EQ(o.record.at("containerId").as_string(), "containerd://99999999999999999999");
+  EXPECT_EQ(o.record.at("exitCode").as_integer(), 143);
+  EXPECT_EQ(f.terms, 1);
+  EXPECT_EQ(f.client->ExecCalls().size(), 2u) << "cat /proc/1/status and kill only, on the first reconcile";
+  EXPECT_EQ(f.pod_reads, 2);
+}
+
+// A container whose restartPolicy does not bring it back stays terminated: that is the stop.
+TEST(KillContainer, TerminatedWithoutRestartIsAStop) {
+  StopFixture f(R"({"type":"killContainer"})");
+  Outcome waiting = f.Run();
+  ASSERT_EQ(waiting.state, State::kWaiting) << waiting.message;
+  auto pod = f.client->Peek(kube::resources::kPods, "shop", "web-1").value();
+  pod["status"]["containerStatuses"][0]["state"] = value::parse(R"({"terminated":{"exitCode":0,"reason":"Completed"}})");
+  ASSERT_TRUE(f.client->UpdateStatus(kube::resources::kPods, "shop", pod).ok());
+  Outcome o = f.ResumeWithFreshPod(waiting.record);
+  EXPECT_EQ(o.state, State::kSucceeded) << o.message;
+  EXPECT_NE(o.message.find("restartPolicy does not restart it"), std::string::npos) << o.message;
+  EXPECT_EQ(o.record.at("exitCode").as_integer(), 0);
 }
 
 TEST(KillContainer, PidOneWithoutTermHandlerIsNotSignalled) {
@@ -603,19 +658,88 @@ TEST(KillContainer, PidOneWithoutTermHandlerIsNotSignalled) {
   }
 }
 
-TEST(KillContainer, NoRestartWithinTheTimeoutFails) {
-  Fixture f(R"({"type":"killContainer","timeoutSeconds":3})");
-  f.client->Seed(kube::resources::kPods, f.pod);
-  f.pod = f.client->Peek(kube::resources::kPods, "shop", "web-1").value();
-  f.client->SetExecHandler([](const std::string&, const std::string&, const std::string&, const Argv& argv)
-                               -> kube::Result<kube::ExecResult> {
-    if (argv[0] == "cat") return Out(ProcStatus(true));
-    return Out("");
-  });
+// The deadline is checked on each later reconcile; the last look at the pod comes first.
+TEST(KillContainer, NoRestartBeforeTheDeadlineFails) {
+  StopFixture f(R"({"type":"killContainer","timeoutSeconds":3})");
   Outcome o = f.Run();
+  int looks = 0;
+  while (o.state == State::kWaiting && looks < 100) {
+    EXPECT_GT(o.after.count(), 0);
+    EXPECT_LE(o.after, std::chrono::milliseconds(1000));
+    f.now += o.after;
+    o = f.ResumeWithFreshPod(o.record);
+    ++looks;
+  }
   EXPECT_EQ(o.state, State::kFailed) << o.message;
   EXPECT_NE(o.message.find("shows no stop within 3s"), std::string::npos) << o.message;
-  EXPECT_EQ(f.sleeps, 3);
+  // 10:00:00.3 + 3 s rounds up to 10:00:04: four looks, the last one at the deadline.
+  EXPECT_EQ(looks, 4);
+  EXPECT_EQ(f.now, *ParseRfc3339("2026-11-28T10:00:04Z"));
+  EXPECT_EQ(f.terms, 1);
+  EXPECT_EQ(f.pod_reads, looks);
+}
+
+// The pending wait lives in the status record only: a restarted controller (or another
+// leader) carries on from it with the pod it reads, without checking or signalling PID 1
+// again, and with the container named in the record (the alert's container.id no longer
+// matches after a restart).
+TEST(KillContainer, PendingWaitResumesFromTheRecordAlone) {
+  const value record = value::parse(R"({"container":"app","restartCountBefore":1,"step":"termSent",
+      "containerIdBefore":"containerd://0123456789abcdef0123","podUid":"pod-uid-1","deadline":"2026-11-28T10:00:30Z"})");
+  Fixture f(R"({"type":"killContainer"})");
+  f.pod["status"]["containerStatuses"][0]["restartCount"] = value::number(2);
+  f.pod["status"]["containerStatuses"][0]["containerID"] = value::string("containerd://99999999999999999999");
+  Outcome o = f.Run(record);
+  EXPECT_EQ(o.state, State::kSucceeded) << o.message;
+  EXPECT_EQ(o.record.at("restartCount").as_integer(), 2);
+  EXPECT_EQ(o.record.at("deadline").as_string(), "2026-11-28T10:00:30Z");
+  EXPECT_TRUE(f.client->ExecCalls().empty());
+  EXPECT_TRUE(f.client->Actions().empty()) << "the pod is the reconciler's read";
+  // Past the recorded deadline without a restart: the timeout outcome, still no signal.
+  Fixture late(R"({"type":"killContainer","timeoutSeconds":30})");
+  late.now = *ParseRfc3339("2026-11-28T10:00:30Z");
+  o = late.Run(record);
+  EXPECT_EQ(o.state, State::kFailed) << o.message;
+  EXPECT_NE(o.message.find("shows no stop within 30s"), std::string::npos) << o.message;
+  EXPECT_TRUE(late.client->ExecCalls().empty());
+  // A record that cannot be resumed (hand-edited) fails and says what it found.
+  for (const char* broken : {R"({"container":"app","restartCountBefore":1,"step":"termSent","deadline":"soon"})",
+                             R"({"container":"app","step":"termSent","deadline":"2026-11-28T10:00:30Z"})",
+                             R"({"container":"app","restartCountBefore":1,"step":"killSent","deadline":"2026-11-28T10:00:30Z"})"}) {
+    Fixture g(R"({"type":"killContainer"})");
+    o = g.Run(value::parse(broken));
+    EXPECT_EQ(o.state, State::kFailed) << broken;
+    EXPECT_NE(o.message.find("cannot resume from status.results[].undo"), std::string::npos) << o.message;
+    EXPECT_TRUE(g.client->ExecCalls().empty());
+  }
+}
+
+// The pod deleted, or replaced by a new pod of the same name (a StatefulSet), while the
+// restart was awaited: the container is gone, which is what TERM was for.
+TEST(KillContainer, PodGoneWhileWaitingIsAStop) {
+  {
+    StopFixture f(R"({"type":"killContainer"})");
+    Outcome waiting = f.Run();
+    ASSERT_EQ(waiting.state, State::kWaiting) << waiting.message;
+    ASSERT_TRUE(f.client->Delete(kube::resources::kPods, "shop", "web-1").ok());
+    Outcome o = f.ResumeWithFreshPod(waiting.record);
+    EXPECT_EQ(o.state, State::kSucceeded) << o.message;
+    EXPECT_EQ(o.message, "the pod is gone after TERM");
+    EXPECT_EQ(f.terms, 1);
+  }
+  {
+    StopFixture f(R"({"type":"killContainer"})");
+    Outcome waiting = f.Run();
+    ASSERT_EQ(waiting.state, State::kWaiting) << waiting.message;
+    f.pod["metadata"]["uid"] = value::string("pod-uid-2");
+    f.pod["status"]["containerStatuses"][0]["restartCount"] = value::number(0);
+    f.pod["status"]["containerStatuses"][0]["containerID"] = value::string("containerd://77777777777777777777");
+    Outcome o = f.Run(waiting.record);
+    EXPECT_EQ(o.state, State::kSucceeded) << o.message;
+    EXPECT_NE(o.message.find("a new pod of the same name"), std::string::npos) << o.message;
+    EXPECT_FALSE(o.record.has_field("restartCount")) << "not this pod's restart";
+    EXPECT_EQ(f.terms, 1);
+  }
 }
 
 TEST(KillContainer, RefusesSharedProcessNamespace) {
@@ -694,7 +818,6 @@ TEST(QuarantineFile, MovesRecordsAndRevertRestores) {
 
   InContainerEnv env;
   env.client = f.client.get();
-  env.sleep = [](std::chrono::milliseconds) {};
   Outcome back = f.action()->Revert(env, f.ctx, o.record);
   EXPECT_EQ(back.state, State::kSucceeded) << back.message;
   EXPECT_EQ(fs.stat["/tmp/x/payload.so"], "35664 755 1000 1000 10977333 64769 regular file");

@@ -41,7 +41,6 @@ class ReconcilerTest : public ::testing::Test {
     };
     deps.registry = &BuiltinActions();
     deps.now = [this] { return clock; };
-    deps.sleep = [this](std::chrono::milliseconds) { ++sleeps; };
     deps.on_action = [this](const std::string& type, const std::string& result, std::optional<double>) {
       results.push_back(type + ":" + result);
     };
@@ -82,7 +81,6 @@ class ReconcilerTest : public ::testing::Test {
   std::unique_ptr<Reconciler> reconciler;
   std::vector<std::string> results;
   std::chrono::system_clock::time_point clock = std::chrono::system_clock::now();
-  int sleeps = 0;
 };
 
 constexpr const char* kContain =
@@ -411,6 +409,20 @@ class InContainerReconcileTest : public ReconcilerTest {
       return r;
     });
   }
+  // The reconcile ended right after TERM: a short requeue, action `index` Running in status
+  // with its pending step recorded.
+  value ExpectPendingAfterTerm(const ReconcileResult& r, size_t index) {
+    EXPECT_TRUE(r.error.empty()) << r.error;
+    EXPECT_TRUE(r.requeue);
+    EXPECT_GT(r.after.count(), 0);
+    EXPECT_LE(r.after, std::chrono::seconds(1));
+    EXPECT_EQ(kills, (std::vector<std::string>{"-TERM"}));
+    EXPECT_EQ(Phase(), "Running");
+    value res = RA().at("status").at("results").at(index);
+    EXPECT_EQ(res.at("state").as_string(), "Running");
+    EXPECT_EQ(res.at("undo").at("step").as_string(), "termSent");
+    return res;
+  }
   bool killed = false;
   bool ignores_term = false;
   std::vector<std::string> kills;
@@ -422,15 +434,7 @@ TEST_F(InContainerReconcileTest, GracePeriodIsARequeueNotAWait) {
   SeedAlertAction(false, 30);
   ignores_term = true;
   ReconcileResult r = reconciler->Reconcile("shop/ra-1");
-  EXPECT_TRUE(r.error.empty()) << r.error;
-  EXPECT_GT(r.after.count(), 0);
-  EXPECT_LE(r.after, std::chrono::seconds(30));
-  EXPECT_EQ(kills, (std::vector<std::string>{"-TERM"}));
-  EXPECT_EQ(sleeps, 0);
-  EXPECT_EQ(Phase(), "Running");
-  auto res = RA().at("status").at("results").at(1);
-  EXPECT_EQ(res.at("state").as_string(), "Running");
-  EXPECT_EQ(res.at("undo").at("step").as_string(), "termSent");
+  value res = ExpectPendingAfterTerm(r, 1);
   EXPECT_EQ(res.at("undo").at("starttime").as_string(), "777");
   EXPECT_NE(res.at("message").as_string().find("KILL at"), std::string::npos) << res.at("message").as_string();
   // Early reconciles (the status write's own watch event) keep waiting.
@@ -447,7 +451,90 @@ TEST_F(InContainerReconcileTest, GracePeriodIsARequeueNotAWait) {
   EXPECT_EQ(Phase(), "Succeeded");
   EXPECT_NE(RA().at("status").at("results").at(1).at("message").as_string().find("killed with KILL"), std::string::npos);
   EXPECT_EQ(RA().at("status").at("results").at(1).at("attempts").as_integer(), 1) << "resuming is not a new attempt";
-  EXPECT_EQ(sleeps, 0);
+}
+
+// killContainer's wait for the restart does not hold the worker either: the reconcile returns
+// right after TERM, and a later one reads the pod, sees the restart and records it. The
+// restarted container no longer has the alert's container.id, so only the record can name it.
+TEST_F(InContainerReconcileTest, ContainerRestartIsAwaitedByRequeue) {
+  SeedAction(R"([{"type":"killContainer","timeoutSeconds":60}])");
+  auto ra = RA();
+  ra["spec"]["alert"] = value::parse(R"({"rule":"Terminal shell in container","priority":"Warning",
+    "source":"syscall","time":"2026-11-28T10:00:00Z","tags":[],"fields":{"container.id":"0123456789ab"}})");
+  ASSERT_TRUE(fake->Update(res::kResponseActions, "shop", ra).ok());
+  auto pod = fake->Peek(res::kPods, "shop", "web-1").value();
+  pod["metadata"]["uid"] = value::string("pod-uid-1");
+  pod["spec"]["containers"] = value::parse(R"([{"name":"app"},{"name":"side"}])");
+  pod["status"]["containerStatuses"] = value::parse(R"([
+    {"name":"app","containerID":"containerd://0123456789abcdef0123","restartCount":0},
+    {"name":"side","containerID":"containerd://fedcba9876543210fedc","restartCount":0}])");
+  ASSERT_TRUE(fake->Update(res::kPods, "shop", pod).ok());
+  fake->SetExecHandler([this](const std::string&, const std::string&, const std::string& container,
+                              const std::vector<std::string>& argv) -> kube::Result<kube::ExecResult> {
+    EXPECT_EQ(container, "app");
+    kube::ExecResult r;
+    if (argv[0] == "cat") r.stdout_data = "Name:\tnginx\nSigCgt:\t0000000000004000\n";
+    else kills.push_back(argv[1]);
+    return r;
+  });
+
+  ReconcileResult r = reconciler->Reconcile("shop/ra-1");
+  value result = ExpectPendingAfterTerm(r, 0);
+  EXPECT_EQ(result.at("undo").at("restartCountBefore").as_integer(), 0);
+  EXPECT_NE(result.at("message").as_string().find("waiting until"), std::string::npos) << result.at("message").as_string();
+
+  // Not restarted yet: another short requeue.
+  r = reconciler->Reconcile("shop/ra-1");
+  EXPECT_TRUE(r.requeue);
+  EXPECT_GT(r.after.count(), 0);
+
+  // The kubelet restarts the container; a fresh reconciler (a restarted controller) finds it.
+  pod = fake->Peek(res::kPods, "shop", "web-1").value();
+  pod["status"]["containerStatuses"][0]["restartCount"] = value::number(1);
+  pod["status"]["containerStatuses"][0]["containerID"] = value::string("containerd://99999999999999999999");
+  pod["status"]["containerStatuses"][0]["lastState"] = value::parse(R"({"terminated":{"exitCode":143,"reason":"Error"}})");
+  ASSERT_TRUE(fake->UpdateStatus(res::kPods, "shop", pod).ok());
+  clock += std::chrono::seconds(2);
+  Reconciler restarted(Deps());
+  r = restarted.Reconcile("shop/ra-1");
+  EXPECT_FALSE(r.requeue) << r.error;
+  EXPECT_EQ(Phase(), "Succeeded");
+  result = RA().at("status").at("results").at(0);
+  EXPECT_EQ(result.at("state").as_string(), "Succeeded") << result.at("message").as_string();
+  EXPECT_NE(result.at("message").as_string().find("restartCount 1"), std::string::npos) << result.at("message").as_string();
+  EXPECT_EQ(result.at("undo").at("restartCount").as_integer(), 1);
+  EXPECT_EQ(result.at("undo").at("containerId").as_string(), "containerd://99999999999999999999");
+  EXPECT_EQ(result.at("attempts").as_integer(), 1) << "resuming is not a new attempt";
+  EXPECT_EQ(kills, (std::vector<std::string>{"-TERM"})) << "TERM is never sent twice";
+  EXPECT_EQ(fake->ExecCalls().size(), 2u);
+}
+
+// Past the deadline without a restart: the action fails as before, from the status record.
+TEST_F(InContainerReconcileTest, ContainerNotRestartedByTheDeadlineFails) {
+  SeedAction(R"([{"type":"killContainer","timeoutSeconds":5}])");
+  auto pod = fake->Peek(res::kPods, "shop", "web-1").value();
+  pod["spec"]["containers"] = value::parse(R"([{"name":"app"}])");
+  pod["status"]["containerStatuses"] = value::parse(R"([{"name":"app","containerID":"containerd://0123","restartCount":0}])");
+  ASSERT_TRUE(fake->Update(res::kPods, "shop", pod).ok());
+  fake->SetExecHandler([this](const std::string&, const std::string&, const std::string&,
+                              const std::vector<std::string>& argv) -> kube::Result<kube::ExecResult> {
+    kube::ExecResult r;
+    if (argv[0] == "cat") r.stdout_data = "Name:\tnginx\nSigCgt:\t0000000000004000\n";
+    else kills.push_back(argv[1]);
+    return r;
+  });
+  ExpectPendingAfterTerm(reconciler->Reconcile("shop/ra-1"), 0);
+  clock += std::chrono::seconds(3);
+  EXPECT_TRUE(reconciler->Reconcile("shop/ra-1").requeue);
+  EXPECT_EQ(Phase(), "Running");
+  clock += std::chrono::seconds(3);
+  ReconcileResult r = reconciler->Reconcile("shop/ra-1");
+  EXPECT_FALSE(r.requeue);
+  EXPECT_EQ(Phase(), "Failed");
+  auto result = RA().at("status").at("results").at(0);
+  EXPECT_EQ(result.at("state").as_string(), "Failed");
+  EXPECT_NE(result.at("message").as_string().find("shows no stop within 5s"), std::string::npos) << result.at("message").as_string();
+  EXPECT_EQ(kills, (std::vector<std::string>{"-TERM"}));
 }
 
 TEST_F(InContainerReconcileTest, EvidenceThenKillRecordedInStatus) {

@@ -220,17 +220,21 @@ struct ActionRun {
     alert.rule = "Drop and execute new binary in container";
   }
   // Runs the action as the reconciler does: a kWaiting outcome is run again from its record
-  // once its delay has passed (on a clock moved by hand: no waiting in the test).
+  // once its delay has passed (on a clock moved by hand: no waiting in the test), with the
+  // pod read again through the API server first (null once it is gone).
   c::Outcome Run(k::KubeClient& client) {
     c::InContainerEnv env;
     env.client = &client;
-    env.sleep = [](std::chrono::milliseconds) {};  // the stub's processes change only on signals
     env.now = [this] { return now; };
     c::Outcome out = action->Run(env, ctx);
     for (int i = 0; out.state == c::Outcome::State::kWaiting && i < 100; ++i) {
       ++waits;
       now += out.after;
       env.previous = out.record;
+      auto fresh = client.Get(k::resources::kPods, ctx.ns, ctx.pod_name);
+      if (fresh.ok()) pod = fresh.value();
+      else EXPECT_TRUE(k::IsNotFound(fresh.error())) << fresh.error().ToString();
+      ctx.pod = fresh.ok() ? &pod : nullptr;
       out = action->Run(env, ctx);
     }
     return out;
@@ -327,7 +331,10 @@ TEST_F(InContainerE2E, KillContainerRestartIsReadFromThePodStatus) {
   kubelet->on_exit = nullptr;
   EXPECT_EQ(out.state, c::Outcome::State::kSucceeded) << out.message;
   EXPECT_NE(out.message.find("exit 143, Error"), std::string::npos) << out.message;
+  EXPECT_GE(run.waits, 1) << "the wait for the restart is a requeue, not a wait inside Run";
+  EXPECT_EQ(out.record.at("restartCountBefore").as_integer(), 1);
   EXPECT_EQ(out.record.at("restartCount").as_integer(), 2);
+  EXPECT_EQ(out.record.at("containerId").as_string(), "containerd://aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
   const auto cmds = CommandsFor("stop-1");
   ASSERT_EQ(cmds.size(), 2u);
   EXPECT_EQ(cmds[0], (std::vector<std::string>{"cat", "/proc/1/status"}));
