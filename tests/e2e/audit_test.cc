@@ -106,7 +106,22 @@ TEST_F(Audit, TheAuditRoleAloneIsEnoughForACompleteReport) {
     EXPECT_NE(c.at("virtualPatch").serialize().find("namespaceSelector excludes namespace(s) ingress-nginx, legacy-shop"), std::string::npos)
         << c.at("virtualPatch").serialize();
     EXPECT_TRUE(c.at("endOfLife").at("retired").as_bool());
+    // CVE-2025-15566 (header ConfigMaps) is blockable at admission by the chart's configmaps
+    // entry; with its default failurePolicy Ignore it counts as partial, never as a full patch.
+    bool seen = false;
+    for (const auto& m : c.at("mitigations").as_array()) {
+      if (Str(m, {"cve"}) != "CVE-2025-15566") continue;
+      seen = true;
+      EXPECT_TRUE(m.at("admissionBlockable").as_bool()) << m.serialize();
+      EXPECT_EQ(Str(m, {"state"}), "partly-mitigated") << m.serialize();
+    }
+    EXPECT_TRUE(seen) << c.at("mitigations").serialize();
   }
+  // The configmaps entry as the chart renders it, read with the audit role alone.
+  const value& cms = rip.at("configMaps");
+  EXPECT_FALSE(Str(cms, {"webhook"}).empty()) << cms.serialize();
+  EXPECT_TRUE(cms.at("coversConfigMaps").as_bool()) << cms.serialize();
+  EXPECT_EQ(Str(cms, {"failurePolicy"}), "Ignore") << cms.serialize();
 }
 
 // The golden comparison on a real server: the bounded audit (what `riposte audit` runs) and the
