@@ -124,7 +124,8 @@ bool FlagSet::Parse(const std::vector<std::string>& args, std::string* error) {
 std::string FlagSet::Usage() const {
   std::string out;
   for (const auto& f : flags_) {
-    out += "  --" + f.name;
+    // One-letter names read as kubectl's short flags (-n), the rest as long flags.
+    out += (f.name.size() == 1 ? "  -" : "  --") + f.name;
     switch (f.kind) {
       case Kind::kBool: break;
       case Kind::kInt: out += " N"; break;

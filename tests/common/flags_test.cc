@@ -28,6 +28,20 @@ TEST(FlagSetTest, ParsesAllForms) {
   EXPECT_TRUE(f.WasSet("policy"));
 }
 
+TEST(FlagSetTest, OneLetterNamesAreShortFlagsInParsingAndUsage) {
+  std::string ns, long_ns;
+  FlagSet f("t");
+  f.String("namespace", &long_ns, "namespace");
+  f.String("n", &ns, "same as --namespace");
+  std::string err;
+  ASSERT_TRUE(f.Parse({"-n", "shop"}, &err)) << err;
+  EXPECT_EQ(ns, "shop");
+  const std::string usage = f.Usage();
+  EXPECT_NE(usage.find("  -n VALUE\n"), std::string::npos) << usage;
+  EXPECT_NE(usage.find("  --namespace VALUE\n"), std::string::npos) << usage;
+  EXPECT_EQ(usage.find("--n "), std::string::npos) << usage;
+}
+
 TEST(FlagSetTest, RejectsUnknownFlag) {
   FlagSet f("scan");
   std::string err;
