@@ -23,6 +23,7 @@
 #include "tests/support/certs.h"
 #include "tests/support/files.h"
 #include "tests/support/https_client.h"
+#include "tests/support/eventually.h"
 
 namespace riposte::http {
 namespace {
@@ -32,18 +33,11 @@ using riposte::testing::Fetch;
 using riposte::testing::HttpResult;
 using riposte::testing::TestClient;
 using namespace std::chrono_literals;
+using riposte::testing::Eventually;
+// Every wait in this file had this deadline before it used the shared helper.
+constexpr std::chrono::milliseconds kWait = 15s;
 
 constexpr const char* kToken = "Bearer good-token-0123456789";
-
-template <typename F>
-bool WaitFor(F cond, std::chrono::milliseconds deadline = 15000ms) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return cond();
-}
 
 ClientOptions Plain() { return ClientOptions{false, 0, 0, nullptr}; }
 
@@ -155,7 +149,7 @@ TEST_F(Limits, AuthenticationIsDecidedOnTheHeadBeforeAnyBodyByte) {
   EXPECT_NE(r.body.find("\"code\":401"), std::string::npos) << r.body;
   EXPECT_TRUE(c.ClosedByPeer(5000));
   EXPECT_EQ(calls_.load(), 0);
-  EXPECT_TRUE(WaitFor([&] { return stats().Closed(CloseReason::kUnauthenticated) == 1u; }));
+  EXPECT_TRUE(Eventually([&] { return stats().Closed(CloseReason::kUnauthenticated) == 1u; }, kWait));
   // A wrong token is the same.
   TestClient w;
   ASSERT_TRUE(w.Connect(port(), Plain(), &err)) << err;
@@ -230,7 +224,7 @@ TEST_F(Limits, ChunkExtensionsTrailersAndChunkLinesHaveABudget) {
     HttpResult r = cl.ReadResponse();
     EXPECT_EQ(r.status, 400) << r.error << r.body;
     EXPECT_TRUE(cl.ClosedByPeer(5000));
-    EXPECT_TRUE(WaitFor([&] { return stats().Closed(CloseReason::kFramingLimit) == before + 1; }))
+    EXPECT_TRUE(Eventually([&] { return stats().Closed(CloseReason::kFramingLimit) == before + 1; }, kWait))
         << stats().Closed(CloseReason::kFramingLimit);
     before = stats().Closed(CloseReason::kFramingLimit);
   }
@@ -272,7 +266,7 @@ TEST_F(Limits, HeadBudgetCoversTheRequestLineAndTheHeadersTogether) {
   c.WriteRaw(line + headers);
   EXPECT_EQ(c.ReadResponse().status, 431);
   EXPECT_TRUE(c.ClosedByPeer(5000));
-  EXPECT_TRUE(WaitFor([&] { return stats().Closed(CloseReason::kHeaderLimit) == 1u; }));
+  EXPECT_TRUE(Eventually([&] { return stats().Closed(CloseReason::kHeaderLimit) == 1u; }, kWait));
   TestClient ok;
   ASSERT_TRUE(ok.Connect(port(), Plain(), &err)) << err;
   ok.WriteRaw("GET /hello?" + std::string(400, 'q') + " HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(400, 'p') + "\r\n\r\n");
@@ -432,7 +426,7 @@ TEST_F(Limits, EveryErrorAnswerClosesTheConnection) {
     EXPECT_EQ(r.status, c.status) << r.error;
     EXPECT_EQ(r.headers["connection"], "close");
     EXPECT_TRUE(cl.ClosedByPeer(5000));
-    EXPECT_TRUE(WaitFor([&] { return stats().Closed(c.reason) == before + 1; }));
+    EXPECT_TRUE(Eventually([&] { return stats().Closed(c.reason) == before + 1; }, kWait));
   }
   // Success keeps the connection, also for anonymous routes.
   TestClient ok;
@@ -452,10 +446,10 @@ TEST_F(Limits, PipelinedRequestsAreAnsweredInOrderAndHeadHasNoBody) {
              "HEAD /hello HTTP/1.1\r\nHost: x\r\n\r\n"
              "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 3\r\n\r\n\"b\"");
   std::string raw;
-  ASSERT_TRUE(WaitFor([&] {
+  ASSERT_TRUE(Eventually([&] {
     raw += c.ReadAvailable(200);
     return raw.find("\"b\"") != std::string::npos;
-  })) << raw;
+  }, kWait)) << raw;
   size_t a = raw.find("\"a\""), head = raw.find("Content-Length: 5\r\n"), b = raw.find("\"b\"");
   ASSERT_NE(a, std::string::npos);
   ASSERT_NE(head, std::string::npos) << raw;
@@ -478,9 +472,9 @@ TEST_F(Limits, UntrustedConnectionsGetTheShortIdleTimeoutTrustedOnesTheLongOne) 
   ASSERT_TRUE(anonymous.Connect(port(), Plain(), &err)) << err;
   ASSERT_EQ(anonymous.Request("GET", "/hello").status, 200);
   ASSERT_TRUE(silent.Connect(port(), Plain(), &err)) << err;
-  EXPECT_TRUE(WaitFor([&] { return anonymous.ClosedByPeer(50); }));
-  EXPECT_TRUE(WaitFor([&] { return silent.ClosedByPeer(50); }));
-  EXPECT_TRUE(WaitFor([&] { return stats().Closed(CloseReason::kIdleTimeout) == 2u; }));
+  EXPECT_TRUE(Eventually([&] { return anonymous.ClosedByPeer(50); }, kWait));
+  EXPECT_TRUE(Eventually([&] { return silent.ClosedByPeer(50); }, kWait));
+  EXPECT_TRUE(Eventually([&] { return stats().Closed(CloseReason::kIdleTimeout) == 2u; }, kWait));
   // Both untrusted connections went idle after the trusted one; it is still open.
   EXPECT_FALSE(trusted.ClosedByPeer(0));
   EXPECT_EQ(trusted.Request("POST", "/alerts", "{}", "application/json", false, {{"Authorization", kToken}}).status, 200);
@@ -500,14 +494,14 @@ TEST_F(Limits, HandshakeHeaderAndBodyTimeoutsAreCountedByPhase) {
   ASSERT_TRUE(slow_body.Connect(port(), ClientOptions{}, &err)) << err;
   ASSERT_TRUE(slow_body.WriteRaw(std::string("POST /alerts HTTP/1.1\r\nAuthorization: ") + kToken +
                                  "\r\nContent-Length: 10\r\n\r\n{"));
-  EXPECT_TRUE(WaitFor([&] { return no_hello.ClosedByPeer(50); }));
-  EXPECT_TRUE(WaitFor([&] { return slow_head.ClosedByPeer(50); }));
-  EXPECT_TRUE(WaitFor([&] { return slow_body.ClosedByPeer(50); }));
-  EXPECT_TRUE(WaitFor([&] {
+  EXPECT_TRUE(Eventually([&] { return no_hello.ClosedByPeer(50); }, kWait));
+  EXPECT_TRUE(Eventually([&] { return slow_head.ClosedByPeer(50); }, kWait));
+  EXPECT_TRUE(Eventually([&] { return slow_body.ClosedByPeer(50); }, kWait));
+  EXPECT_TRUE(Eventually([&] {
     auto s = stats();
     return s.Closed(CloseReason::kHandshakeTimeout) == 1u && s.Closed(CloseReason::kHeaderTimeout) == 1u &&
            s.Closed(CloseReason::kBodyTimeout) == 1u;
-  }));
+  }, kWait));
 }
 
 // ----- Caps, eviction, reserved slots ----------------------------------------------------------
@@ -521,7 +515,7 @@ TEST_F(Limits, PerPeerCapRefusesAtAcceptAndOtherPeersAreServed) {
   for (int i = 0; i < 3; ++i) {
     mine.push_back(std::make_unique<TestClient>());
     ASSERT_TRUE(ConnectFrom(*mine.back(), port(), "127.0.0.2", &err)) << err;
-    ASSERT_TRUE(WaitFor([&] { return stats().connections_total == static_cast<uint64_t>(i + 1); }));
+    ASSERT_TRUE(Eventually([&] { return stats().connections_total == static_cast<uint64_t>(i + 1); }, kWait));
   }
   TestClient fourth;
   ASSERT_TRUE(ConnectFrom(fourth, port(), "127.0.0.2", &err)) << err;
@@ -548,7 +542,7 @@ TEST_F(Limits, AFullUntrustedShareEvictsItsOldestIdleConnection) {
   for (int i = 0; i < 4; ++i) {
     idle.push_back(std::make_unique<TestClient>());
     ASSERT_TRUE(ConnectFrom(*idle.back(), port(), "127.0.1." + std::to_string(i + 1), &err)) << err;
-    ASSERT_TRUE(WaitFor([&] { return stats().connections_total == static_cast<uint64_t>(i + 1); }));
+    ASSERT_TRUE(Eventually([&] { return stats().connections_total == static_cast<uint64_t>(i + 1); }, kWait));
   }
   TestClient newcomer;
   ASSERT_TRUE(ConnectFrom(newcomer, port(), "127.0.2.1", &err)) << err;
@@ -560,7 +554,7 @@ TEST_F(Limits, AFullUntrustedShareEvictsItsOldestIdleConnection) {
   EXPECT_TRUE(idle[1]->ClosedByPeer(5000));
   EXPECT_FALSE(idle[2]->ClosedByPeer(0));
   EXPECT_FALSE(idle[3]->ClosedByPeer(0));
-  EXPECT_TRUE(WaitFor([&] { return stats().Closed(CloseReason::kEvicted) == 2u; }));
+  EXPECT_TRUE(Eventually([&] { return stats().Closed(CloseReason::kEvicted) == 2u; }, kWait));
   EXPECT_EQ(stats().connections_rejected, 0u);
 }
 
@@ -596,7 +590,7 @@ TEST_F(Limits, TrustedNetworksAndAuthenticatedSendersUseTheReservedSlots) {
   EXPECT_EQ(a.ReadResponse().body, "done");
   // The client may read the answer before the server has finished writing it; only then is a
   // between requests and evictable.
-  ASSERT_TRUE(WaitFor([&] { return stats().idle_untrusted_connections == 1u; }));
+  ASSERT_TRUE(Eventually([&] { return stats().idle_untrusted_connections == 1u; }, kWait));
   // a is idle and untrusted again: an authenticated sender may evict it and then holds a
   // reserved slot.
   TestClient sender;
@@ -616,7 +610,7 @@ TEST_F(Limits, BodiesBeingReadShareABudgetWithAQuarterKeptForTrustedConnections)
   TestClient first, second, trusted;
   ASSERT_TRUE(ConnectFrom(first, port(), "127.0.1.1", &err)) << err;
   first.WriteRaw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n\"");
-  ASSERT_TRUE(WaitFor([&] { return stats().active_connections == 1u; }));
+  ASSERT_TRUE(Eventually([&] { return stats().active_connections == 1u; }, kWait));
   ASSERT_TRUE(ConnectFrom(second, port(), "127.0.1.2", &err)) << err;
   second.WriteRaw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n");
   HttpResult busy = second.ReadResponse();
@@ -624,7 +618,7 @@ TEST_F(Limits, BodiesBeingReadShareABudgetWithAQuarterKeptForTrustedConnections)
   EXPECT_EQ(busy.headers["retry-after"], "1");
   EXPECT_NE(busy.body.find("\"reason\":\"busy\""), std::string::npos) << busy.body;
   EXPECT_TRUE(second.ClosedByPeer(5000));
-  EXPECT_TRUE(WaitFor([&] { return stats().Closed(CloseReason::kBusy) == 1u; }));
+  EXPECT_TRUE(Eventually([&] { return stats().Closed(CloseReason::kBusy) == 1u; }, kWait));
   // A trusted connection may use the last quarter.
   ASSERT_TRUE(ConnectFrom(trusted, port(), "127.0.0.9", &err)) << err;
   EXPECT_EQ(trusted.Request("POST", "/echo", "\"" + std::string(3998, 't') + "\"").status, 200);
@@ -675,14 +669,14 @@ TEST_F(Limits, ConnectionMetricsAreExportedByReason) {
   std::string err;
   TestClient held;
   ASSERT_TRUE(ConnectFrom(held, port(), "127.0.0.5", &err)) << err;
-  ASSERT_TRUE(WaitFor([&] { return stats().connections_total == 1u; }));
+  ASSERT_TRUE(Eventually([&] { return stats().connections_total == 1u; }, kWait));
   TestClient refused;
   ASSERT_TRUE(ConnectFrom(refused, port(), "127.0.0.5", &err)) << err;
   EXPECT_TRUE(refused.ClosedByPeer(5000));
   TestClient unauth;
   ASSERT_TRUE(ConnectFrom(unauth, port(), "127.0.0.6", &err)) << err;
   EXPECT_EQ(unauth.Request("POST", "/alerts", "{}").status, 401);
-  EXPECT_TRUE(WaitFor([&] { return stats().Closed(CloseReason::kUnauthenticated) == 1u; }));
+  EXPECT_TRUE(Eventually([&] { return stats().Closed(CloseReason::kUnauthenticated) == 1u; }, kWait));
   std::string m = registry_.Render();
   for (const char* needle : {
            "riposte_http_connections_refused_total{server=\"t\",reason=\"per_peer\"} 1\n",

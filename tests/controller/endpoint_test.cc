@@ -18,6 +18,7 @@
 #include "tests/support/certs.h"
 #include "tests/support/files.h"
 #include "tests/support/https_client.h"
+#include "tests/support/eventually.h"
 
 namespace riposte::controller {
 namespace {
@@ -28,16 +29,9 @@ using riposte::testing::HttpResult;
 using riposte::testing::TestClient;
 using web::json::value;
 using namespace std::chrono_literals;
-
-template <typename Pred>
-bool Eventually(Pred pred, std::chrono::milliseconds timeout = 15s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(10ms);  // polling interval; every wait has a condition
-  }
-  return true;
-}
+using riposte::testing::Eventually;
+// Every wait in this file had this deadline before it used the shared helper.
+constexpr std::chrono::milliseconds kWait = 15s;
 
 constexpr const char* kTokenValue = "endpoint-test-token-0123456789";
 constexpr const char* kAuth = "Bearer endpoint-test-token-0123456789";
@@ -162,8 +156,8 @@ class AlertService : public ::testing::Test {
     service_ = std::make_unique<Service>(main_, o);
     std::string err;
     ASSERT_TRUE(service_->Start(&err)) << err;
-    ASSERT_TRUE(Eventually([&] { return service_->Ready() && service_->controller().IsLeader(); }));
-    ASSERT_TRUE(Eventually([&] { return !main_->ActionsFor("patch", "responsepolicies.riposte.io").empty(); }))
+    ASSERT_TRUE(Eventually([&] { return service_->Ready() && service_->controller().IsLeader(); }, kWait));
+    ASSERT_TRUE(Eventually([&] { return !main_->ActionsFor("patch", "responsepolicies.riposte.io").empty(); }, kWait))
         << "policy compiled";
   }
 
@@ -260,7 +254,7 @@ TEST_F(AlertService, HealthReadinessAndMetricsBodiesMatchTheWebhook) {
   EXPECT_TRUE(Eventually([&] {
     m = Fetch(service_->MetricsPort(), "GET", "/metrics", "", false);
     return m.body.find(closed) != std::string::npos;
-  })) << m.body;
+  }, kWait)) << m.body;
   ASSERT_EQ(m.status, 200);
   for (const char* needle : {"riposte_alerts_received_total ", "riposte_alerts_busy_total 0\n",
                              "riposte_alert_record_queue 0\n", "riposte_tls_cert_not_after_seconds "}) {
@@ -279,7 +273,7 @@ TEST_F(AlertService, BusyRecordersAnswer503AtOnceAndIoThreadsNeverWaitOnTheApi) 
   ASSERT_TRUE(Eventually([&] {
     return Fetch(service_->MetricsPort(), "GET", "/metrics", "", false).body.find("riposte_alert_record_queue 1\n") !=
            std::string::npos;
-  }));
+  }, kWait));
   // Full: refused at once with Retry-After, while the API call is still held.
   HttpResult busy = Post(Alert("b-3"));
   EXPECT_EQ(busy.status, 503);

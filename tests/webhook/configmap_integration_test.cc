@@ -14,6 +14,7 @@
 #include "kube/config.h"
 #include "kube/resource.h"
 #include "tests/apiserver/test_apiserver_process.h"
+#include "tests/support/eventually.h"
 #include "webhook/configmap_guard.h"
 #include "webhook/handler.h"
 #include "webhook/policy_watcher.h"
@@ -22,19 +23,12 @@ namespace riposte::webhook {
 namespace {
 
 using namespace std::chrono_literals;
+using riposte::testing::Eventually;
+// Every wait in this file had this deadline before it used the shared helper.
+constexpr std::chrono::milliseconds kWait = 15s;
 using web::json::value;
 
 constexpr const char* kProxy = "nginx.ingress.kubernetes.io/auth-proxy-set-headers";
-
-template <typename F>
-bool WaitFor(F cond, std::chrono::milliseconds deadline = 15000ms) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return cond();
-}
 
 std::string Quote(const std::string& s) { return value::string(s).serialize(); }
 
@@ -159,7 +153,7 @@ class ConfigMapAdmission : public ::testing::Test {
 TEST_F(ConfigMapAdmission, EditOfAReferencedConfigMapIsJudgedPerPlacement) {
   CreateIngress("team", "app", "hdrs");
   StartGuard();
-  ASSERT_TRUE(WaitFor([&] { return guard_->Synced(); }));
+  ASSERT_TRUE(Eventually([&] { return guard_->Synced(); }, kWait));
   EXPECT_EQ(guard_->NotReadyReason(), "");
   ASSERT_TRUE(guard_->index().Referenced("team/hdrs"));
 
@@ -179,7 +173,7 @@ TEST_F(ConfigMapAdmission, EditOfAReferencedConfigMapIsJudgedPerPlacement) {
 TEST_F(ConfigMapAdmission, UnreferencedConfigMapIsAdmittedWithoutJudging) {
   CreateIngress("team", "app", "hdrs");
   StartGuard();
-  ASSERT_TRUE(WaitFor([&] { return guard_->Synced(); }));
+  ASSERT_TRUE(Eventually([&] { return guard_->Synced(); }, kWait));
   // The same content as the denied one above, in a ConfigMap nobody references; and the same
   // name in another namespace.
   for (const auto& [ns, name] : {std::pair<std::string, std::string>{"team", "other"}, {"elsewhere", "hdrs"}}) {
@@ -194,7 +188,7 @@ TEST_F(ConfigMapAdmission, UnreferencedConfigMapIsAdmittedWithoutJudging) {
 TEST_F(ConfigMapAdmission, IndexFollowsIngressUpdatesAndDeletes) {
   CreateIngress("team", "app", "hdrs");
   StartGuard();
-  ASSERT_TRUE(WaitFor([&] { return guard_->Synced(); }));
+  ASSERT_TRUE(Eventually([&] { return guard_->Synced(); }, kWait));
   const std::string bad_review = ConfigMapReview("team", "hdrs", {{"X-User", "x'"}});
   EXPECT_FALSE(Review(bad_review).allowed);
 
@@ -203,14 +197,14 @@ TEST_F(ConfigMapAdmission, IndexFollowsIngressUpdatesAndDeletes) {
                        R"({"metadata":{"annotations":{")" + std::string(kProxy) + R"(":"hdrs-v2"}}})",
                        "application/merge-patch+json");
   ASSERT_EQ(r.status, 200) << r.body;
-  ASSERT_TRUE(WaitFor([&] { return guard_->index().Referenced("team/hdrs-v2"); }));
+  ASSERT_TRUE(Eventually([&] { return guard_->index().Referenced("team/hdrs-v2"); }, kWait));
   EXPECT_FALSE(guard_->index().Referenced("team/hdrs"));
   EXPECT_TRUE(Review(bad_review).allowed);
   EXPECT_FALSE(Review(ConfigMapReview("team", "hdrs-v2", {{"X-User", "x'"}})).allowed);
 
   r = server_.Api("DELETE", "/apis/networking.k8s.io/v1/namespaces/team/ingresses/app");
   ASSERT_EQ(r.status, 200) << r.body;
-  ASSERT_TRUE(WaitFor([&] { return !guard_->index().Referenced("team/hdrs-v2"); }));
+  ASSERT_TRUE(Eventually([&] { return !guard_->index().Referenced("team/hdrs-v2"); }, kWait));
   EXPECT_TRUE(Review(ConfigMapReview("team", "hdrs-v2", {{"X-User", "x'"}})).allowed);
 }
 
@@ -221,7 +215,7 @@ TEST_F(ConfigMapAdmission, IngressPointingAtAPoisonedConfigMapIsDenied) {
   CreateConfigMap("team", "clean", {{"X-User", "$remote_user"}});
   CreateIngress("team", "existing", "clean");
   StartGuard();
-  ASSERT_TRUE(WaitFor([&] { return guard_->Synced(); }));
+  ASSERT_TRUE(Eventually([&] { return guard_->Synced(); }, kWait));
   EXPECT_EQ(guard_->CachedConfigMapsWithData(), 1u) << "only the referenced ConfigMap keeps its data";
 
   Verdict v = Review(IngressReview("team", "new", R"({")" + std::string(kProxy) + R"(":"poison"})"));
@@ -244,7 +238,7 @@ TEST_F(ConfigMapAdmission, IngressPointingAtAPoisonedConfigMapIsDenied) {
 // Ingress review may arrive before the ConfigMap's watch event.
 TEST_F(ConfigMapAdmission, IngressRightAfterItsConfigMapIsJudgedWithIt) {
   StartGuard();
-  ASSERT_TRUE(WaitFor([&] { return guard_->Synced(); }));
+  ASSERT_TRUE(Eventually([&] { return guard_->Synced(); }, kWait));
   // Held back: the ConfigMap's watch event cannot have reached the cache yet.
   server_.InjectDelay("/api/v1/configmaps", 5000, 1, "watch");
   server_.DropWatches();
@@ -256,7 +250,7 @@ TEST_F(ConfigMapAdmission, IngressRightAfterItsConfigMapIsJudgedWithIt) {
 
 TEST_F(ConfigMapAdmission, ControllerConfigMapIsGuardedInEnforceMode) {
   StartGuard();
-  ASSERT_TRUE(WaitFor([&] { return guard_->Synced(); }));
+  ASSERT_TRUE(Eventually([&] { return guard_->Synced(); }, kWait));
   Verdict v = Review(ConfigMapReview("ingress-nginx", "ingress-nginx-controller", {{"allow-snippet-annotations", "true"}}));
   EXPECT_FALSE(v.allowed);
   EXPECT_NE(v.message.find("RIP-CONTROLLER-SETTING (CVE-2021-25742, CVE-2023-5043)"), std::string::npos) << v.message;
@@ -272,7 +266,7 @@ TEST_F(ConfigMapAdmission, ControllerConfigMapIsGuardedInEnforceMode) {
 
 TEST_F(ConfigMapAdmission, ControllerConfigMapByLabelsIsWarnedInWarnMode) {
   StartGuard("mode: warn\ncontrollerConfigMaps:\n  names: []\n  matchLabels: {app.kubernetes.io/name: ingress-nginx}\n");
-  ASSERT_TRUE(WaitFor([&] { return guard_->Synced(); }));
+  ASSERT_TRUE(Eventually([&] { return guard_->Synced(); }, kWait));
   Verdict v = Review(ConfigMapReview("edge", "nginx-conf", {{"enable-annotation-validation", "false"}},
                                      R"({"app.kubernetes.io/name":"ingress-nginx"})"));
   EXPECT_TRUE(v.allowed);
@@ -287,7 +281,7 @@ TEST_F(ConfigMapAdmission, NotReadyUntilBothCachesSyncAndWarnsMeanwhile) {
   // ConfigMap lists hang for a while: the Ingress cache syncs, the ConfigMap one does not.
   server_.InjectDelay("/api/v1/configmaps", 3000, 1, "list");
   StartGuard();
-  ASSERT_TRUE(WaitFor([&] { return guard_->NotReadyReason() == "ConfigMap cache not synced"; }))
+  ASSERT_TRUE(Eventually([&] { return guard_->NotReadyReason() == "ConfigMap cache not synced"; }, kWait))
       << guard_->NotReadyReason();
   EXPECT_FALSE(guard_->Synced());
   // Meanwhile: unreferenced ConfigMaps are admitted with a warning that they were not
@@ -298,14 +292,14 @@ TEST_F(ConfigMapAdmission, NotReadyUntilBothCachesSyncAndWarnsMeanwhile) {
   EXPECT_NE(v.warnings[0].find("not synced"), std::string::npos);
   EXPECT_FALSE(Review(ConfigMapReview("team", "hdrs", {{"X-User", "x'"}})).allowed);
   EXPECT_FALSE(Review(ConfigMapReview("ingress-nginx", "ingress-nginx-controller", {{"allow-snippet-annotations", "true"}})).allowed);
-  ASSERT_TRUE(WaitFor([&] { return guard_->Synced(); }));
+  ASSERT_TRUE(Eventually([&] { return guard_->Synced(); }, kWait));
   EXPECT_EQ(guard_->NotReadyReason(), "");
 }
 
 TEST_F(ConfigMapAdmission, PolicyReloadReindexes) {
   CreateIngress("team", "app", "hdrs");
   StartGuard("mode: enforce\n");
-  ASSERT_TRUE(WaitFor([&] { return guard_->Synced(); }));
+  ASSERT_TRUE(Eventually([&] { return guard_->Synced(); }, kWait));
   ASSERT_TRUE(guard_->index().Referenced("team/hdrs"));
   // The namespace becomes exempt: ingress-nginx still reads the ConfigMap, but the policy no
   // longer judges that Ingress, so neither is its ConfigMap.

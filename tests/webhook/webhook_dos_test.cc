@@ -19,6 +19,7 @@
 #include "tests/support/certs.h"
 #include "tests/support/files.h"
 #include "tests/support/https_client.h"
+#include "tests/support/eventually.h"
 
 namespace riposte::webhook {
 namespace {
@@ -39,16 +40,9 @@ using riposte::testing::HttpResult;
 using riposte::testing::IdleFlood;
 using riposte::testing::TestClient;
 using namespace std::chrono_literals;
-
-template <typename F>
-bool WaitFor(F cond, std::chrono::milliseconds deadline = 30000ms) {
-  auto end = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return cond();
-}
+using riposte::testing::Eventually;
+// Every wait in this file had this deadline before it used the shared helper.
+constexpr std::chrono::milliseconds kWait = 30s;
 
 std::string Review(const std::string& uid) {
   return R"({"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":")" + uid +
@@ -158,7 +152,7 @@ TEST_F(WebhookDos, FourClientsStreaming100MBOfChunkExtensionKeepMemoryFlat) {
   // Stated bound: 16 MiB over the idle process (before the fix one 190 MB stream grew it by
   // about 290 MB).
   EXPECT_LT(peak - baseline, kRssBoundKiB) << "RSS grew from " << baseline << " to " << peak << " KiB";
-  EXPECT_TRUE(WaitFor([&] { return Closed("framing_limit") >= 4; })) << Metrics();
+  EXPECT_TRUE(Eventually([&] { return Closed("framing_limit") >= 4; }, kWait)) << Metrics();
   EXPECT_TRUE(Genuine("after-extension-flood", &ms));
 }
 
@@ -178,11 +172,11 @@ TEST_F(WebhookDos, GenuineReviewIsServedWhile1024IdleConnectionsFillTheListener)
   // its own strand: the count can trail the genuine answer.
   std::string m;
   double evicted = 0;
-  EXPECT_TRUE(WaitFor([&] {
+  EXPECT_TRUE(Eventually([&] {
     m = Metrics();
     evicted = Metric(m, "riposte_http_connections_closed_total{server=\"webhook\",reason=\"evicted\"}");
     return evicted >= 1024 - 768 + 1;  // the flood beyond the untrusted share, and the genuine client's slot
-  })) << m;
+  }, kWait)) << m;
   double open_untrusted = Metric(m, "riposte_http_connections_open{server=\"webhook\",trust=\"untrusted\"}");
   std::printf("[ webhook ] evicted %.0f, open untrusted %.0f, still open on the client side %zu\n", evicted, open_untrusted,
               flood.StillOpen());
@@ -203,12 +197,12 @@ TEST_F(WebhookDos, TwoThousandStalledHandshakesDoNotLockClientsOut) {
   // An eviction is decided at accept and counted when the evicted connection has closed, on
   // its own strand: the count can trail the genuine answer.
   std::string m;
-  EXPECT_TRUE(WaitFor([&] {
+  EXPECT_TRUE(Eventually([&] {
     m = Metrics();
     return Metric(m, "riposte_http_connections_closed_total{server=\"webhook\",reason=\"evicted\"}") +
                Metric(m, "riposte_http_connections_closed_total{server=\"webhook\",reason=\"handshake_timeout\"}") >=
            2000 - 768 + 1;
-  })) << m;
+  }, kWait)) << m;
   EXPECT_LE(Metric(m, "riposte_http_connections_open{server=\"webhook\",trust=\"untrusted\"}"), 768);
 }
 
@@ -218,10 +212,10 @@ TEST_F(WebhookDos, OneAddressIsHeldToThePerPeerCap) {
   ASSERT_NO_FATAL_FAILURE(Start({"--untrusted-idle-timeout-ms", "120000"}));
   IdleFlood flood;
   flood.Open(port_, 1024, 1024, /*tls=*/true);
-  EXPECT_TRUE(WaitFor([&] {
+  EXPECT_TRUE(Eventually([&] {
     return Metric(Metrics(), "riposte_http_connections_refused_total{server=\"webhook\",reason=\"per_peer\"}") == 1024 - 128;
-  })) << Metrics();
-  EXPECT_TRUE(WaitFor([&] { return flood.StillOpen() == 128; })) << flood.StillOpen();
+  }, kWait)) << Metrics();
+  EXPECT_TRUE(Eventually([&] { return flood.StillOpen() == 128; }, kWait)) << flood.StillOpen();
   double ms = 0;
   EXPECT_TRUE(Genuine("beside-one-address", &ms));
 }
@@ -248,10 +242,10 @@ TEST_F(WebhookDos, ApiServerConnectionsFromATrustedNetworkSurviveTheFlood) {
   }
   EXPECT_EQ(served, 50) << "every API server connection kept through the flood";
   std::string m;
-  EXPECT_TRUE(WaitFor([&] {
+  EXPECT_TRUE(Eventually([&] {
     m = Metrics();
     return Metric(m, "riposte_http_connections_closed_total{server=\"webhook\",reason=\"evicted\"}") >= 1024 - 768;
-  })) << m;
+  }, kWait)) << m;
   EXPECT_EQ(Metric(m, "riposte_http_connections_open{server=\"webhook\",trust=\"trusted\"}"), 50) << m;
 }
 
@@ -265,9 +259,9 @@ TEST_F(WebhookDos, SilentAndSlowConnectionsAreClosedByTheirPhaseTimeouts) {
   std::string err;
   ASSERT_TRUE(slow.Connect(port_, ClientOptions{}, &err)) << err;
   ASSERT_TRUE(slow.WriteRaw("POST /validate/ingress HTTP/1.1\r\nHost: x\r\nContent-Ty"));
-  EXPECT_TRUE(WaitFor([&] { return silent.StillOpen() == 0; }));
-  EXPECT_TRUE(WaitFor([&] { return slow.ClosedByPeer(50); }));
-  EXPECT_TRUE(WaitFor([&] { return Closed("idle_timeout") >= 20 && Closed("header_timeout") >= 1; })) << Metrics();
+  EXPECT_TRUE(Eventually([&] { return silent.StillOpen() == 0; }, kWait));
+  EXPECT_TRUE(Eventually([&] { return slow.ClosedByPeer(50); }, kWait));
+  EXPECT_TRUE(Eventually([&] { return Closed("idle_timeout") >= 20 && Closed("header_timeout") >= 1; }, kWait)) << Metrics();
 }
 
 }  // namespace
