@@ -15,6 +15,7 @@
 #include "tests/apiserver/api_server_internal.h"
 #include "tests/apiserver/api_status.h"
 #include "tests/apiserver/selectors.h"
+#include "tests/support/url_query.h"
 #include "tests/support/certs.h"
 
 namespace riposte::testapi {
@@ -35,22 +36,6 @@ boost::asio::io_context& SharedIo() {
 constexpr size_t kMaxConnections = 4096;
 
 ssl::context& Ctx(void* p) { return *static_cast<ssl::context*>(p); }
-
-std::string UrlDecode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else if (s[i] == '+') {
-      out += ' ';
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 bool GlobMatch(const char* pat, const char* str) {
   if (*pat == '\0') return *str == '\0';
@@ -320,22 +305,9 @@ void ApiServer::ServeConnection(std::shared_ptr<Connection> conn) {
     std::string target(msg.target());
     auto q = target.find('?');
     req.path = target.substr(0, q);
-    if (q != std::string::npos) {
-      std::string qs = target.substr(q + 1);
-      size_t i = 0;
-      while (i <= qs.size()) {
-        size_t amp = qs.find('&', i);
-        if (amp == std::string::npos) amp = qs.size();
-        std::string kv = qs.substr(i, amp - i);
-        if (!kv.empty()) {
-          auto eq = kv.find('=');
-          req.query[UrlDecode(kv.substr(0, eq))] =
-              eq == std::string::npos ? "" : UrlDecode(kv.substr(eq + 1));
-          req.query_list.emplace_back(UrlDecode(kv.substr(0, eq)),
-                                      eq == std::string::npos ? "" : UrlDecode(kv.substr(eq + 1)));
-        }
-        i = amp + 1;
-      }
+    for (auto& [k, v] : testing::ParseQuery(target)) {
+      req.query[k] = v;
+      req.query_list.emplace_back(std::move(k), std::move(v));
     }
     for (const auto& f : msg) {
       std::string name(f.name_string());

@@ -22,6 +22,7 @@
 #include <stdexcept>
 
 #include "tests/support/certs.h"
+#include "tests/support/url_query.h"
 
 namespace riposte::e2e {
 namespace {
@@ -37,38 +38,6 @@ ssl::context& Ctx(void* p) { return *static_cast<ssl::context*>(p); }
 asio::io_context& Io() {
   static asio::io_context io;  // sync operations only
   return io;
-}
-
-std::string UrlDecode(const std::string& s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-      i += 2;
-    } else {
-      out += s[i] == '+' ? ' ' : s[i];
-    }
-  }
-  return out;
-}
-
-std::vector<std::pair<std::string, std::string>> Query(const std::string& target) {
-  std::vector<std::pair<std::string, std::string>> out;
-  auto q = target.find('?');
-  if (q == std::string::npos) return out;
-  std::string qs = target.substr(q + 1);
-  size_t i = 0;
-  while (i <= qs.size()) {
-    size_t amp = qs.find('&', i);
-    if (amp == std::string::npos) amp = qs.size();
-    std::string kv = qs.substr(i, amp - i);
-    if (!kv.empty()) {
-      auto eq = kv.find('=');
-      out.emplace_back(UrlDecode(kv.substr(0, eq)), eq == std::string::npos ? "" : UrlDecode(kv.substr(eq + 1)));
-    }
-    i = amp + 1;
-  }
-  return out;
 }
 
 std::vector<std::string> PathParts(const std::string& target) {
@@ -513,7 +482,7 @@ void StubKubelet::Serve(int fd) {
       const std::string key = parts[1] + "/" + parts[2] + "/" + parts[3];
       bool previous = false;
       long long tail = -1, limit = -1;
-      for (const auto& [k, v] : Query(target)) {
+      for (const auto& [k, v] : testing::ParseQuery(target)) {
         if (k == "previous") previous = v == "true";
         if (k == "tailLines") tail = std::stoll(v);
         if (k == "limitBytes") limit = std::stoll(v);
@@ -564,7 +533,7 @@ void StubKubelet::Serve(int fd) {
       const std::string key = parts[1] + "/" + parts[2] + "/" + parts[3];
       std::vector<std::string> argv;
       bool out = false, err = false;
-      for (const auto& [k, v] : Query(target)) {
+      for (const auto& [k, v] : testing::ParseQuery(target)) {
         if (k == "command") argv.push_back(v);
         if (k == "output") out = v == "1";
         if (k == "error") err = v == "1";
